@@ -1,0 +1,219 @@
+"""config.toml over built-in defaults, checked key by key, into frozen objects.
+
+Every setting is declared once, with its default and help text, so the file, the
+README's reference and the error messages cannot drift apart. Paths resolve against
+the config file's folder; secrets never live here (see `secret`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_BOILERPLATE = (
+    r"^\d[\d\s]{7,}\d$",  # a bare phone number above a title
+    r"^Shared Topic Areas:",
+    r"'s picture$",
+    r"^Add new comment$",
+    r"^(One|\d+) thoughts? on\b",
+    r"^Leave a Reply$",
+    r"^(Live Health News|Home)\s*\|",
+    r"^Contact \w+ - please use this e-address",
+    r"^Know something I don't",
+    r"^Leaving the NHS, changing jobs",
+    r"\bLogo$",
+    r"^Follow us on ",
+    r"^Please share your good stuff",
+    r"^Listen to today's eLetter",
+    r"^Need inspiration, a good idea",
+)
+
+
+def setting(default, help: str, *, path: bool = False):
+    """Declare one config key: its default, its help text, and whether it is a path."""
+    if isinstance(default, (list, dict, tuple)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help, "path": path})
+    return field(default=default, metadata={"help": help, "path": path})
+
+
+@dataclass(frozen=True)
+class NewsletterSection:
+    title: str = setting("The Daily eLetter", "Name shown in the masthead and the subject line.")
+    editor: str = setting("The Editor", "Who edits the eLetter; named in the footer.")
+    language: str = setting("en-GB", "Language of the issue (the HTML lang attribute).")
+    timezone: str = setting("Europe/London", "Zone for dates without one and for 'today'.")
+
+
+@dataclass(frozen=True)
+class CorpusSection:
+    path: Path = setting(Path("seeds"), "Folder of .txt and .md documents.", path=True)
+    boilerplate: list = setting(
+        [], "Extra regular expressions; a line matching one is not content (added to the built-in list)."
+    )
+    venue_aliases: dict = setting({}, "Venue names as written -> as shown, e.g. \"Kings Fund\" = \"The King's Fund\".")
+    long_form_words: int = setting(150, "A piece with at least this many words can lead the issue.")
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    url: str = setting("sqlite:///newsletter.db", "Database URL; a relative SQLite path is relative to this file.")
+
+
+@dataclass(frozen=True)
+class OutputSection:
+    dir: Path = setting(Path("out"), "Where built issues are written (issue-NNNN/ folders).", path=True)
+
+
+@dataclass(frozen=True)
+class TemplatesSection:
+    dir: str = setting("", "Folder whose templates override the built-in ones by name; empty for none.")
+
+
+@dataclass(frozen=True)
+class SectionsSection:
+    lead: str = setting("News and Comment", "Heading over the lead piece ('from <author>' is added).")
+    pieces: str = setting("More news and comment", "Heading over the further pieces.")
+    hearing: str = setting("I'm hearing", "Heading over the 'I'm hearing' items.")
+    events: str = setting("Events", "Heading over the events box.")
+
+
+@dataclass(frozen=True)
+class EmailSection:
+    from_address: str = setting("The Daily eLetter <eletter@example.org>", "The From mailbox.")
+    to_placeholder: str = setting(
+        "Subscriber <subscriber@example.invalid>", "The To of a built issue before it is personalised."
+    )
+    message_id_domain: str = setting("example.org", "Domain of Message-IDs (the sending domain).")
+    footer: str = setting(
+        "You receive this eLetter because you subscribed to it.", "Footer line saying why the reader gets this."
+    )
+    postal_address: str = setting("", "Sender's postal or contact line shown in the footer.")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
+
+    newsletter: NewsletterSection = field(default_factory=NewsletterSection)
+    corpus: CorpusSection = field(default_factory=CorpusSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    output: OutputSection = field(default_factory=OutputSection)
+    templates: TemplatesSection = field(default_factory=TemplatesSection)
+    sections: SectionsSection = field(default_factory=SectionsSection)
+    email: EmailSection = field(default_factory=EmailSection)
+    source: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    @property
+    def store_url(self) -> str:
+        """The store URL with a relative SQLite path made absolute against the config folder."""
+        url = self.store.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url[len(prefix):].startswith("/") and url != "sqlite:///:memory:":
+            return prefix + str(self.folder / url[len(prefix):])
+        return url
+
+    @property
+    def templates_dir(self) -> Path | None:
+        return self.folder / self.templates.dir if self.templates.dir else None
+
+    @property
+    def boilerplate(self) -> tuple[str, ...]:
+        return DEFAULT_BOILERPLATE + tuple(self.corpus.boilerplate)
+
+
+SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name != "source"}
+
+
+def secret(name: str) -> str | None:
+    """A secret from the environment (NEWSLETTER_<NAME>); never from a file in git."""
+    return os.environ.get(f"NEWSLETTER_{name.upper()}") or None
+
+
+def default_path() -> Path:
+    """NEWSLETTER_CONFIG, else ./config.toml."""
+    return Path(os.environ.get("NEWSLETTER_CONFIG") or "config.toml")
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read `path` (default: see `default_path`) over the built-in defaults."""
+    explicit = path is not None or "NEWSLETTER_CONFIG" in os.environ
+    path = Path(path) if path is not None else default_path()
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: config file not found")
+        return from_dict({})
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: TOML syntax error: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    return from_dict(data, path.resolve())
+
+
+def from_dict(data: dict, source: Path | None = None) -> Config:
+    """Check every key and value of `data`; the first fault raises ConfigError naming its key."""
+    where = str(source) if source else "config"
+    for name, value in data.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(SECTIONS)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table")
+    folder = source.parent if source else Path.cwd()
+    values = {
+        name: _section(_resolved(factory(), folder), data.get(name, {}), f"{where}: [{name}]", folder)
+        for name, factory in SECTIONS.items()
+    }
+    return Config(**values, source=source)
+
+
+def _resolved(defaults, folder: Path):
+    """Defaults with their relative paths made absolute against the config folder."""
+    paths = {f.name: folder / getattr(defaults, f.name) for f in fields(defaults) if f.metadata["path"]}
+    return replace(defaults, **paths)
+
+
+def _section(defaults, data: dict, where: str, folder: Path):
+    hints = typing.get_type_hints(type(defaults))
+    known = {f.name: f for f in fields(defaults)}
+    changes = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{where} unknown key '{key}' (known: {', '.join(known)})")
+        changes[key] = _check(value, hints[key], known[key], f"{where}.{key}", folder)
+    return replace(defaults, **changes)
+
+
+def _check(value, hint, spec, where: str, folder: Path):
+    if spec.metadata["path"]:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where} must be a non-empty path string, not {value!r}")
+        return (folder / value).resolve()
+    expected = {str: str, int: int, bool: bool, list: list, dict: dict}.get(hint, hint)
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if not ok:
+        raise ConfigError(f"{where} must be {expected.__name__}, not {type(value).__name__} ({value!r})")
+    if expected is list and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    if expected is dict and not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{where} values must be strings")
+    return value
+
+
+def reference() -> list[tuple[str, str, object, str]]:
+    """(section, key, default, help) for every setting: the README's config reference."""
+    rows = []
+    for section, factory in SECTIONS.items():
+        for f in fields(factory()):
+            rows.append((section, f.name, getattr(factory(), f.name), f.metadata["help"]))
+    return rows

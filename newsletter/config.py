@@ -34,11 +34,25 @@ DEFAULT_BOILERPLATE = (
 )
 
 
-def setting(default, help: str, *, path: bool = False):
-    """Declare one config key: its default, its help text, and whether it is a path."""
+def setting(default, help: str, *, path: bool = False, check=None):
+    """Declare one config key: its default, its help text, whether it is a path, and an extra check.
+
+    `check(value)` returns an error message, or None when the value is right.
+    """
+    metadata = {"help": help, "path": path, "check": check}
     if isinstance(default, (list, dict, tuple)):
-        return field(default_factory=lambda: type(default)(default), metadata={"help": help, "path": path})
-    return field(default=default, metadata={"help": help, "path": path})
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def _time_zone_error(name: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r} (use an IANA name such as 'Europe/London')"
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,9 @@ class NewsletterSection:
     title: str = setting("The Daily eLetter", "Name shown in the masthead and the subject line.")
     editor: str = setting("The Editor", "Who edits the eLetter; named in the footer.")
     language: str = setting("en-GB", "Language of the issue (the HTML lang attribute).")
-    timezone: str = setting("Europe/London", "Zone for dates without one and for 'today'.")
+    timezone: str = setting(
+        "Europe/London", "IANA time zone for dates without one and for 'today'.", check=_time_zone_error
+    )
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,12 @@ class Config:
     @property
     def templates_dir(self) -> Path | None:
         return self.folder / self.templates.dir if self.templates.dir else None
+
+    @property
+    def zone(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.newsletter.timezone)
 
     @property
     def boilerplate(self) -> tuple[str, ...]:
@@ -207,6 +229,9 @@ def _check(value, hint, spec, where: str, folder: Path):
         raise ConfigError(f"{where} must be a list of strings")
     if expected is dict and not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f"{where} values must be strings")
+    problem = spec.metadata["check"] and spec.metadata["check"](value)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
     return value
 
 

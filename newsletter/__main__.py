@@ -1,0 +1,5 @@
+"""`python -m newsletter` runs the same command line as `newsletter`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,171 @@
+"""The store: the only code that runs SQL. SQLite by default, any SQLAlchemy URL by config."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from ..errors import StoreError
+from ..models import Issue, Item
+from . import migrate
+from .codec import item_from_json, item_to_json
+from .schema import issue_items, issues, items
+
+DRAFT = "draft"
+SENT = "sent"
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    """An issue as stored: enough to list it and to find its items."""
+
+    number: int
+    day: dt.date
+    status: str
+    subject: str
+    updated: dt.datetime
+    sent: dt.datetime | None
+
+
+class Store:
+    """Items, issues and their contents in one database, migrated to the newest schema on open."""
+
+    def __init__(self, url: str):
+        self.url = url
+        try:
+            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(url)
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            migrate.upgrade(self.engine)
+        except (sa.exc.SQLAlchemyError, OSError) as e:
+            raise StoreError(f"{sa.engine.make_url(url).render_as_string()}: cannot open store: {e}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add_items(self, new: Iterable[Item], now: dt.datetime) -> list[str]:
+        """Insert the items not stored yet; return their ids. Known ids are left as they are."""
+        new = {item.id: item for item in new}
+        known = self.known_ids(new)
+        with self.engine.begin() as conn:
+            rows = [_item_row(item, now) for id_, item in new.items() if id_ not in known]
+            if rows:
+                conn.execute(items.insert(), rows)
+        return [row["id"] for row in rows]
+
+    def known_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` are stored, spent or not."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(sa.select(items.c.id).where(items.c.id.in_(list(ids)))))
+
+    def pool(self) -> list[Item]:
+        """Items not yet spent by a sent issue, oldest first seen first."""
+        spent = (
+            sa.select(issue_items.c.item)
+            .join(issues, issues.c.number == issue_items.c.issue)
+            .where(issues.c.status == SENT)
+        )
+        query = sa.select(items.c.data).where(items.c.id.not_in(spent)).order_by(items.c.first_seen, items.c.id)
+        with self.engine.connect() as conn:
+            return [item_from_json(data) for data in conn.scalars(query)]
+
+    def draft(self) -> IssueRecord | None:
+        """The issue being prepared, if any: there is at most one."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(issues).where(issues.c.status == DRAFT)).first()
+        return _record(row) if row else None
+
+    def next_number(self) -> int:
+        with self.engine.connect() as conn:
+            return (conn.scalar(sa.select(sa.func.max(issues.c.number))) or 0) + 1
+
+    def save_draft(self, issue: Issue, now: dt.datetime) -> None:
+        """Store `issue` as the draft, replacing what the draft held before."""
+        with self.engine.begin() as conn:
+            status = conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue.number))
+            if status not in (None, DRAFT):
+                raise StoreError(f"issue {issue.number} is {status}; only a draft can be rebuilt")
+            values = {"day": issue.date, "status": DRAFT, "subject": issue.subject, "updated": now}
+            if status is None:
+                conn.execute(issues.insert().values(number=issue.number, **values))
+            else:
+                conn.execute(issues.update().where(issues.c.number == issue.number).values(**values))
+            conn.execute(issue_items.delete().where(issue_items.c.issue == issue.number))
+            rows = [
+                {"issue": issue.number, "item": item.id, "section": section, "position": position}
+                for section, section_items in _sections(issue)
+                for position, item in enumerate(section_items)
+            ]
+            if rows:
+                conn.execute(issue_items.insert(), rows)
+
+    def mark_sent(self, number: int, now: dt.datetime) -> None:
+        """Close an issue: its items are spent and never appear in a later issue."""
+        with self.engine.begin() as conn:
+            conn.execute(issues.update().where(issues.c.number == number).values(status=SENT, sent=now))
+
+    def issues(self) -> list[IssueRecord]:
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(sa.select(issues).order_by(issues.c.number.desc()))]
+
+    def issue_items(self, number: int) -> dict[str, list[Item]]:
+        """The items of issue `number` by section, in order."""
+        query = (
+            sa.select(issue_items.c.section, items.c.data)
+            .join(items, items.c.id == issue_items.c.item)
+            .where(issue_items.c.issue == number)
+            .order_by(issue_items.c.section, issue_items.c.position)
+        )
+        found: dict[str, list[Item]] = {}
+        with self.engine.connect() as conn:
+            for section, data in conn.execute(query):
+                found.setdefault(section, []).append(item_from_json(data))
+        return found
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sections(issue: Issue):
+    yield "lead", [issue.lead] if issue.lead else []
+    yield "pieces", issue.pieces
+    yield "hearing", issue.hearing
+    yield "events", issue.events
+
+
+def _item_row(item: Item, now: dt.datetime) -> dict:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "source": item.source,
+        "published": item.published,
+        "first_seen": now,
+        "data": item_to_json(item),
+    }
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything is stored in UTC."""
+    if value is None or value.tzinfo:
+        return value
+    return value.replace(tzinfo=dt.timezone.utc)
+
+
+def _record(row) -> IssueRecord:
+    return IssueRecord(row.number, row.day, row.status, row.subject, _utc(row.updated), _utc(row.sent))

@@ -1,0 +1,83 @@
+"""config.toml over defaults: every fault names its file and key or line."""
+
+from pathlib import Path
+
+import pytest
+
+from newsletter import config
+from newsletter.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_loads_and_resolves_paths_against_its_folder():
+    loaded = config.load(ROOT / "config.toml")
+    assert loaded.corpus.path == ROOT / "seeds"
+    assert loaded.output.dir == ROOT / "out"
+    assert loaded.store_url == f"sqlite:///{ROOT / 'newsletter.db'}"
+
+
+def test_missing_keys_take_defaults(tmp_path):
+    loaded = config.load(write(tmp_path, "[newsletter]\ntitle = 'Mine'\n"))
+    assert loaded.newsletter.title == "Mine"
+    assert loaded.newsletter.timezone == "Europe/London"
+    assert loaded.corpus.path == tmp_path / "seeds"
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    path = write(tmp_path, "[newsletter]\ntitle = 'ok'\ntitle2 = \n")
+    with pytest.raises(ConfigError, match=rf"{path}: TOML syntax error: .*line 3"):
+        config.load(path)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[corpus]\npth = 'x'\n", r"\[corpus\] unknown key 'pth'"),
+        ("[nope]\na = 1\n", r"unknown section \[nope\]"),
+        ("[corpus]\nlong_form_words = 'many'\n", r"\[corpus\]\.long_form_words must be int, not str"),
+        ("[corpus]\nlong_form_words = true\n", r"\[corpus\]\.long_form_words must be int, not bool"),
+        ("[newsletter]\ntitle = 3\n", r"\[newsletter\]\.title must be str"),
+        ("[corpus]\nboilerplate = [1]\n", r"\[corpus\]\.boilerplate must be a list of strings"),
+        ("[corpus]\npath = ''\n", r"\[corpus\]\.path must be a non-empty path string"),
+        ("[newsletter]\ntimezone = 'Mars/Olympus'\n", r"\[newsletter\]\.timezone: unknown time zone"),
+        ("corpus = 3\n", r"\[corpus\] must be a table"),
+    ],
+)
+def test_wrong_keys_and_values_name_the_key(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=message) as caught:
+        config.load(path)
+    assert str(path) in str(caught.value)
+
+
+def test_explicit_missing_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        config.load(tmp_path / "absent.toml")
+
+
+def test_no_file_means_defaults_relative_to_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSLETTER_CONFIG", raising=False)
+    loaded = config.load()
+    assert loaded.source is None
+    assert loaded.corpus.path == tmp_path / "seeds"
+
+
+def test_environment_names_the_config_file(tmp_path, monkeypatch):
+    path = write(tmp_path, "[newsletter]\ntitle = 'From env'\n")
+    monkeypatch.setenv("NEWSLETTER_CONFIG", str(path))
+    assert config.load().newsletter.title == "From env"
+
+
+def test_secrets_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "s3cret")
+    assert config.secret("smtp_password") == "s3cret"
+    monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD")
+    assert config.secret("smtp_password") is None

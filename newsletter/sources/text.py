@@ -32,6 +32,9 @@ _MOJIBAKE_HINT = re.compile(
 # (Cyrillic, Greek or CJK read as cp1252 gives such runs; English with accents does not).
 _NON_ASCII_RUN = re.compile("[^\x00-\x7f]{4,}")
 
+# C0 controls other than line/tab breaks, and DEL: text never has many of them.
+# (C1 controls are left out: they are what mojibake is made of, and ftfy repairs it.)
+_CONTROLS = re.compile("[\x01-\x08\x0e-\x1f\x7f]")
 _CONTROL_SHARE = 0.05
 
 
@@ -110,6 +113,5 @@ def _detected(data: bytes) -> str | None:
 
 
 def _control_share(text: str) -> float:
-    """Share of control characters other than line and tab breaks: high means binary data."""
-    controls = sum(1 for ch in text if ch not in "\n\r\t\f\v" and unicodedata.category(ch) == "Cc")
-    return controls / len(text) if text else 0.0
+    """Share of control characters: high means binary data that happened to decode."""
+    return len(_CONTROLS.findall(text)) / len(text) if text else 0.0

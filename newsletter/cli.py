@@ -63,7 +63,7 @@ def build(config, day, dry_run, allow_empty):
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.issue is None:
-        click.echo("Nothing new: every item has been sent already; nothing written (--allow-empty builds anyway).")
+        click.echo("Nothing new: no unsent item fits this issue; nothing written (--allow-empty builds anyway).")
         return
     issue = result.issue
     state = "dry run, not saved" if dry_run else "draft"

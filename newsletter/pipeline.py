@@ -31,7 +31,8 @@ def build(
 ) -> BuildResult:
     """Read the sources, compose the draft issue, render it and write it to the output folder.
 
-    Returns an issue of None when nothing is unspent and `allow_empty` is off: nothing is written.
+    Returns an issue of None when no unspent item fits the issue (every piece sent, only past
+    events left) and `allow_empty` is off: nothing is written.
     """
     from .compose import ComposeSettings, compose
     from .sources.corpus import read_corpus
@@ -48,12 +49,12 @@ def build(
     read = [item for document in documents for item in document.items]
     with Store(config.store_url) as store:
         pool, new_items = _pool(store, read, config.corpus.path, now, dry_run)
-        if not pool and not allow_empty:
-            return BuildResult(None, 0, (), tuple(warnings))
         draft = store.draft()
         number = draft.number if draft else store.next_number()
         settings = ComposeSettings(config.newsletter.title, config.corpus.long_form_words)
         issue = compose(pool, number=number, date=date, settings=settings)
+        if not issue.items and not allow_empty:
+            return BuildResult(None, new_items, (), tuple(warnings))
         files = _render_files(issue, config, now)
         if dry_run:
             return BuildResult(issue, new_items, (), tuple(warnings))

@@ -1,0 +1,89 @@
+"""The text corpus: a folder of .txt and .md files -> Documents of Items, plus warnings.
+
+A corpus is scraped, noisy and partly broken, so a file that cannot be used becomes
+a one-line warning naming it and the rest are still read; only a missing folder
+(or a broken boilerplate pattern, the caller's mistake) stops the read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from ..config import DEFAULT_BOILERPLATE
+from ..errors import SourceError
+from ..models import Document, Item
+from .article import parse_article
+from .eletter import is_eletter, parse_eletter
+from .lines import Rules
+from .text import decode
+
+SUFFIXES = (".txt", ".md")
+_NO_ALIASES: Mapping[str, str] = MappingProxyType({})
+_LONDON = ZoneInfo("Europe/London")
+
+
+def read_corpus(
+    folder: Path,
+    *,
+    boilerplate: Sequence[str] = DEFAULT_BOILERPLATE,
+    venue_aliases: Mapping[str, str] = _NO_ALIASES,
+    tz: dt.tzinfo = _LONDON,
+) -> tuple[list[Document], list[str]]:
+    """One Document per usable .txt/.md file in `folder` (by name, not recursive), and warnings.
+
+    Each warning is one line naming its file. Raises SourceError when `folder` is
+    not a readable folder.
+    """
+    folder = Path(folder)
+    rules = Rules.build(boilerplate, venue_aliases, tz)
+    documents, warnings = [], []
+    for path in _corpus_files(folder):
+        try:
+            document, problem = read_document(path, rules)
+        except Exception as e:  # noqa: BLE001 - one bad file must never stop the others
+            document, problem = None, f"cannot parse ({type(e).__name__}: {e})"
+        if problem:
+            warnings.append(f"{path}: {problem}, skipped")
+        if document:
+            documents.append(document)
+    return documents, warnings
+
+
+def _corpus_files(folder: Path) -> list[Path]:
+    if not folder.exists():
+        raise SourceError(f"{folder}: corpus folder not found")
+    if not folder.is_dir():
+        raise SourceError(f"{folder}: corpus path is not a folder")
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as e:
+        raise SourceError(f"{folder}: cannot list corpus folder: {e.strerror or e}") from None
+    return [p for p in entries if p.suffix.lower() in SUFFIXES and p.is_file()]
+
+
+def read_document(path: Path, rules: Rules) -> tuple[Document | None, str | None]:
+    """One file's Document, or None and the reason the file is unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return None, f"cannot read: {e.strerror or e}"
+    decoded = decode(data)
+    if decoded.problem:
+        return None, decoded.problem
+    items = parse_text(decoded.text, str(path), rules, markdown=path.suffix.lower() == ".md")
+    if not items:
+        return None, "nothing left once boilerplate is removed"
+    return Document(path=str(path), items=tuple(items)), None
+
+
+def parse_text(text: str, source: str, rules: Rules, *, markdown: bool = False) -> list[Item]:
+    """The Items in one file's clean text: an eLetter page's several, or an ordinary page's article."""
+    lines = text.split("\n")
+    if not markdown and is_eletter(lines):
+        return parse_eletter(lines, source, rules)
+    article = parse_article(text, source, rules, markdown=markdown)
+    return [article] if article else []

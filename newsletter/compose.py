@@ -28,6 +28,7 @@ def compose(items: Iterable[Item], *, number: int, date: dt.date, settings: Comp
             key=lambda i: (i.event.day, i.event.time or dt.time.min, i.title),
         )
     )
+    # No issue number: a date names a daily issue, a number only adds noise to the inbox line.
     subject = f"{settings.title}: {lead.title}" if lead else settings.title
     return Issue(number, date, subject, lead, pieces, hearing, events)
 

@@ -8,11 +8,13 @@ the config file's folder; secrets never live here (see `secret`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from . import __version__
 from .errors import ConfigError
 
 DEFAULT_BOILERPLATE = (
@@ -109,6 +111,69 @@ class EmailSection:
         "You receive this eLetter because you subscribed to it.", "Footer line saying why the reader gets this."
     )
     postal_address: str = setting("", "Sender's postal or contact line shown in the footer.")
+    archive_url: str = setting(
+        "", "Absolute https URL of the web archive, linked from each issue's links bar; empty for none."
+    )
+
+
+def _positive(value) -> str | None:
+    return None if value > 0 else f"must be above 0, not {value!r}"
+
+
+@dataclass(frozen=True)
+class FetchSection:
+    concurrency: int = setting(8, "How many feeds are downloaded at once.", check=_positive)
+    connect_timeout: float = setting(10.0, "Seconds to wait for a feed's server to accept a connection.", check=_positive)
+    read_timeout: float = setting(30.0, "Seconds to wait for each piece of a response.", check=_positive)
+    total_timeout: float = setting(60.0, "Seconds one feed's whole download may take, slow drips included.", check=_positive)
+    max_bytes: int = setting(10 * 1024 * 1024, "Largest feed body accepted, counted after decompression.", check=_positive)
+    parse_timeout: float = setting(20.0, "Seconds parsing one feed may take before it is given up.", check=_positive)
+    parse_memory: int = setting(1024, "MiB of memory each parser process may use.", check=_positive)
+    workers: int = setting(0, "Parser processes; 0 for one per CPU.", check=lambda n: None if n >= 0 else "must be 0 or more")
+    contact: str = setting("", "A URL or email address for site owners, added to the User-Agent.")
+
+    @property
+    def user_agent(self) -> str:
+        """Names the tool and its version, so site owners can tell who is fetching and whom to ask."""
+        return f"newsletter/{__version__}" + (f" (+{self.contact})" if self.contact else "")
+
+
+FEED_SECTIONS = ("news", "hearing", "events")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+def _feed_url_error(url: str) -> str | None:
+    scheme = _SCHEME.match(url)
+    if not url.strip():
+        return "must not be empty"
+    if scheme and scheme[1].lower() in ("http", "https"):
+        return None if url.split("://", 1)[-1].split("/", 1)[0] else f"{url!r} has no host"
+    if scheme:
+        return f"{url!r} is neither an http(s) URL nor a file path"
+    return None
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """One [[feeds]] entry; a file feed's `url` is an absolute path once loaded."""
+
+    url: str = setting("", "An http(s) URL, or a file path (relative to this file). Required.", check=_feed_url_error)
+    name: str = setting("", "The feed's name in messages and listings. Required.", check=lambda s: None if s.strip() else "must not be empty")
+    section: str = setting(
+        "news", "Where its items go: news (articles), hearing (\"I'm hearing\") or events. Required.",
+        check=lambda s: None if s in FEED_SECTIONS else f"must be one of {', '.join(FEED_SECTIONS)}, not {s!r}",
+    )
+    max_items: int = setting(0, "Keep only this many of its newest entries per fetch; 0 keeps all.", check=lambda n: None if n >= 0 else "must be 0 or more")
+    enabled: bool = setting(True, "Set to false to keep the entry but skip the feed.")
+
+    @property
+    def is_file(self) -> bool:
+        return not self.url.lower().startswith(("http://", "https://"))
+
+    @property
+    def key(self) -> str:
+        """The feed's identity in the store and its items' `source`: its URL (a file: URL for a path)."""
+        return Path(self.url).as_uri() if self.is_file else self.url
 
 
 @dataclass(frozen=True)
@@ -122,6 +187,8 @@ class Config:
     templates: TemplatesSection = field(default_factory=TemplatesSection)
     sections: SectionsSection = field(default_factory=SectionsSection)
     email: EmailSection = field(default_factory=EmailSection)
+    fetch: FetchSection = field(default_factory=FetchSection)
+    feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
     @property
@@ -152,7 +219,7 @@ class Config:
         return DEFAULT_BOILERPLATE + tuple(self.corpus.boilerplate)
 
 
-SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name != "source"}
+SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name not in ("source", "feeds")}
 
 
 def secret(name: str) -> str | None:
@@ -187,6 +254,8 @@ def from_dict(data: dict, source: Path | None = None) -> Config:
     """Check every key and value of `data`; the first fault raises ConfigError naming its key."""
     where = str(source) if source else "config"
     for name, value in data.items():
+        if name == "feeds":
+            continue
         if name not in SECTIONS:
             raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(SECTIONS)})")
         if not isinstance(value, dict):
@@ -196,7 +265,28 @@ def from_dict(data: dict, source: Path | None = None) -> Config:
         name: _section(_resolved(factory(), folder), data.get(name, {}), f"{where}: [{name}]", folder)
         for name, factory in SECTIONS.items()
     }
-    return Config(**values, source=source)
+    return Config(**values, feeds=_feeds(data.get("feeds", []), where, folder), source=source)
+
+
+def _feeds(entries, where: str, folder: Path) -> tuple[FeedConfig, ...]:
+    """The [[feeds]] array; entries are counted from 1 in messages, as a reader counts them."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{where}: feeds must be an array of tables, written [[feeds]]")
+    feeds: list[FeedConfig] = []
+    for number, entry in enumerate(entries, 1):
+        at = f"{where}: [[feeds]][{number}]"
+        for key in ("url", "name", "section"):
+            if key not in entry:
+                raise ConfigError(f"{at}.{key} is required")
+        feed = _section(FeedConfig(), entry, at, folder)
+        if feed.is_file:
+            feed = replace(feed, url=str((folder / feed.url).resolve()))
+        for n, other in enumerate(feeds, 1):
+            for key in ("name", "key"):
+                if getattr(other, key) == getattr(feed, key):
+                    raise ConfigError(f"{at}.{key.replace('key', 'url')}: the same as [[feeds]][{n}]'s")
+        feeds.append(feed)
+    return tuple(feeds)
 
 
 def _resolved(defaults, folder: Path):
@@ -222,6 +312,8 @@ def _check(value, hint, spec, where: str, folder: Path):
             raise ConfigError(f"{where} must be a non-empty path string, not {value!r}")
         return (folder / value).resolve()
     expected = {str: str, int: int, bool: bool, list: list, dict: dict}.get(hint, hint)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if not ok:
         raise ConfigError(f"{where} must be {expected.__name__}, not {type(value).__name__} ({value!r})")
@@ -241,4 +333,6 @@ def reference() -> list[tuple[str, str, object, str]]:
     for section, factory in SECTIONS.items():
         for f in fields(factory()):
             rows.append((section, f.name, getattr(factory(), f.name), f.metadata["help"]))
+    for f in fields(FeedConfig):
+        rows.append(("[feeds]", f.name, f.default, f.metadata["help"]))
     return rows

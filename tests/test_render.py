@@ -1,0 +1,417 @@
+"""render_issue: email-grade HTML (DESIGN section 3), the plain-text part, and template overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import lxml.html
+import pytest
+
+from newsletter import config as config_module
+from newsletter.config import Config
+from newsletter.errors import RenderError
+from newsletter.models import ARTICLE, EVENT, HEARING, Event, Issue, Item
+from newsletter.render import UNSUBSCRIBE_TOKEN, clock, first_sentence, long_date, render_issue
+
+WEB = "https://example.org/issues/1"
+LEAD_FIRST = (
+    "As health services management comes under more and more pressure and greater skills are "
+    "required, we could do no better than turn back to the father of modern management thinking; "
+    "Peter Drucker."
+)
+
+
+def make_issue(**changes) -> Issue:
+    """A fixed issue shaped like seed 004: a lead, 2 pieces, 2 hearing items, 2 events."""
+    lead = Item(
+        id="lead", kind=ARTICLE, source="seeds/004.txt", author="Roy Lilley",
+        title="News and Comment from Roy Lilley",
+        paragraphs=(
+            LEAD_FIRST + " He still has lessons for us.",
+            "Drucker provides us with a blue-print for every thinking leader.  I'm not sure he ever "
+            "intended his principles to be fossilised, he would have been the first to admit times change.",
+            "STPs are strategic health authorities in drag.  But, I like them.  I like them because they "
+            "are spontaneous.  They are examples of positive deviance.",
+            "How about; 'Our purpose is to create happy patients'.  I think Peter Drucker would go for that.",
+        ),
+    )
+    pieces = (
+        Item(
+            id="p1", kind=ARTICLE, source="seeds/004.txt", title="Obsession with Activity must end",
+            author="Hamish Dibley", published=dt.datetime(2016, 8, 30, 9, 0),
+            paragraphs=("Report of conference speech from Hamish Dibley.", "Interesting take."),
+            link="https://example.org/2016/08/30/obsession-with-activity-must-end-a-long-address-"
+            "that-will-not-fit-in-seventy-two-columns",
+        ),
+        Item(
+            id="p2", kind=ARTICLE, source="seeds/001.txt", title="Yet Another Project", author="Nigel Rose",
+            published=dt.datetime(2018, 1, 30, 11, 51),
+            paragraphs=("Earlier today I read part of a new report by the King's Fund called "
+                        "'Re-imagining Community Services'.",),
+            link="http://example.net/yet-another-project",
+        ),
+    )
+    hearing = (
+        Item(id="h1", kind=HEARING, source="seeds/004.txt", title="civil servants",
+             paragraphs=("I'm hearing - more than 700 civil servants earned more than £100k last year.  "
+                         "I just thought you'd like to know that!",)),
+        Item(id="h2", kind=HEARING, source="seeds/004.txt",
+             title="Scotland plan to introduce consultations via web-chats as part of their NHS24 service."),
+    )
+    events = (
+        Item(id="e1", kind=EVENT, source="seeds/004.txt", title="Ed Smith in conversation with Roy Lilley",
+             event=Event(day=dt.date(2016, 9, 26), time=dt.time(17, 30), venue="The King's Fund",
+                         speaker="Ed Smith", speaker_role="Chair of Not-Monitor",
+                         description=("Great evening in prospect.", "Plus the usual wine and networking."),
+                         ticket_text="Tickets here", ticket_url="https://example.org/tickets/ed-smith")),
+        Item(id="e2", kind=EVENT, source="seeds/004.txt", title="Beyond Budgeting",
+             event=Event(day=dt.date(2016, 10, 3), time=dt.time(9, 0), venue="Leeds",
+                         description=("One day learning conference.",), ticket_text="Book now", sold_out=True)),
+    )
+    issue = Issue(number=1, date=dt.date(2016, 8, 31), subject="News and Comment from Roy Lilley",
+                  lead=lead, pieces=pieces, hearing=hearing, events=events)
+    return replace(issue, **changes)
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return render_issue(make_issue(), Config(), web_url=WEB)
+
+
+@pytest.fixture(scope="module")
+def doc(rendered):
+    return lxml.html.document_fromstring(rendered.html)
+
+
+def config_with(**sections) -> Config:
+    return config_module.from_dict(sections)
+
+
+def styles(doc) -> list[str]:
+    return [el.get("style") for el in doc.iter() if isinstance(el.tag, str) and el.get("style")]
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day, expected",
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
+     (21, "21st"), (22, "22nd"), (23, "23rd"), (31, "31st")],
+)  # fmt: skip
+def test_long_date_uses_english_ordinals(day, expected):
+    assert long_date(dt.date(2016, 8, day)) == f"{expected} August 2016"
+
+
+def test_long_date_names_every_month():
+    assert [long_date(dt.date(2020, m, 1)).split()[1] for m in (1, 6, 12)] == ["January", "June", "December"]
+
+
+@pytest.mark.parametrize(
+    "time, expected",
+    [(dt.time(17, 30), "5.30pm"), (dt.time(9, 0), "9am"), (dt.time(12, 0), "12pm"), (dt.time(0, 5), "12.05am")],
+)
+def test_clock_writes_times_like_the_eletter(time, expected):
+    assert clock(time) == expected
+
+
+def test_first_sentence_stops_at_the_first_full_stop():
+    assert first_sentence("One. Two.") == "One."
+    assert first_sentence("No stop here") == "No stop here"
+    assert first_sentence('He said "go." Then left.') == 'He said "go."'
+
+
+# --- the HTML document -----------------------------------------------------------------------
+
+
+def test_document_head_is_email_grade(rendered, doc):
+    assert rendered.html.startswith("<!DOCTYPE html>")
+    assert doc.get("lang") == "en-GB"
+    head = doc.find("head")
+    assert head.find("meta[@charset]").get("charset").lower() == "utf-8"
+    metas = {m.get("name"): m.get("content") for m in head.findall("meta[@name]")}
+    assert "width=device-width" in metas["viewport"]
+    assert metas["color-scheme"] == "light dark" and metas["supported-color-schemes"] == "light dark"
+    assert head.findtext("title") == rendered.subject
+
+
+def test_first_wrapper_in_the_body_carries_lang(doc):
+    first = doc.find("body")[0]
+    assert first.tag == "div" and first.get("lang") == "en-GB"
+
+
+def test_preheader_is_hidden_and_holds_subject_and_first_sentence(rendered, doc):
+    [pre] = doc.find_class("preheader")
+    assert "display:none" in pre.get("style") and "mso-hide:all" in pre.get("style")
+    text = pre.text_content()
+    assert text.startswith(rendered.subject) and LEAD_FIRST in text
+    assert "He still has lessons" not in text
+
+
+def test_every_table_is_presentational(rendered, doc):
+    tables = doc.findall(".//table")
+    assert len(tables) >= 5
+    for table in tables:
+        assert (table.get("role"), table.get("cellpadding"), table.get("cellspacing"), table.get("border")) == (
+            "presentation", "0", "0", "0")
+    outlook = re.findall(r"<!--\[if mso\]>(.*?)<!\[endif\]-->", rendered.html)
+    assert any('role="presentation"' in o and 'width="600"' in o for o in outlook)
+    assert any("</table>" in o for o in outlook)
+
+
+def test_css_is_inlined_and_only_media_queries_stay_in_the_head(doc):
+    [para] = doc.find_class("para")[:1]
+    assert "font-size:16px" in para.get("style")
+    assert all(el.get("style") for el in doc.find_class("section-title"))
+    [style] = doc.find("head").findall("style")
+    assert "@media screen and (max-width: 600px)" in style.text
+    assert "prefers-color-scheme: dark" in style.text
+    assert ".para {" not in style.text.split("@media")[0]  # plain rules were inlined, not kept
+
+
+def test_inline_styles_avoid_what_outlook_and_gmail_break(doc):
+    for style in styles(doc):
+        assert not re.search(r"flex|grid|position\s*:|float", style), style
+        assert "!important" not in style, style
+        assert not re.search(r"margin[-a-z]*\s*:[^;]*-\d", style), style
+
+
+def test_body_text_is_at_least_14px(doc):
+    sizes = [int(s) for el in doc.iter("p", "td", "a", "h1", "h2", "h3") if el.get("style")
+             for s in re.findall(r"font-size:\s*(\d+)px", el.get("style"))]  # fmt: skip
+    assert sizes and min(sizes) >= 14
+    assert "font-size:16px" in doc.find_class("para")[0].get("style")
+
+
+def test_links_are_absolute_web_urls_or_the_unsubscribe_token(rendered, doc):
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    assert all(re.match(r"https?://[^/\s]+", h) or h == UNSUBSCRIBE_TOKEN for h in hrefs), hrefs
+    assert f'href="{UNSUBSCRIBE_TOKEN}"' in rendered.html  # untouched by premailer and lxml
+    assert not doc.findall(".//img") and not doc.findall(".//script") and not doc.findall(".//form")
+
+
+def test_links_bar_points_at_the_web_copy_and_disappears_without_it(rendered):
+    assert f'href="{WEB}"' in rendered.html and "View in browser" in rendered.html
+    bare = render_issue(make_issue(), Config())
+    assert "View in browser" not in bare.html and "Forward" not in bare.html
+    assert "View in browser" not in bare.text
+    archived = render_issue(make_issue(), config_with(email={"archive_url": "https://example.org/archive"}))
+    assert 'href="https://example.org/archive"' in archived.html and "Archive [1]" in archived.text
+    assert "View in browser" not in archived.html
+
+
+def test_a_web_url_that_is_not_http_is_refused():
+    with pytest.raises(RenderError, match="web_url"):
+        render_issue(make_issue(), Config(), web_url="javascript:alert(1)")
+
+
+# --- content ------------------------------------------------------------------------------
+
+
+def test_subject_is_the_issue_subject_on_one_line():
+    issue = make_issue(subject="The Daily eLetter: Hello\r\nBcc: x@example.com")
+    assert render_issue(issue, Config()).subject == "The Daily eLetter: Hello Bcc: x@example.com"
+
+
+def test_lead_heading_names_the_author_and_its_own_title_is_not_repeated(rendered, doc):
+    [heading] = [h for h in doc.iter("h2") if "Roy Lilley" in h.text_content()]
+    assert heading.text_content() == "News and Comment from Roy Lilley"
+    assert not [h for h in doc.iter("h3") if "News and Comment" in h.text_content()]
+    assert rendered.text.count("News and Comment from Roy Lilley\n") == 1
+
+
+def test_a_lead_with_its_own_title_shows_it_as_headline():
+    lead = replace(make_issue().lead, title="Drucker would approve", author=None)
+    doc = lxml.html.document_fromstring(render_issue(make_issue(lead=lead), Config()).html)
+    assert [h.text_content() for h in doc.iter("h2")][0] == "News and Comment"
+    assert [h.text_content() for h in doc.iter("h3")][0] == "Drucker would approve"
+
+
+def test_section_titles_come_from_config():
+    out = render_issue(make_issue(), config_with(sections={"hearing": "Little birds", "events": "Diary"}))
+    assert "Little birds" in out.html and "Little birds\n============" in out.text
+    titles = [h.text_content() for h in lxml.html.document_fromstring(out.html).iter("h2")]
+    assert titles[-2:] == ["Little birds", "Diary"]
+    assert "I'm hearing\n===" not in out.text and "Events\n===" not in out.text
+
+
+def test_empty_sections_are_left_out():
+    out = render_issue(make_issue(pieces=(), hearing=(), events=()), Config())
+    for title in ("More news and comment", "I'm hearing", "Events"):
+        assert title not in out.html and title not in out.text
+    assert "class=\"events\"" not in out.html and "News and Comment from Roy Lilley" in out.text
+
+
+def test_an_issue_with_nothing_still_has_masthead_and_footer():
+    out = render_issue(make_issue(lead=None, pieces=(), hearing=(), events=()), Config())
+    assert "31st August 2016" in out.html and UNSUBSCRIBE_TOKEN in out.html and UNSUBSCRIBE_TOKEN in out.text
+    assert out.warnings == ()
+
+
+def test_pieces_have_headline_byline_and_read_more(doc):
+    pieces = doc.find_class("piece-cell")
+    assert [p.find("h3").text_content() for p in pieces] == ["Obsession with Activity must end", "Yet Another Project"]
+    assert pieces[0].find_class("byline")[0].text_content() == "By Hamish Dibley, 30th August 2016"
+    assert pieces[1].find(".//a").get("href") == "http://example.net/yet-another-project"
+
+
+def test_hearing_items_are_marked(doc):
+    marks = doc.find_class("hearing")
+    assert len(marks) == 2 and all(m.text_content().startswith(">>") for m in marks)
+
+
+def test_events_show_when_where_who_and_tickets(doc):
+    first, second = doc.find_class("event-what")
+    when = doc.find_class("event-when")[0].text_content()
+    assert "26th September 2016" in when and "5.30pm" in when
+    text = first.text_content()
+    assert "The King's Fund" in text and "Ed Smith, Chair of Not-Monitor" in text and "Great evening" in text
+    assert first.find(".//a").get("href") == "https://example.org/tickets/ed-smith"
+    assert first.find(".//a").text_content() == "Tickets here"
+    assert "Sold out" in second.text_content() and second.find(".//a") is None
+    assert "Book now" not in second.text_content()
+
+
+def test_ticket_text_without_a_url_is_plain_text():
+    e1 = make_issue().events[0]
+    e1 = replace(e1, event=replace(e1.event, ticket_url=None))
+    doc = lxml.html.document_fromstring(render_issue(make_issue(events=(e1,)), Config()).html)
+    [what] = doc.find_class("event-what")
+    assert "Tickets here" in what.text_content() and what.find(".//a") is None
+
+
+def test_footer_has_why_address_and_unsubscribe():
+    out = render_issue(make_issue(), config_with(email={"postal_address": "1 High Street, Leeds"}))
+    footer = lxml.html.document_fromstring(out.html).find_class("footer")[0]
+    assert "You receive this eLetter because you subscribed to it." in footer.text_content()
+    assert "1 High Street, Leeds" in footer.text_content() and "1 High Street, Leeds" in out.text
+    assert footer.find(".//a").get("href") == UNSUBSCRIBE_TOKEN
+    assert "1 High Street" not in render_issue(make_issue(), Config()).html
+
+
+def test_content_is_escaped_in_html():
+    piece = replace(make_issue().pieces[0], title="<script>alert('x')</script> & more")
+    out = render_issue(make_issue(pieces=(piece,)), Config())
+    assert "<script" not in out.html and "&lt;script&gt;" in out.html
+    assert "<script>alert('x')</script> & more" in out.text
+
+
+def test_a_long_issue_warns_about_gmail_clipping():
+    piece = replace(make_issue().pieces[0], paragraphs=("word " * 25_000,))
+    out = render_issue(make_issue(pieces=(piece,)), Config())
+    assert any("Gmail clips" in w for w in out.warnings)
+
+
+def test_the_example_issue_renders_without_warnings(rendered):
+    assert rendered.warnings == ()
+
+
+# --- the plain-text part ----------------------------------------------------------------------
+
+
+def test_text_lines_fit_72_columns_except_unbreakable_urls(rendered):
+    long = [line for line in rendered.text.splitlines() if len(line) > 72]
+    assert long and all(re.fullmatch(r"(\[\d+\] )?https?://\S+", line) for line in long)
+
+
+def test_text_headings_are_underlined(rendered):
+    lines = rendered.text.splitlines()
+    for heading, rule in (("I'm hearing", "="), ("Events", "="), ("Obsession with Activity must end", "-")):
+        at = lines.index(heading)
+        assert lines[at + 1] == rule * len(heading)
+
+
+def test_text_links_are_numbered_and_listed_after_their_piece(rendered):
+    text = rendered.text
+    ref = re.search(r"Read more \[(\d+)\]", text.split("Obsession with Activity must end", 1)[1]).group(1)
+    listing = f"[{ref}] https://example.org/2016/08/30/obsession-with-activity"
+    assert text.index(listing) < text.index("Yet Another Project")
+    numbers = [int(n) for n in re.findall(r"^\[(\d+)\] ", text, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert f"[{numbers[-1]}] {UNSUBSCRIBE_TOKEN}" in text
+
+
+def test_text_hearing_items_start_with_chevrons(rendered):
+    section = rendered.text.split("I'm hearing\n===========\n", 1)[1].split("\n\n\n", 1)[0]
+    paragraphs = [p.strip("\n") for p in section.split("\n\n") if p.strip()]
+    assert len(paragraphs) == 2 and all(p.startswith(">> ") for p in paragraphs)
+
+
+def test_text_follows_the_html_order(rendered, doc):
+    html_order = [h.text_content() for h in doc.iter("h2")]
+    positions = [rendered.text.index(f"{title}\n{'=' * len(title)}") for title in html_order]
+    assert positions == sorted(positions)
+
+
+# --- templates: overrides, errors, warnings ---------------------------------------------------
+
+
+def overriding(tmp_path, name: str, source: str) -> Config:
+    path = tmp_path / "email" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, encoding="utf-8")
+    return config_with(templates={"dir": str(tmp_path)})
+
+
+def test_an_override_replaces_the_builtin_template_by_name(tmp_path):
+    config = overriding(tmp_path, "issue.txt", "Issue {{ issue.number }} {{ unsubscribe_url }}")
+    out = render_issue(make_issue(), config)
+    assert out.text == f"Issue 1 {UNSUBSCRIBE_TOKEN}\n"
+    assert "News and Comment from Roy Lilley" in out.html  # issue.html is still the built-in one
+
+
+def test_a_broken_override_names_its_file_and_line(tmp_path):
+    config = overriding(tmp_path, "issue.html", "<!DOCTYPE html>\n<html>\n{% if %}\n</html>\n")
+    with pytest.raises(RenderError) as e:
+        render_issue(make_issue(), config)
+    assert str(tmp_path / "email" / "issue.html") in str(e.value) and "line 3" in str(e.value)
+
+
+def test_an_undefined_name_in_an_override_names_its_file_and_line(tmp_path):
+    config = overriding(tmp_path, "_piece.html", "<p>\n{{ item.no_such_field }}</p>\n")
+    with pytest.raises(RenderError) as e:
+        render_issue(make_issue(), config)
+    assert str(tmp_path / "email" / "_piece.html") in str(e.value) and "line 2" in str(e.value)
+    assert "no_such_field" in str(e.value)
+
+
+def test_a_missing_include_is_a_render_error(tmp_path):
+    with pytest.raises(RenderError, match="not found"):
+        render_issue(make_issue(), overriding(tmp_path, "issue.txt", "{% include 'email/nope.txt' %}"))
+
+
+def test_css_problems_become_warnings_not_stderr(tmp_path, capfd):
+    config = overriding(tmp_path, "style.css", ".para { colr: red; font-size: 16px; }\n@media (max-width: 600px) {}")
+    logger = logging.getLogger("CSSUTILS")
+    before = (list(logger.handlers), logger.level, logger.propagate)
+    out = render_issue(make_issue(), config)
+    assert any("colr" in w for w in out.warnings)
+    assert capfd.readouterr().err == ""
+    assert (list(logger.handlers), logger.level, logger.propagate) == before
+
+
+def test_an_override_without_unsubscribe_link_warns(tmp_path):
+    out = render_issue(make_issue(), overriding(tmp_path, "issue.txt", "No way out"))
+    assert out.warnings == (f"the text part has no unsubscribe link ({UNSUBSCRIBE_TOKEN})",)
+
+
+def test_importing_render_does_not_import_premailer():
+    code = "import sys, newsletter.render; print('premailer' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+# --- golden files -------------------------------------------------------------------------
+
+
+def test_golden_html(rendered, golden):
+    golden("issue.html", rendered.html)
+
+
+def test_golden_text(rendered, golden):
+    golden("issue.txt", rendered.text)

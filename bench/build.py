@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
-HEAVY = "import premailer, sqlalchemy, alembic.command, jinja2, ftfy, charset_normalizer, dateutil.parser"
+HEAVY = "import premailer, sqlalchemy, jinja2, dateutil.parser"
 
 
 def median_seconds(args: list[str], cwd: Path) -> float:

@@ -22,8 +22,10 @@ def item(id_, kind=ARTICLE, **kw):
 
 
 def test_a_new_file_is_migrated_to_head(store):
+    assert migrate.HEAD == migrate.head()
     with store.engine.connect() as conn:
         assert migrate.current(conn) == migrate.head()
+        assert migrate.at_head(conn)
 
 
 def test_adding_the_same_items_twice_adds_nothing(store):

@@ -34,6 +34,7 @@ DEFAULT_BOILERPLATE = (
     r"^Listen to today's eLetter",
     r"^Need inspiration, a good idea",
 )
+DOTTED_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")  # a host name such as eletter.example.org
 
 
 def setting(default, help: str, *, path: bool = False, check=None):
@@ -60,7 +61,7 @@ def _time_zone_error(name: str) -> str | None:
 @dataclass(frozen=True)
 class NewsletterSection:
     title: str = setting("The Daily eLetter", "Name shown in the masthead and the subject line.")
-    editor: str = setting("The Editor", "Who edits the eLetter; named in the footer.")
+    editor: str = setting("The Editor", "Who edits the eLetter: 'News and Comment from <editor>' and the footer.")
     language: str = setting("en-GB", "Language of the issue (the HTML lang attribute).")
     timezone: str = setting(
         "Europe/London", "IANA time zone for dates without one and for 'today'.", check=_time_zone_error
@@ -94,7 +95,7 @@ class TemplatesSection:
 
 @dataclass(frozen=True)
 class SectionsSection:
-    lead: str = setting("News and Comment", "Heading over the lead piece ('from <author>' is added).")
+    lead: str = setting("News and Comment", "Heading over the lead piece ('from <editor>' is added).")
     pieces: str = setting("More news and comment", "Heading over the further pieces.")
     hearing: str = setting("I'm hearing", "Heading over the 'I'm hearing' items.")
     events: str = setting("Events", "Heading over the events box.")
@@ -112,7 +113,23 @@ class EmailSection:
     )
     postal_address: str = setting("", "Sender's postal or contact line shown in the footer.")
     archive_url: str = setting(
-        "", "Absolute https URL of the web archive, linked from each issue's links bar; empty for none."
+        "", "Absolute https URL of the web archive, linked from each issue's links bar; empty for none. "
+        "Issue N's web copy is expected at <archive_url>/issue-NNNN.html.",
+    )
+    size_budget_kb: int = setting(
+        90, "Most KB of inlined HTML; over it the longest pieces are cut to excerpts (Gmail clips at 102 KB).",
+        check=lambda n: None if n > 0 else f"must be above 0, not {n!r}",
+    )
+    excerpt_words: int = setting(
+        100, "About how many words of a piece its excerpt keeps when the issue is cut to size.",
+        check=lambda n: None if n > 0 else f"must be above 0, not {n!r}",
+    )
+    list_id: str = setting(
+        "eletter.example.org", "List-Id of sent messages (a name under your domain); mail clients filter on it.",
+        check=lambda v: None if DOTTED_NAME.fullmatch(v) else f"{v!r} must look like name.example.org",
+    )
+    unsubscribe_address: str = setting(
+        "", "Address offered as the mailto: choice of List-Unsubscribe (you read that mailbox); empty for none."
     )
 
 
@@ -120,16 +137,24 @@ def _positive(value) -> str | None:
     return None if value > 0 else f"must be above 0, not {value!r}"
 
 
+def _not_negative(value) -> str | None:
+    return None if value >= 0 else f"must be 0 or more, not {value!r}"
+
+
+def _not_blank(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
 @dataclass(frozen=True)
 class FetchSection:
     concurrency: int = setting(8, "How many feeds are downloaded at once.", check=_positive)
-    connect_timeout: float = setting(10.0, "Seconds to wait for a feed's server to accept a connection.", check=_positive)
+    connect_timeout: float = setting(10.0, "Seconds to wait for a server to accept a connection.", check=_positive)
     read_timeout: float = setting(30.0, "Seconds to wait for each piece of a response.", check=_positive)
-    total_timeout: float = setting(60.0, "Seconds one feed's whole download may take, slow drips included.", check=_positive)
-    max_bytes: int = setting(10 * 1024 * 1024, "Largest feed body accepted, counted after decompression.", check=_positive)
-    parse_timeout: float = setting(20.0, "Seconds parsing one feed may take before it is given up.", check=_positive)
+    total_timeout: float = setting(60.0, "Seconds one feed's whole download may take.", check=_positive)
+    max_bytes: int = setting(10 * 1024 * 1024, "Largest feed body, counted after decompression.", check=_positive)
+    parse_timeout: float = setting(20.0, "Seconds parsing one feed may take.", check=_positive)
     parse_memory: int = setting(1024, "MiB of memory each parser process may use.", check=_positive)
-    workers: int = setting(0, "Parser processes; 0 for one per CPU.", check=lambda n: None if n >= 0 else "must be 0 or more")
+    workers: int = setting(0, "Parser processes; 0 for one per CPU.", check=_not_negative)
     contact: str = setting("", "A URL or email address for site owners, added to the User-Agent.")
 
     @property
@@ -143,27 +168,30 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
 def _feed_url_error(url: str) -> str | None:
+    """http(s) with a host, or anything without a scheme (a path); `ftp:`, `file:` and the like are refused."""
     scheme = _SCHEME.match(url)
     if not url.strip():
         return "must not be empty"
     if scheme and scheme[1].lower() in ("http", "https"):
         return None if url.split("://", 1)[-1].split("/", 1)[0] else f"{url!r} has no host"
-    if scheme:
-        return f"{url!r} is neither an http(s) URL nor a file path"
-    return None
+    return f"{url!r} is neither an http(s) URL nor a file path" if scheme else None
+
+
+def _feed_section_error(section: str) -> str | None:
+    return None if section in FEED_SECTIONS else f"must be one of {', '.join(FEED_SECTIONS)}, not {section!r}"
 
 
 @dataclass(frozen=True)
 class FeedConfig:
     """One [[feeds]] entry; a file feed's `url` is an absolute path once loaded."""
 
-    url: str = setting("", "An http(s) URL, or a file path (relative to this file). Required.", check=_feed_url_error)
-    name: str = setting("", "The feed's name in messages and listings. Required.", check=lambda s: None if s.strip() else "must not be empty")
+    url: str = setting("", "Required: an http(s) URL, or a file path (relative to this file).", check=_feed_url_error)
+    name: str = setting("", "Required: the feed's name in messages and listings.", check=_not_blank)
     section: str = setting(
-        "news", "Where its items go: news (articles), hearing (\"I'm hearing\") or events. Required.",
-        check=lambda s: None if s in FEED_SECTIONS else f"must be one of {', '.join(FEED_SECTIONS)}, not {s!r}",
+        "news", "Required: where its items go: news (articles), hearing (\"I'm hearing\") or events.",
+        check=_feed_section_error,
     )
-    max_items: int = setting(0, "Keep only this many of its newest entries per fetch; 0 keeps all.", check=lambda n: None if n >= 0 else "must be 0 or more")
+    max_items: int = setting(0, "Keep only its newest N entries per fetch; 0 keeps all.", check=_not_negative)
     enabled: bool = setting(True, "Set to false to keep the entry but skip the feed.")
 
     @property
@@ -174,6 +202,45 @@ class FeedConfig:
     def key(self) -> str:
         """The feed's identity in the store and its items' `source`: its URL (a file: URL for a path)."""
         return Path(self.url).as_uri() if self.is_file else self.url
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSection:
+    host: str = setting("localhost", "SMTP server that relays the eLetter.", check=_not_blank)
+    port: int = setting(587, "Its port: 587 for starttls, 465 for tls, 25 or a local test port for none.")
+    security: str = setting(
+        "starttls", "starttls, tls (implicit TLS) or none (no encryption: a local relay or test server).",
+        check=lambda v: None if v in SMTP_SECURITY else f"must be one of {', '.join(SMTP_SECURITY)}, not {v!r}",
+    )
+    username: str = setting("", "Login name; the password comes from NEWSLETTER_SMTP_PASSWORD. Empty: no login.")
+    connections: int = setting(4, "Connections used at once, each reused for many messages.", check=_positive)
+    rate_limit: float = setting(0.0, "Most messages per second over all connections; 0 for no limit.", check=_not_negative)
+    retries: int = setting(3, "Tries after a 4xx reply or a dropped connection, with doubling pauses.", check=_not_negative)
+    timeout: float = setting(60.0, "Seconds to wait for the server at each step.", check=_positive)
+    claim_seconds: float = setting(
+        60.0, "How long a sender's hold on recipients lasts unless renewed; a restart after a crash waits this long.",
+        check=_positive,
+    )
+    dkim_key_file: str = setting("", "PEM private key for DKIM signing (relative to this file); empty: no signing.")
+    dkim_selector: str = setting("eletter", "DKIM selector: the key is published at <selector>._domainkey.<domain>.")
+    dkim_domain: str = setting("", "DKIM signing domain (d=); empty: [email] message_id_domain.")
+
+
+def _base_url_error(url: str) -> str | None:
+    if not url or re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", url):
+        return None
+    return f"{url!r} must be an absolute http(s) URL without query or fragment"
+
+
+@dataclass(frozen=True)
+class WebSection:
+    base_url: str = setting(
+        "", "Public https address of `newsletter serve`, used in unsubscribe links; needed to send.",
+        check=_base_url_error,
+    )
 
 
 @dataclass(frozen=True)
@@ -188,6 +255,8 @@ class Config:
     sections: SectionsSection = field(default_factory=SectionsSection)
     email: EmailSection = field(default_factory=EmailSection)
     fetch: FetchSection = field(default_factory=FetchSection)
+    smtp: SmtpSection = field(default_factory=SmtpSection)
+    web: WebSection = field(default_factory=WebSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
@@ -282,9 +351,9 @@ def _feeds(entries, where: str, folder: Path) -> tuple[FeedConfig, ...]:
         if feed.is_file:
             feed = replace(feed, url=str((folder / feed.url).resolve()))
         for n, other in enumerate(feeds, 1):
-            for key in ("name", "key"):
-                if getattr(other, key) == getattr(feed, key):
-                    raise ConfigError(f"{at}.{key.replace('key', 'url')}: the same as [[feeds]][{n}]'s")
+            if other.name == feed.name or other.key == feed.key:
+                clash = "name" if other.name == feed.name else "url"
+                raise ConfigError(f"{at}.{clash}: {getattr(feed, clash)!r} is already [[feeds]][{n}]'s")
         feeds.append(feed)
     return tuple(feeds)
 

@@ -42,6 +42,10 @@ class Item:
     link: str | None = None
     comments: tuple[str, ...] = ()
     event: Event | None = None
+    # From feeds: the body as sanitised, email-safe HTML (`paragraphs` is its plain-text form),
+    # and the feed's own short summary in plain text when it gave one besides the body.
+    html: str | None = None
+    summary: str | None = None
 
     @property
     def word_count(self) -> int:
@@ -83,6 +87,28 @@ class Issue:
 
 
 @dataclass(frozen=True)
+class FeedState:
+    """What the store remembers of one feed between runs, so each fetch is polite and each outcome is seen.
+
+    `url` is the feed's key (its configured URL; a file: URL for a path); `moved_to` is
+    where a permanent redirect sent it, fetched from then on.
+    """
+
+    url: str
+    moved_to: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: dt.datetime | None = None
+    gone: dt.datetime | None = None
+    last_attempt: dt.datetime | None = None
+    last_success: dt.datetime | None = None
+    last_error: str | None = None
+    last_status: int | None = None
+    failures: int = 0
+    entries: int = 0
+
+
+@dataclass(frozen=True)
 class Rendered:
     """An issue as text a person reads: subject, inlined HTML and the plain-text part."""
 
@@ -90,3 +116,64 @@ class Rendered:
     html: str
     text: str
     warnings: tuple[str, ...] = field(default=())
+    # What was cut to excerpts to fit the size budget, one line per piece, for the editor.
+    cuts: tuple[str, ...] = field(default=())
+
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing `newsletter check` found in a built issue: an error breaks it in some client,
+    a warning may. `code` is a stable short name; `message` names the element, header or line."""
+
+    level: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.message} [{self.code}]"
+
+
+ACTIVE = "active"
+UNSUBSCRIBED = "unsubscribed"
+BOUNCED = "bounced"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A person on the list. `email` is as validated; duplicates are found case-insensitively."""
+
+    id: int
+    email: str
+    name: str = ""
+    status: str = ACTIVE
+    reason: str | None = None
+    created: dt.datetime | None = None
+
+
+# A send ledger row's states (store/ledger.py); a row can also end BOUNCED, which bounces its subscriber.
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """A recipient a sender holds in the ledger; `in_flight` when a dead sender had begun its DATA."""
+
+    subscriber: int
+    email: str
+    name: str
+    round: int
+    in_flight: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message: SENT, FAILED, BOUNCED (or PENDING: never sent), the reply, tries."""
+
+    subscriber: int
+    status: str
+    reply: str
+    attempts: int

@@ -13,6 +13,7 @@ import re
 import threading
 import traceback
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,9 +26,6 @@ from .textwrap_links import LinkRefs, underline, wrap
 
 # Replaced per recipient after inlining (premailer would URL-encode `{{ }}` in an href).
 UNSUBSCRIBE_TOKEN = "%%UNSUBSCRIBE_URL%%"
-# Gmail hides everything after about 102 KB of HTML, often including the unsubscribe link.
-GMAIL_CLIP_BYTES = 102 * 1024
-
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -36,6 +34,7 @@ MONTHS = (
 EMAIL_PROPERTIES = ("-webkit-", "-ms-", "mso-", "color-scheme", "supported-color-schemes")
 UNKNOWN_PROPERTY = re.compile(r"Unknown Property name\. \[\d+:\d+: ([-\w]+)\]")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*\s")
+NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 _CSSUTILS_LOG = threading.Lock()
 
@@ -72,6 +71,40 @@ def is_weblink(value: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def anchor(item_id: str) -> str:
+    """The HTML id of an item's piece, so "Read the rest" can land on it in the web copy."""
+    return "item-" + NOT_IN_ID.sub("-", str(item_id))
+
+
+def web_copy_url(archive_url: str | None, number: int) -> str | None:
+    """Where issue `number` is read in a browser: <archive_url>/issue-NNNN.html (None without an archive)."""
+    return f"{archive_url.rstrip('/')}/issue-{number:04d}.html" if archive_url else None
+
+
+def excerpt(paragraphs: tuple[str, ...], words: int) -> tuple[str, ...]:
+    """The opening of a piece in about `words` words: whole paragraphs while they fit; a first
+    paragraph that is longer on its own ends at its last full sentence within the limit (or at
+    a word, with an ellipsis) so an excerpt never runs on for pages."""
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        count = sum(len(p.split()) for p in kept) + len(paragraph.split())
+        if count <= words:
+            kept.append(paragraph)
+            continue
+        if not kept:
+            kept.append(_shortened(paragraph, words))
+        break
+    return tuple(kept)
+
+
+def _shortened(paragraph: str, words: int) -> str:
+    head = " ".join(paragraph.split()[:words])
+    ends = [m.end() for m in SENTENCE_END.finditer(head + " ")]
+    if ends and len(head[: ends[-1]].split()) >= words // 2:
+        return head[: ends[-1]].rstrip()
+    return head.rstrip(",;:-–— ") + "…"
+
+
 def same_text(a: object, b: object) -> bool:
     """Equal but for case and spacing (a lead titled like its section heading shows it once)."""
     return " ".join(str(a).split()).casefold() == " ".join(str(b).split()).casefold()
@@ -84,7 +117,10 @@ def builtin_templates() -> Path:
 
 
 def template_folders(config: Config) -> list[Path]:
-    """The editor's folder first, so a template there replaces the built-in one of the same name."""
+    """The editor's folder first, so a template there replaces the built-in one of the same name.
+    A missing folder is an error: a typo would otherwise silently bring back the defaults."""
+    if config.templates_dir and not config.templates_dir.is_dir():
+        raise RenderError(f"[templates] dir: {config.templates_dir} is not a folder")
     return ([config.templates_dir] if config.templates_dir else []) + [builtin_templates()]
 
 
@@ -97,14 +133,22 @@ def make_environment(config: Config) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(long_date=long_date, clock=clock, first_sentence=first_sentence, wrap=wrap, underline=underline)
+    env.filters.update(
+        long_date=long_date, clock=clock, first_sentence=first_sentence, wrap=wrap, underline=underline, anchor=anchor
+    )
     env.tests.update(weblink=is_weblink, same_text=same_text)
     return env
 
 
 def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) -> Rendered:
-    """Render both parts of `issue`; `web_url` is its web copy (None: no browser/forward links)."""
+    """Render both parts of `issue`, its longest pieces cut to excerpts while the inlined HTML is
+    over [email] size_budget_kb (Gmail clips long messages, often above the unsubscribe link).
+
+    `web_url` is the issue's web copy (default: from [email] archive_url; None: no browser,
+    forward or "Read the rest" links).
+    """
     archive_url = config.email.archive_url or None
+    web_url = web_url or web_copy_url(archive_url, issue.number)
     for key, url in (("web_url", web_url), ("[email].archive_url", archive_url)):
         if url is not None and not is_weblink(url):
             raise RenderError(f"{key} must be an absolute http(s) URL, not {url!r}")
@@ -113,19 +157,50 @@ def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) ->
     context = dict(
         issue=issue, newsletter=config.newsletter, sections=config.sections, email=config.email,
         subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN,
+        excerpts=frozenset(),
     )
-    page = _render(env, "email/issue.html", context)
+    cuts: list[str] = []
+    while True:
+        html, css_warnings = inline_css(_render(env, "email/issue.html", context))
+        if len(html.encode("utf-8")) <= config.email.size_budget_kb * 1024:
+            break
+        cut = _cut_longest(context["issue"], context["excerpts"], config.email.excerpt_words)
+        if cut is None:
+            break
+        context["issue"], cut_id, note = cut
+        context["excerpts"] |= {cut_id}
+        cuts.append(note)
+    if cuts:
+        cuts.append(f"the excerpts link to the web copy, {web_url}" if web_url else _NO_WEB_COPY)
     text = _render(env, "email/issue.txt", {**context, "refs": LinkRefs()}).rstrip("\n") + "\n"
-    html, css_warnings = inline_css(page)
-    return Rendered(subject=subject, html=html, text=text, warnings=css_warnings + _checks(html, text))
+    warnings = css_warnings + _checks(html, text)
+    return Rendered(subject=subject, html=html, text=text, warnings=warnings, cuts=tuple(cuts))
+
+
+_NO_WEB_COPY = "no [email] archive_url, so no web copy: each excerpt links to its source where it has one"
+
+
+def _cut_longest(issue: Issue, done: frozenset, words: int) -> tuple[Issue, str, str] | None:
+    """`issue` with its longest uncut article cut to an excerpt, that article's id and a line
+    saying so; None when no article is left that an excerpt would shorten."""
+    articles = [a for a in (issue.lead, *issue.pieces) if a and a.id not in done]
+    longer = [a for a in articles if excerpt(a.paragraphs, words) != a.paragraphs]
+    if not longer:
+        return None
+    longest = max(longer, key=lambda a: sum(len(p) for p in a.paragraphs))
+    short = replace(longest, paragraphs=excerpt(longest.paragraphs, words))
+    issue = replace(
+        issue,
+        lead=short if issue.lead is longest else issue.lead,
+        pieces=tuple(short if p is longest else p for p in issue.pieces),
+    )
+    words = f"{short.word_count:,} of {longest.word_count:,} words"
+    return issue, short.id, f"cut {longest.title!r} to an excerpt ({words})"
 
 
 def _checks(html: str, text: str) -> tuple[str, ...]:
     """Faults an editor's template can introduce that would cost deliverability."""
     found = []
-    size = len(html.encode("utf-8"))
-    if size > GMAIL_CLIP_BYTES:
-        found.append(f"HTML is {size} bytes; Gmail clips messages over {GMAIL_CLIP_BYTES} bytes")
     for part, body in (("HTML", html), ("text", text)):
         if UNSUBSCRIBE_TOKEN not in body:
             found.append(f"the {part} part has no unsubscribe link ({UNSUBSCRIBE_TOKEN})")

@@ -46,3 +46,41 @@ def golden(request: pytest.FixtureRequest):
             )
 
     return check
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; see tests/smtp_server.py."""
+    from smtp_server import LoopbackController, Recorder
+
+    recorder = Recorder()
+    controller = LoopbackController(recorder, hostname="127.0.0.1", port=0)
+    controller.start()
+    recorder.port = controller.port
+    yield recorder
+    controller.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a downloaded browser build
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright, one per test module. Skipped on a developer's
+    machine without /usr/bin/chromium; in CI (CI set) its absence fails, as .ci/run installs it."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI; .ci/run installs Debian's chromium", pytrace=False)
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

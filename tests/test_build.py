@@ -53,7 +53,9 @@ def test_build_writes_a_complete_issue_with_every_document(project):
     lines = result.output.splitlines()
     assert lines[0] == "Issue 1 (draft) for 2016-08-31: The Daily eLetter: News and Comment from Roy Lilley"
     assert lines[1:6] == ["  8 new item(s)", "  lead     1", "  pieces   4", "  hearing  2", "  events   1"]
-    assert lines[6:] == [f"Wrote {folder / name}" for name in ("issue.html", "issue.txt", "issue.eml")]
+    size = (folder / "issue.html").stat().st_size
+    assert lines[6] == f"  html     {size / 1024:.1f} KB (budget 90 KB)" and size < 90 * 1024
+    assert lines[7:] == [f"Wrote {folder / name}" for name in ("issue.html", "issue.txt", "issue.eml")]
     text = " ".join((folder / "issue.txt").read_text(encoding="utf-8").split())  # undo wrapping
     html = " ".join((folder / "issue.html").read_text(encoding="utf-8").split())
     for expected in (

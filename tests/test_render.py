@@ -16,7 +16,7 @@ from newsletter import config as config_module
 from newsletter.config import Config
 from newsletter.errors import RenderError
 from newsletter.models import ARTICLE, EVENT, HEARING, Event, Issue, Item
-from newsletter.render import UNSUBSCRIBE_TOKEN, clock, first_sentence, long_date, render_issue
+from newsletter.render import UNSUBSCRIBE_TOKEN, clock, excerpt, first_sentence, long_date, render_issue
 
 WEB = "https://example.org/issues/1"
 LEAD_FIRST = (
@@ -80,7 +80,7 @@ def make_issue(**changes) -> Issue:
 
 @pytest.fixture(scope="module")
 def rendered():
-    return render_issue(make_issue(), Config(), web_url=WEB)
+    return render_issue(make_issue(), config_with(newsletter={"editor": "Roy Lilley"}), web_url=WEB)
 
 
 @pytest.fixture(scope="module")
@@ -188,9 +188,9 @@ def test_body_text_is_at_least_14px(doc):
     assert "font-size:16px" in doc.find_class("para")[0].get("style")
 
 
-def test_links_are_absolute_web_urls_or_the_unsubscribe_token(rendered, doc):
+def test_links_are_absolute_web_urls_forward_or_the_unsubscribe_token(rendered, doc):
     hrefs = [a.get("href") for a in doc.iter("a")]
-    assert all(re.match(r"https?://[^/\s]+", h) or h == UNSUBSCRIBE_TOKEN for h in hrefs), hrefs
+    assert all(re.match(r"(https?://[^/\s]+|mailto:\?subject=)", h) or h == UNSUBSCRIBE_TOKEN for h in hrefs), hrefs
     assert f'href="{UNSUBSCRIBE_TOKEN}"' in rendered.html  # untouched by premailer and lxml
     assert not doc.findall(".//img") and not doc.findall(".//script") and not doc.findall(".//form")
 
@@ -200,9 +200,17 @@ def test_links_bar_points_at_the_web_copy_and_disappears_without_it(rendered):
     bare = render_issue(make_issue(), Config())
     assert "View in browser" not in bare.html and "Forward" not in bare.html
     assert "View in browser" not in bare.text
-    archived = render_issue(make_issue(), config_with(email={"archive_url": "https://example.org/archive"}))
-    assert 'href="https://example.org/archive"' in archived.html and "Archive [1]" in archived.text
-    assert "View in browser" not in archived.html
+
+
+def test_the_web_copy_is_issue_nnnn_under_the_archive_and_forward_mails_it():
+    out = render_issue(make_issue(number=7), config_with(email={"archive_url": "https://example.org/archive/"}))
+    links = {a.text_content(): a.get("href") for a in lxml.html.document_fromstring(out.html).iter("a")}
+    assert links["View in browser"] == "https://example.org/archive/issue-0007.html"
+    assert links["Archive"] == "https://example.org/archive/"
+    assert links["Forward"] == (
+        "mailto:?subject=News%20and%20Comment%20from%20Roy%20Lilley&body=https%3A//example.org/archive/issue-0007.html"
+    )
+    assert out.text.splitlines()[4] == "View in browser [1] | Archive [2] | Forward [3]"
 
 
 def test_a_web_url_that_is_not_http_is_refused():
@@ -218,18 +226,31 @@ def test_subject_is_the_issue_subject_on_one_line():
     assert render_issue(issue, Config()).subject == "The Daily eLetter: Hello Bcc: x@example.com"
 
 
-def test_lead_heading_names_the_author_and_its_own_title_is_not_repeated(rendered, doc):
+def test_lead_heading_names_the_editor_and_its_own_title_is_not_repeated(rendered, doc):
     [heading] = [h for h in doc.iter("h2") if "Roy Lilley" in h.text_content()]
     assert heading.text_content() == "News and Comment from Roy Lilley"
     assert not [h for h in doc.iter("h3") if "News and Comment" in h.text_content()]
     assert rendered.text.count("News and Comment from Roy Lilley\n") == 1
+    assert "By Roy Lilley" not in rendered.text  # the editor's own piece needs no byline
 
 
-def test_a_lead_with_its_own_title_shows_it_as_headline():
+def test_a_lead_by_someone_else_keeps_the_editors_heading_and_gets_headline_and_byline():
+    lead = replace(make_issue().lead, title="Drucker would approve", author="Hamish Dibley")
+    out = render_issue(make_issue(lead=lead), config_with(newsletter={"editor": "Roy Lilley"}))
+    lead_cell = lxml.html.document_fromstring(out.html).find_class("section-lead")[0]
+    assert lead_cell.find(".//h2").text_content() == "News and Comment from Roy Lilley"
+    assert lead_cell.find(".//h3").text_content() == "Drucker would approve"
+    assert lead_cell.find_class("byline")[0].text_content() == "By Hamish Dibley"
+    assert "Drucker would approve\n---------------------\nBy Hamish Dibley\n" in out.text
+
+
+def test_without_an_editor_the_lead_heading_is_the_section_title():
     lead = replace(make_issue().lead, title="Drucker would approve", author=None)
-    doc = lxml.html.document_fromstring(render_issue(make_issue(lead=lead), Config()).html)
+    out = render_issue(make_issue(lead=lead), config_with(newsletter={"editor": ""}))
+    doc = lxml.html.document_fromstring(out.html)
     assert [h.text_content() for h in doc.iter("h2")][0] == "News and Comment"
     assert [h.text_content() for h in doc.iter("h3")][0] == "Drucker would approve"
+    assert "Edited by" not in out.html and "Edited by" not in out.text
 
 
 def test_section_titles_come_from_config():
@@ -266,9 +287,8 @@ def test_hearing_items_are_marked(doc):
 
 
 def test_events_show_when_where_who_and_tickets(doc):
-    first, second = doc.find_class("event-what")
-    when = doc.find_class("event-when")[0].text_content()
-    assert "26th September 2016" in when and "5.30pm" in when
+    first, second = doc.find_class("event-cell")
+    assert first.find_class("event-when")[0].text_content() == "26th September 2016, 5.30pm"
     text = first.text_content()
     assert "The King's Fund" in text and "Ed Smith, Chair of Not-Monitor" in text and "Great evening" in text
     assert first.find(".//a").get("href") == "https://example.org/tickets/ed-smith"
@@ -281,7 +301,7 @@ def test_ticket_text_without_a_url_is_plain_text():
     e1 = make_issue().events[0]
     e1 = replace(e1, event=replace(e1.event, ticket_url=None))
     doc = lxml.html.document_fromstring(render_issue(make_issue(events=(e1,)), Config()).html)
-    [what] = doc.find_class("event-what")
+    [what] = doc.find_class("event-cell")
     assert "Tickets here" in what.text_content() and what.find(".//a") is None
 
 
@@ -301,10 +321,6 @@ def test_content_is_escaped_in_html():
     assert "<script>alert('x')</script> & more" in out.text
 
 
-def test_a_long_issue_warns_about_gmail_clipping():
-    piece = replace(make_issue().pieces[0], paragraphs=("word " * 25_000,))
-    out = render_issue(make_issue(pieces=(piece,)), Config())
-    assert any("Gmail clips" in w for w in out.warnings)
 
 
 def test_the_example_issue_renders_without_warnings(rendered):
@@ -316,7 +332,7 @@ def test_the_example_issue_renders_without_warnings(rendered):
 
 def test_text_lines_fit_72_columns_except_unbreakable_urls(rendered):
     long = [line for line in rendered.text.splitlines() if len(line) > 72]
-    assert long and all(re.fullmatch(r"(\[\d+\] )?https?://\S+", line) for line in long)
+    assert long and all(re.fullmatch(r"(\[\d+\] )?(https?|mailto):\S+", line) for line in long)
 
 
 def test_text_headings_are_underlined(rendered):
@@ -415,3 +431,93 @@ def test_golden_html(rendered, golden):
 
 def test_golden_text(rendered, golden):
     golden("issue.txt", rendered.text)
+
+
+# --- the size budget ------------------------------------------------------------------------
+
+SENTENCE = "A sentence of eight words is written here. "
+LONG = SENTENCE * 20  # 160 words, about 880 bytes
+
+
+def test_excerpt_keeps_whole_paragraphs_while_they_fit():
+    paragraphs = ("one two three.", "four five six seven.", "eight nine ten eleven twelve.")
+    assert excerpt(paragraphs, 7) == paragraphs[:2]
+    assert excerpt(paragraphs, 100) == paragraphs
+
+
+def test_excerpt_ends_a_long_first_paragraph_at_a_sentence_or_a_word():
+    assert excerpt((LONG, "next"), 20) == ((SENTENCE * 2).strip(),)
+    assert excerpt(("word " * 500,), 10) == ("word word word word word word word word word word\u2026",)
+
+
+def huge_issue(archive: bool = True):
+    """Two long pieces (about 130 KB and 35 KB of text) and a short one: far over 90 KB."""
+    base = make_issue()
+    longest = replace(base.pieces[0], paragraphs=(LONG,) * 150)
+    long = replace(base.pieces[1], id="p3", title="Also long", paragraphs=(LONG,) * 40, link=None)
+    return make_issue(pieces=(longest, long, base.pieces[1]))
+
+
+def test_an_issue_over_the_budget_has_its_longest_pieces_cut_until_it_fits():
+    config = config_with(email={"archive_url": "https://example.org/archive"})
+    out = render_issue(huge_issue(), config)
+    assert len(out.html.encode("utf-8")) <= 90 * 1024
+    assert out.cuts == (
+        "cut 'Obsession with Activity must end' to an excerpt (96 of 24,000 words)",
+        "the excerpts link to the web copy, https://example.org/archive/issue-0001.html",
+    )
+    doc = lxml.html.document_fromstring(out.html)
+    cut, long, short = doc.find_class("piece-cell")
+    assert len(cut.find_class("para")) == 1 and cut.find_class("para")[0].text_content() == (SENTENCE * 12).strip()
+    [rest] = cut.iter("a")
+    assert (rest.text_content(), rest.get("href")) == ("Read the rest", "https://example.org/archive/issue-0001.html#item-p1")
+    assert len(long.find_class("para")) == 40 and not long.find(".//a")  # small enough once the longest went
+    assert short.find(".//a").text_content() == "Read more"
+    text = out.text.split("Obsession with Activity must end", 1)[1]
+    number = re.search(r"Read the rest \[(\d+)\]", text).group(1)
+    assert f"[{number}] https://example.org/archive/issue-0001.html#item-p1" in text
+    unwrapped = " ".join(out.text.split())
+    assert unwrapped.count(SENTENCE.strip()) == out.html.count(SENTENCE.strip())  # same content in both parts
+
+
+def test_without_a_web_copy_excerpts_link_to_their_source_or_say_they_are_excerpts():
+    out = render_issue(huge_issue(), config_with(email={"size_budget_kb": 20}))
+    assert out.cuts == (
+        "cut 'Obsession with Activity must end' to an excerpt (96 of 24,000 words)",
+        "cut 'Also long' to an excerpt (96 of 6,400 words)",
+        "no [email] archive_url, so no web copy: each excerpt links to its source where it has one",
+    )
+    assert len(out.html.encode("utf-8")) <= 20 * 1024
+    cut, long, _ = lxml.html.document_fromstring(out.html).find_class("piece-cell")
+    assert cut.find(".//a").get("href") == make_issue().pieces[0].link
+    assert cut.find(".//a").text_content() == "Read the rest"
+    assert long.find(".//a") is None
+    assert "This is an excerpt: the rest did not fit in this email." in long.text_content()
+    assert "This is an excerpt: the rest did not fit in this email." in out.text
+
+
+def test_when_cutting_every_piece_is_not_enough_it_stops_and_says_what_it_cut():
+    hearing = tuple(replace(make_issue().hearing[0], id=f"h{n}", paragraphs=(LONG,)) for n in range(150))
+    out = render_issue(replace(huge_issue(), hearing=hearing), Config())
+    assert len(out.html.encode("utf-8")) > 90 * 1024  # `newsletter check` reports it
+    assert [c.split(" to ")[0] for c in out.cuts[:-1]] == [
+        "cut 'Obsession with Activity must end'", "cut 'Also long'", "cut 'News and Comment from Roy Lilley'",
+    ]
+
+
+def test_an_issue_within_the_budget_is_not_cut(rendered):
+    assert rendered.cuts == () and "Read the rest" not in rendered.html
+
+
+def test_a_copied_then_edited_stylesheet_changes_the_output(tmp_path):
+    from newsletter.pipeline import copy_templates
+
+    copy_templates(tmp_path / "mine")
+    css = tmp_path / "mine" / "email" / "style.css"
+    old, new = "font-size: 16px;\n  line-height: 24px;\n  color: #1f2933;", "font-size: 18px;\n  color: #000000;"
+    css.write_text(css.read_text(encoding="utf-8").replace(old, new))
+    out = render_issue(make_issue(), config_with(templates={"dir": str(tmp_path / "mine")}))
+    para = lxml.html.document_fromstring(out.html).find_class("para")[0].get("style")
+    assert "font-size:18px" in para and "color:#000" in para
+    assert "font-size:16px" in lxml.html.document_fromstring(render_issue(make_issue(), Config()).html).find_class(
+        "para")[0].get("style")

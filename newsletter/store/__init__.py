@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from ..models import Issue, Item
 from . import migrate
-from .codec import item_from_json, item_to_json
+from .codec import item_from_json
+from .feeds import FeedStore
+from .ledger import ISSUE_SENDING, Ledger
+from .subscribers import Subscribers
 from .schema import issue_items, issues, items
 
 DRAFT = "draft"
@@ -43,6 +46,9 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             migrate.upgrade(self.engine)
+            self.feeds = FeedStore(self.engine)
+            self.subscribers = Subscribers(self.engine)
+            self.ledger = Ledger(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{sa.engine.make_url(url).render_as_string()}: cannot open store: {e}") from None
 
@@ -56,26 +62,18 @@ class Store:
         self.close()
 
     def add_items(self, new: Iterable[Item], now: dt.datetime) -> list[str]:
-        """Insert the items not stored yet; return their ids. Known ids are left as they are."""
-        new = {item.id: item for item in new}
-        known = self.known_ids(new)
-        with self.engine.begin() as conn:
-            rows = [_item_row(item, now) for id_, item in new.items() if id_ not in known]
-            if rows:
-                conn.execute(items.insert(), rows)
-        return [row["id"] for row in rows]
+        """Insert the items not stored yet; return their ids. Known ids are left as they are.
 
-    def known_ids(self, ids: Iterable[str]) -> set[str]:
-        """Which of `ids` are stored, spent or not."""
-        with self.engine.connect() as conn:
-            return set(conn.scalars(sa.select(items.c.id).where(items.c.id.in_(list(ids)))))
+        Duplicates of stored items (same link or text) are set aside: see `FeedStore.add_unique`.
+        """
+        return [item.id for item in self.feeds.add_unique(new, now).new]
 
     def pool(self) -> list[Item]:
         """Items not yet spent by a sent issue, oldest first seen first."""
         spent = (
             sa.select(issue_items.c.item)
             .join(issues, issues.c.number == issue_items.c.issue)
-            .where(issues.c.status == SENT)
+            .where(issues.c.status.in_((ISSUE_SENDING, SENT)))  # a send under way has spent them too
         )
         query = sa.select(items.c.data).where(items.c.id.not_in(spent)).order_by(items.c.first_seen, items.c.id)
         with self.engine.connect() as conn:
@@ -139,6 +137,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # WAL: readers never block the send ledger's writers, and a commit costs one fsync, not three.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -147,17 +147,6 @@ def _sections(issue: Issue):
     yield "pieces", issue.pieces
     yield "hearing", issue.hearing
     yield "events", issue.events
-
-
-def _item_row(item: Item, now: dt.datetime) -> dict:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "source": item.source,
-        "published": item.published,
-        "first_seen": now,
-        "data": item_to_json(item),
-    }
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -8,10 +8,16 @@ import datetime as dt
 from ..models import Event, Item
 
 
+_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(Item))
+
+
 def item_to_json(item: Item) -> dict:
-    data = dataclasses.asdict(item)
+    # A shallow copy: tuples of strings serialise as JSON arrays as they are, and
+    # dataclasses.asdict's deep copy was a tenth of a 5,000-item feed fetch.
+    data = {name: getattr(item, name) for name in _ITEM_FIELDS}
     data["published"] = item.published.isoformat() if item.published else None
     if item.event:
+        data["event"] = dataclasses.asdict(item.event)
         data["event"]["day"] = item.event.day.isoformat()
         data["event"]["time"] = item.event.time.isoformat() if item.event.time else None
     return data

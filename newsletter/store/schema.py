@@ -34,3 +34,67 @@ issue_items = sa.Table(
     sa.Column("section", sa.String(16), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
 )
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("email_key", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)
+
+sends = sa.Table(
+    "sends",
+    metadata,
+    sa.Column("issue", sa.Integer, sa.ForeignKey("issues.number"), primary_key=True),
+    sa.Column("subscriber", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("message_id", sa.Text),
+    sa.Column("reply", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("crashes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("round", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("claimed_by", sa.Text),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)
+
+feeds = sa.Table(
+    "feeds",
+    metadata,
+    sa.Column("url", sa.Text, primary_key=True),
+    sa.Column("moved_to", sa.Text),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("retry_after", sa.DateTime(timezone=True)),
+    sa.Column("gone", sa.DateTime(timezone=True)),
+    sa.Column("last_attempt", sa.DateTime(timezone=True)),
+    sa.Column("last_success", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("entries", sa.Integer, nullable=False, server_default="0"),
+)
+
+item_keys = sa.Table(
+    "item_keys",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("item", sa.String(64), sa.ForeignKey("items.id"), primary_key=True),
+)
+
+duplicates = sa.Table(
+    "duplicates",
+    metadata,
+    sa.Column("item", sa.String(64), primary_key=True),
+    sa.Column("of_item", sa.String(64), sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("link", sa.Text),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,160 @@
+"""Benchmark: `newsletter fetch` of 50 feeds x 100 entries (about 2 KB of HTML each) served on 127.0.0.1.
+
+Measured as real subprocesses (interpreter start included), medians of RUNS runs, on a
+fresh store each time:
+- first fetch (every entry new), then a second where every feed answers 304;
+- the same one feed after another (`[fetch] concurrency = 1`, one parser process);
+- rss2email 3.14 (`r2e run --no-send`) on the same feeds, first run and all-304 run
+  (install it with `pip install -e '.[bench]'`; skipped with a note when missing).
+The server runs in its own process and answers If-None-Match with 304. The corpus is
+an empty folder, so the figures are the feeds' alone.
+Targets (issue 5): the all-304 run under 1 s, the first run under 5 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FEEDS, ENTRIES, RUNS, R2E_RUNS = 50, 100, 5, 3
+WORDS = "health policy board trust finance integrated care system workforce strategy budget patient waiting".split()
+
+
+def entry_html(feed: int, n: int) -> str:
+    """About 2 KB of paragraphs with links and emphasis, different for every entry."""
+    paragraphs, size, k = [], 0, 0
+    while size < 2000:
+        words = " ".join(WORDS[(feed * 7 + n * 3 + k * 5 + i) % len(WORDS)] for i in range(40))
+        paragraphs.append(f'<p>{words} <a href="/story/{feed}/{n}/{k}">more</a> <em>{feed}-{n}-{k}</em></p>')
+        size += len(paragraphs[-1])
+        k += 1
+    return "".join(paragraphs)
+
+
+def feed_xml(feed: int) -> bytes:
+    items = "".join(
+        f"<item><title>Feed {feed} entry {n}</title><link>https://site{feed}.example/post/{n}</link>"
+        f"<guid>https://site{feed}.example/post/{n}</guid><pubDate>Mon, {1 + n % 28:02d} Sep 2026 10:00:00 GMT</pubDate>"
+        f"<description>{html.escape(entry_html(feed, n))}</description></item>"
+        for n in range(ENTRIES)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {feed}</title>'
+        f"<link>https://site{feed}.example/</link><description>Bench feed</description>{items}</channel></rss>"
+    ).encode()
+
+
+def serve(port_out) -> None:
+    """Serve every feed at /feed/N with an ETag, answering a matching If-None-Match with 304."""
+    bodies = {f"/feed/{n}": feed_xml(n) for n in range(FEEDS)}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            body = bodies.get(self.path)
+            etag = f'"{self.path}"'
+            if body is not None and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            status, body = (200, body) if body is not None else (404, b"")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port_out.send(server.server_address[1])
+    server.serve_forever()
+
+
+def newsletter_config(folder: Path, port: int, concurrency: int, workers: int) -> Path:
+    (folder / "seeds").mkdir(parents=True, exist_ok=True)
+    feeds = "".join(
+        f'[[feeds]]\nurl = "http://127.0.0.1:{port}/feed/{n}"\nname = "Feed {n}"\nsection = "news"\n\n'
+        for n in range(FEEDS)
+    )
+    path = folder / "config.toml"
+    path.write_text(f"[fetch]\nconcurrency = {concurrency}\nworkers = {workers}\n\n{feeds}", encoding="utf-8")
+    return path
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def newsletter_runs(port: int, concurrency: int, workers: int) -> tuple[list[float], list[float]]:
+    """(first-run times, all-304 times), each run on a fresh store."""
+    firsts, again = [], []
+    for _ in range(RUNS):
+        with tempfile.TemporaryDirectory() as tmp:
+            config = newsletter_config(Path(tmp), port, concurrency, workers)
+            command = [sys.executable, "-m", "newsletter", "fetch", "--config", str(config)]
+            firsts.append(timed(command, Path(tmp)))
+            again.append(timed(command, Path(tmp)))
+    return firsts, again
+
+
+def rss2email_runs(port: int) -> tuple[list[float], list[float]] | None:
+    r2e = shutil.which("r2e")
+    if r2e is None:
+        return None
+    firsts, again = [], []
+    for _ in range(R2E_RUNS):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            base = [r2e, "-c", str(folder / "r2e.cfg"), "-d", str(folder / "r2e.json")]
+            subprocess.run([*base, "new", "bench@example.invalid"], check=True, capture_output=True)
+            with (folder / "r2e.cfg").open("a", encoding="utf-8") as cfg:
+                for n in range(FEEDS):
+                    cfg.write(f"\n[feed.feed{n}]\nurl = http://127.0.0.1:{port}/feed/{n}\n")
+            firsts.append(timed([*base, "run", "--no-send"], folder))
+            again.append(timed([*base, "run", "--no-send"], folder))
+    return firsts, again
+
+
+def main() -> None:
+    receive, send = multiprocessing.Pipe(duplex=False)
+    server = multiprocessing.Process(target=serve, args=(send,), daemon=True)
+    server.start()
+    port = receive.recv()
+    try:
+        first, again = newsletter_runs(port, concurrency=8, workers=0)
+        one_first, one_again = newsletter_runs(port, concurrency=1, workers=1)
+        r2e = rss2email_runs(port)
+    finally:
+        server.terminate()
+    med = statistics.median
+    print(f"{FEEDS} feeds x {ENTRIES} entries; medians of {RUNS} runs (`newsletter fetch`, interpreter start included)")
+    print(f"newsletter first fetch     {med(first):6.2f} s   (target < 5 s)")
+    print(f"newsletter all-304 fetch   {med(again):6.2f} s   (target < 1 s)")
+    print(f"one feed after another     {med(one_first):6.2f} s first, {med(one_again):.2f} s all-304")
+    print(f"  concurrent speed-up      {med(one_first) / med(first):6.2f}x first, {med(one_again) / med(again):.2f}x all-304")
+    if r2e is None:
+        print("rss2email                  not installed (pip install -e '.[bench]')")
+        return
+    print(f"rss2email 3.14 (median of {R2E_RUNS})  {med(r2e[0]):6.2f} s first, {med(r2e[1]):.2f} s all-304")
+    print(f"  newsletter speed-up      {med(r2e[0]) / med(first):6.2f}x first, {med(r2e[1]) / med(again):.2f}x all-304")
+
+
+if __name__ == "__main__":
+    main()

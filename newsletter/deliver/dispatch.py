@@ -1,0 +1,190 @@
+"""The send loop: N threads, each with one reused SMTP connection, working through the ledger.
+
+Each thread claims a batch of recipients, and for each one: waits its turn under the rate
+limit, builds the message, then in ONE transaction records the previous message's outcome
+and marks this one `sending`, and only then sends it. So the ledger always knows what was
+in flight, and an outcome is written as soon as the next message is ready to go. The
+ledger is passed in (see store/ledger.py for the methods used), so this stage needs no SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..models import FAILED, PENDING, SKIPPED, Addressee, Outcome
+from .personalize import Recipient, Template
+from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver
+from .tokens import Tokens, unsubscribe_url
+
+
+@dataclass(frozen=True)
+class Letters:
+    """Turns a recipient into the bytes to send and the Message-ID they carry."""
+
+    template: Template
+    tokens: Tokens
+    issue: int
+    digest: str  # of the issue's content: a rebuilt issue gets new Message-IDs
+    domain: str
+    base_url: str
+    mailto: str = ""  # the List-Unsubscribe mailto address, or ""
+    sign: Callable[[bytes], bytes] | None = None
+
+    def message_id(self, subscriber: int, round_: int) -> str:
+        """The same for every attempt at one recipient in one round, so a retried copy can be recognised."""
+        return f"<{self.issue:04d}.{round_}.{subscriber}.{self.digest}@{self.domain}>"
+
+    def make(self, who: Addressee) -> tuple[bytes, str]:
+        token = self.tokens.make(who.subscriber)
+        message_id = self.message_id(who.subscriber, who.round)
+        mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{token}" if self.mailto else ""
+        data = self.template.fill(Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto))
+        return (self.sign(data) if self.sign else data), message_id
+
+
+@dataclass(frozen=True)
+class Job:
+    issue: int
+    owner: str  # this sender's name in the ledger: host, process and a random part
+    sender: str  # envelope sender (where bounces go)
+    smtp: SmtpSettings
+    connections: int = 4
+    retries: int = 3
+    lease: float = 60.0
+    batch: int = 20  # rows claimed at a time: small, so concurrent senders share the work
+
+
+@dataclass
+class Run:
+    """What this run did: messages per outcome, who was sent again after a crash, how long, what stopped it."""
+
+    counts: Counter = field(default_factory=Counter)
+    in_flight: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+    exception: Exception | None = None
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Dispatcher:
+    def __init__(self, job: Job, ledger, letters: Letters, *, limiter: RateLimit | None = None,
+                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], dt.datetime] = utc_now,
+                 progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None):
+        self.job, self.ledger, self.letters = job, ledger, letters
+        self.limiter = limiter or RateLimit(0)
+        self.sleep, self.now = sleep, now
+        self.progress, self.notice = progress, notice
+        self.run_ = Run()
+        self._lock = threading.Lock()
+        self._ledger_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._waited = False
+
+    def run(self) -> Run:
+        """Send until no open row is left to this sender; Ctrl-C stops after the messages in flight."""
+        started = time.monotonic()
+        workers = [threading.Thread(target=self._work, daemon=True) for _ in range(self.job.connections)]
+        heartbeat = threading.Thread(target=self._heartbeat, daemon=True)
+        for thread in (heartbeat, *workers):
+            thread.start()
+        try:
+            for thread in workers:
+                thread.join()
+        except KeyboardInterrupt:
+            self._fail("interrupted; run send again to resume")
+            for thread in workers:
+                thread.join()
+        finally:
+            self._done.set()
+            heartbeat.join()
+            self.ledger.release(self.job.issue, self.job.owner, self.now())
+        self.run_.seconds = time.monotonic() - started
+        return self.run_
+
+    def _work(self) -> None:
+        job = self.job
+        connection = Connection(job.smtp)
+        done: Outcome | None = None
+        try:
+            connection.open()
+            while not self._stop.is_set():
+                if done:
+                    done = self._step(done=done)
+                batch = self.ledger.claim(job.issue, job.owner, self.now(), job.lease, job.batch)
+                if not batch and not self._others_hold_rows():
+                    return
+                for who in batch:
+                    if self._stop.is_set():
+                        break
+                    done = self._send_one(connection, who, done)
+        except Unavailable as e:
+            self._fail(str(e))
+        except Exception as e:  # a store or programming error: stop everyone; the caller re-raises it
+            self._fail(f"{type(e).__name__}: {e}", e)
+        finally:
+            if done:
+                self._step(done=done)
+            connection.close()
+
+    def _send_one(self, connection: Connection, who: Addressee, done: Outcome | None) -> Outcome | None:
+        """Mark `who` sending (recording `done` in the same transaction), send, and return the outcome."""
+        self.limiter.wait()
+        data, message_id = self.letters.make(who)
+        if not self._step(done=done, start=who.subscriber, message_id=message_id):
+            self._tally(SKIPPED)
+            return None
+        if who.in_flight:
+            with self._lock:
+                self.run_.in_flight.append(who.email)
+        try:
+            reply, attempts = deliver(connection, self.job.sender, who.email, data,
+                                      retries=self.job.retries, sleep=self.sleep)
+        except Unavailable as e:
+            if not e.maybe_delivered:  # certainly not sent: back to pending for the next run
+                self._step(done=Outcome(who.subscriber, PENDING, str(e), 0))
+            raise
+        status = FAILED if reply.status == "retry" else reply.status
+        self._tally(status)
+        return Outcome(who.subscriber, status, str(reply), attempts)
+
+    def _step(self, **kwargs) -> bool | None:
+        with self._ledger_lock:
+            ok = self.ledger.step(self.job.issue, self.job.owner, self.now(), **kwargs)
+        return ok if "start" in kwargs else None
+
+    def _others_hold_rows(self) -> bool:
+        """Wait for another sender's lease when it holds open rows; False when nothing is left for us."""
+        soonest = self.ledger.held_by_others(self.job.issue, self.job.owner)
+        if soonest is None:
+            return False
+        wait = min(max((soonest - self.now()).total_seconds(), 0.05), self.job.lease)
+        if self.notice and wait > 1 and not self._waited:
+            self._waited = True
+            self.notice(f"waiting up to {wait:.0f} s for recipients held by another sender (or one that stopped)")
+        return not self._stop.wait(wait)
+
+    def _heartbeat(self) -> None:
+        """Renew this sender's lease while it runs, so nobody takes over rows it is still working on."""
+        while not self._done.wait(self.job.lease / 3):
+            self.ledger.renew(self.job.issue, self.job.owner, self.now(), self.job.lease)
+
+    def _tally(self, status: str) -> None:
+        with self._lock:
+            self.run_.counts[status] += 1
+        if self.progress:
+            self.progress(status)
+
+    def _fail(self, message: str, exception: Exception | None = None) -> None:
+        with self._lock:
+            self.run_.error = self.run_.error or message
+            self.run_.exception = self.run_.exception or exception
+        self._stop.set()

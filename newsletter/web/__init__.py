@@ -1,0 +1,63 @@
+"""The public web app: `create_app(config, store)` (Starlette). For now, unsubscribing.
+
+Unsubscribe links carry a signed token (deliver/tokens.py). GET shows a page with one
+confirm button, because mail scanners follow links and must not unsubscribe anyone;
+POST unsubscribes at once: the RFC 8058 one-click request a mail client sends, with no
+cookie, no login and no redirect, and the confirm button's form, which posts the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from ..config import Config, secret
+from ..deliver.tokens import UNSUBSCRIBE_PATH, tokens_from
+from ..render import make_environment
+from ..store import Store
+
+# The token is in the URL: keep it out of caches, referrers and search engines.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+}
+
+
+def create_app(config: Config, store: Store) -> Starlette:
+    """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens)."""
+    tokens = tokens_from(secret("secret"))
+    env = make_environment(config)
+
+    def page(name: str, status: int = 200, **context) -> HTMLResponse:
+        body = env.get_template(f"web/{name}").render(title=config.newsletter.title, **context)
+        return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+    async def unsubscribe(request: Request) -> HTMLResponse:
+        subscriber = tokens.read(request.path_params["token"])
+        if subscriber is None:
+            return page("invalid.html", status=400)
+        if request.method == "GET":
+            return page("unsubscribe.html", action=request.url.path)
+        body = await request.body()
+        how = "one-click" if b"List-Unsubscribe=One-Click" in body else "web page"
+        now = dt.datetime.now(dt.timezone.utc)
+        await run_in_threadpool(store.subscribers.unsubscribe, subscriber, now, f"unsubscribed ({how})")
+        return page("unsubscribed.html")
+
+    routes = [Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"])]
+    return Starlette(routes=routes)
+
+
+def app() -> Starlette:
+    """The app for `uvicorn --factory newsletter.web:app`: config from NEWSLETTER_CONFIG or ./config.toml."""
+    from ..config import load
+
+    config = load()
+    return create_app(config, Store(config.store_url))

@@ -1,0 +1,226 @@
+"""`newsletter send` against a real SMTP server (aiosmtpd on 127.0.0.1) and a real SQLite ledger."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from email.utils import parseaddr
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sendkit import BASE_URL, SECRET, add_people, draft_issue, ledger, load, make_project
+
+from newsletter import pipeline
+from newsletter.cli import cli
+from newsletter.deliver.smtp import RateLimit
+from newsletter.errors import DeliverError, StoreError
+from newsletter.store import Store
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
+
+
+@pytest.fixture
+def project(tmp_path, smtp_server):
+    path = make_project(tmp_path, smtp_server.port)
+    draft_issue(path)
+    return path
+
+
+def send(path, **kwargs):
+    pauses = kwargs.pop("pauses", [])
+    return pipeline.send(load(path), sleep=pauses.append, **kwargs)
+
+
+def test_each_active_subscriber_gets_one_personalised_message(project, smtp_server):
+    people = add_people(project, 6)
+    with Store(load(project).store_url) as store:
+        store.subscribers.unsubscribe(3, store.draft().updated, "test")  # person2 left before the send
+    result = send(project)
+    assert result.complete and result.summary.counts["sent"] == 5
+    expected = [p for p in people if p != "person2@example.com"]
+    assert sorted(r.recipient for r in smtp_server.received) == sorted(expected)
+    rows = ledger(project)
+    for received in smtp_server.received:
+        message = received.message
+        assert parseaddr(str(message["To"]))[1] == received.recipient
+        assert message["To"].addresses[0].display_name.startswith("Person ")
+        assert rows[received.recipient] == ("sent", message["Message-ID"], 0)
+        assert message["Message-ID"].endswith("@example.org>")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["List-Id"] == "The Test eLetter <eletter.example.org>"
+        https, mailto = [link.strip(" <>") for link in str(message["List-Unsubscribe"]).split(",")]
+        assert https.startswith(f"{BASE_URL}/unsubscribe/") and "@" not in https
+        assert mailto.startswith("mailto:unsubscribe@example.org?subject=unsubscribe")
+        text, html = (part.get_content() for part in message.iter_parts())
+        assert https in text and f'href="{https}"' in html
+    assert "person2@example.com" not in rows
+    with Store(load(project).store_url) as store:
+        assert store.pool() == []  # the sent issue's items are spent
+        assert store.ledger.next_issue() is None
+
+
+def test_a_sent_issue_is_sent_again_only_with_force(project, smtp_server):
+    add_people(project, 2)
+    first = send(project)
+    assert first.complete
+    with pytest.raises(StoreError, match="issue 1 was sent on .*--force"):
+        send(project, issue=1)
+    again = send(project, issue=1, force=True)
+    assert again.complete and again.summary.counts["sent"] == 2
+    ids = [r.message["Message-ID"] for r in smtp_server.received]
+    assert len(ids) == 4 and len(set(ids)) == 4  # a forced round gets new Message-IDs
+
+
+def test_replies_and_dropped_connections(project, smtp_server):
+    add_people(project, 5)
+    smtp_server.reply("rcpt", "person0@example.com", "451 4.7.1 greylisted", "451 4.7.1 greylisted")
+    smtp_server.reply("rcpt", "person1@example.com", "550 5.1.1 no such user")
+    smtp_server.reply("data", "person2@example.com", "drop")
+    smtp_server.reply("rcpt", "person3@example.com", "421 4.3.2 shutting down")
+    smtp_server.reply("rcpt", "person4@example.com", *["451 4.3.0 try later"] * 4)
+    pauses = []
+    result = send(project, pauses=pauses)
+    rows = ledger(project)
+    assert {a: s for a, (s, _, _) in rows.items()} == {
+        "person0@example.com": "sent", "person1@example.com": "bounced", "person2@example.com": "sent",
+        "person3@example.com": "sent", "person4@example.com": "failed",
+    }
+    assert sorted(r.recipient for r in smtp_server.received) == [f"person{n}@example.com" for n in (0, 2, 3)]
+    assert result.summary.failures == (
+        ("person1@example.com", "bounced", "550 5.1.1 no such user"),
+        ("person4@example.com", "failed", "451 4.3.0 try later"),
+    )
+    assert sorted(pauses) == [1, 1, 1, 1, 2, 2, 4]  # doubling pauses, injected so the test never waits
+    with Store(load(project).store_url) as store:
+        assert [s.status for s in store.subscribers.all()] == ["active", "bounced", "active", "active", "active"]
+    assert smtp_server.connections >= 4  # the drop and the 421 each cost a new connection
+
+
+def test_dry_run_counts_and_shows_a_sample_without_sending(project, smtp_server):
+    add_people(project, 3)
+    result = send(project, dry_run=True)
+    assert result.recipients == 3 and smtp_server.received == []
+    assert b"To: Person 0 <person0@example.com>" in result.sample
+    with Store(load(project).store_url) as store:
+        assert store.draft().number == 1 and ledger(project) == {}
+
+
+def test_a_test_message_goes_to_one_address_outside_the_ledger(project, smtp_server):
+    add_people(project, 3)
+    result = send(project, test_address="Editor@Example.org")
+    [received] = smtp_server.received
+    assert received.recipient == "Editor@example.org"
+    assert received.message["Subject"] == f"[TEST] {send(project, dry_run=True).subject}"
+    assert result.test_reply.startswith("250") and ledger(project) == {}
+
+
+def test_sending_needs_the_secret(project, monkeypatch):
+    add_people(project, 1)
+    monkeypatch.delenv("NEWSLETTER_SECRET")
+    with pytest.raises(DeliverError, match="NEWSLETTER_SECRET is not set"):
+        send(project)
+
+
+def test_an_unreachable_server_stops_the_send_and_keeps_everyone_pending(tmp_path, smtp_server):
+    path = make_project(tmp_path, 1)  # nothing listens on port 1
+    draft_issue(path)
+    add_people(path, 3)
+    result = send(path)
+    assert "cannot connect" in result.run.error and not result.complete
+    assert {s for s, _, _ in ledger(path).values()} == {"pending"}
+
+
+def test_the_command_prints_a_summary(project, smtp_server):
+    add_people(project, 2)
+    smtp_server.reply("rcpt", "person1@example.com", "550 5.1.1 no such user")
+    result = CliRunner().invoke(cli, ["send", "--config", str(project)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Issue 1: The Test eLetter")
+    assert lines[1:5] == [
+        "  sent     1", "  failed   0", "  bounced  1", "  skipped  0",
+    ]
+    assert lines[5].startswith("This run: 2 message(s) in ")
+    assert lines[6:] == ["bounced: person1@example.com: 550 5.1.1 no such user", "Issue 1 is sent."]
+
+
+def test_rate_limit_spaces_messages():
+    clock = [0.0]
+    limit = RateLimit(4, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+    for _ in range(9):
+        limit.wait()
+    assert clock[0] == pytest.approx(2.0)  # 9 messages at 4 per second: the 9th goes at 2 s
+
+
+def command(path):
+    return [sys.executable, "-m", "newsletter", "send", "--config", str(path)]
+
+
+def test_kill_9_mid_send_then_resume_loses_nobody(project, smtp_server):
+    people = add_people(project, 40)
+    env = {**os.environ, "NEWSLETTER_SECRET": SECRET}
+    sender = []
+    smtp_server.on_message = lambda count: count == 12 and os.kill(sender[0].pid, signal.SIGKILL)
+    sender.append(subprocess.Popen(command(project), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    sender[0].communicate(timeout=60)
+    assert sender[0].returncode == -signal.SIGKILL
+    smtp_server.on_message = None
+    before = ledger(project)
+    in_flight = {a for a, (status, _, _) in before.items() if status == "sending"}
+    assert in_flight and "pending" in {s for s, _, _ in before.values()}
+
+    done = subprocess.run(command(project), env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    after = ledger(project)
+    assert {s for s, _, _ in after.values()} == {"sent"}
+    got = [r.recipient for r in smtp_server.received]
+    assert sorted(set(got)) == sorted(people)  # nobody skipped
+    twice = {a for a in got if got.count(a) > 1}
+    assert twice <= in_flight  # duplicates only from the in-flight window...
+    assert {a for a, (_, _, crashes) in after.items() if crashes} == in_flight
+    assert "In flight at a crash, so sent again (may have it twice): " + str(len(in_flight)) in done.stdout
+    for address in in_flight:  # ...and they are listed
+        assert f"  {address}" in done.stdout.splitlines()
+    for received in smtp_server.received:  # the ledger names the Message-ID the server got
+        assert after[received.recipient][1] == received.message["Message-ID"]
+
+
+def test_two_senders_on_one_issue_never_send_to_the_same_person(tmp_path, smtp_server):
+    project = make_project(tmp_path, smtp_server.port, rate_limit=40)  # slow enough that both take part
+    draft_issue(project)
+    people = add_people(project, 80)
+    env = {**os.environ, "NEWSLETTER_SECRET": SECRET}
+    senders = [subprocess.Popen(command(project), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    shares = []
+    for sender in senders:
+        out, err = sender.communicate(timeout=60)
+        assert sender.returncode == 0, err
+        shares.append(int(out.split("This run: ")[1].split()[0]))
+    assert sum(shares) == 80 and min(shares) > 0
+    got = [r.recipient for r in smtp_server.received]
+    assert sorted(got) == sorted(people)
+    assert {s for s, _, _ in ledger(project).values()} == {"sent"}
+
+
+def test_dkim_signature_covers_the_unsubscribe_headers(tmp_path, smtp_server):
+    import dkim
+
+    data = Path(__file__).parent / "data"  # a key made for these tests only
+    path = make_project(tmp_path, smtp_server.port, dkim_key_file=str(data / "dkim-test-key.pem"), dkim_selector="test")
+    draft_issue(path)
+    add_people(path, 1)
+    assert send(path).complete
+    [received] = smtp_server.received
+    record = (data / "dkim-test-key.txt").read_bytes().strip()
+    asked = []
+    assert dkim.verify(received.data, dnsfunc=lambda name, timeout=5: asked.append(name) or record)
+    assert asked == [b"test._domainkey.example.org."]
+    signed = received.message["DKIM-Signature"].replace(" ", "").split("h=")[1].split(";")[0].split(":")
+    assert {"list-unsubscribe", "list-unsubscribe-post", "to", "message-id"} <= set(signed)

@@ -1,0 +1,95 @@
+"""Unsubscribing through the real ASGI app: the confirm page, RFC 8058 one-click, forged tokens,
+and a subscriber who leaves while a send is under way."""
+
+from __future__ import annotations
+
+import pytest
+from sendkit import SECRET, Site, add_people, draft_issue, ledger, load, make_project
+
+from newsletter import pipeline
+from newsletter.deliver.tokens import Tokens
+from newsletter.store import Store
+from newsletter.web import create_app
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+ONE_CLICK = b"List-Unsubscribe=One-Click"  # RFC 8058's body; the confirm button posts the same
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch):
+    monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """(a real server for the app, its store) with three subscribers."""
+    path = make_project(tmp_path, 2525)
+    add_people(path, 3)
+    config = load(path)
+    with Store(config.store_url) as store, Site(create_app(config, store)) as server:
+        yield server, store
+
+
+def link(subscriber_id: int) -> str:
+    return f"/unsubscribe/{Tokens(SECRET).make(subscriber_id)}"
+
+
+def statuses(store):
+    return [s.status for s in store.subscribers.all()]
+
+
+def test_one_click_post_unsubscribes_at_once_without_cookies_or_redirect(site):
+    server, store = site
+    status, headers, text = server.request("POST", link(2), ONE_CLICK, FORM)
+    assert status == 200 and "You are unsubscribed" in text
+    assert "set-cookie" not in headers and headers["cache-control"] == "no-store"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert statuses(store) == ["active", "unsubscribed", "active"]
+    assert store.subscribers.get(2).reason == "unsubscribed (one-click)"
+    assert server.request("POST", link(2), ONE_CLICK, FORM)[0] == 200  # again: fine, nothing changes
+
+
+def test_get_shows_a_confirm_button_and_changes_nothing(site):
+    server, store = site
+    status, _, text = server.request("GET", link(1))
+    assert status == 200
+    assert f'<form method="post" action="{link(1)}">' in text and "<button" in text
+    assert statuses(store) == ["active"] * 3
+    assert server.request("POST", link(1), ONE_CLICK, FORM)[0] == 200
+    assert statuses(store)[0] == "unsubscribed"
+
+
+def test_forged_and_altered_tokens_are_refused(site):
+    server, store = site
+    genuine = link(3)
+    altered = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    forged = f"/unsubscribe/{Tokens('another-secret-0123456789').make(3)}"
+    for url in (altered, forged, "/unsubscribe/3", "/unsubscribe/" + "A" * 32):
+        for method in ("GET", "POST"):
+            status, _, text = server.request(method, url, ONE_CLICK if method == "POST" else b"")
+            assert status == 400, (url, method)
+            assert "This link does not work" in text
+    assert statuses(store) == ["active"] * 3
+
+
+def test_the_token_hides_the_subscriber():
+    tokens = Tokens(SECRET)
+    assert tokens.read(tokens.make(7)) == 7
+    assert tokens.make(7)[:10] != tokens.make(8)[:10]  # no visible counter
+
+
+def test_unsubscribing_mid_send_stops_the_rest(tmp_path, smtp_server):
+    path = make_project(tmp_path, smtp_server.port, connections=1)
+    draft_issue(path)
+    people = add_people(path, 5)
+    config = load(path)
+    with Store(config.store_url) as store, Site(create_app(config, store)) as server:
+        def leave_after_first(count):
+            if count == 1:  # the send is under way: person4's mail client sends the one-click POST
+                assert server.request("POST", link(5), ONE_CLICK, FORM)[0] == 200
+
+        smtp_server.on_message = leave_after_first
+        result = pipeline.send(config)
+    assert sorted(r.recipient for r in smtp_server.received) == people[:4]
+    assert ledger(path)[people[4]][0] == "skipped"
+    assert result.summary.counts["skipped"] == 1 and result.complete

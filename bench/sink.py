@@ -3,7 +3,8 @@
 aiosmtpd parses every line into a session and an envelope and tops out near 350
 messages a second on two cores; this one only looks for the end of each DATA block, so
 the sender is what gets measured. Run it as a process: it prints its port, then serves
-until its standard input closes, and prints how many messages it took.
+until its standard input closes, and prints how many messages it took. It offers
+PIPELINING (RFC 2920) unless given --no-pipelining.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ END = b"\r\n.\r\n"
 
 class Sink(asyncio.Protocol):
     received = 0
+    extensions = b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -38,7 +40,7 @@ class Sink(asyncio.Protocol):
                 self.transport.write(b"221 bye\r\n")
                 self.transport.close()
             elif verb in (b"EHLO", b"HELO"):
-                self.transport.write(b"250-sink\r\n250 8BITMIME\r\n")
+                self.transport.write(self.extensions)
             else:
                 self.transport.write(b"250 ok\r\n")
 
@@ -65,4 +67,6 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
+    if "--no-pipelining" in sys.argv:
+        Sink.extensions = b"250-sink\r\n250 8BITMIME\r\n"
     asyncio.run(serve())

@@ -86,6 +86,8 @@ def build(config, day, dry_run, allow_empty, no_fetch):
         click.echo(f"  {result.fetched.duplicates} duplicate(s) set aside")
     for section, count in issue.counts().items():
         click.echo(f"  {section:<8} {count}")
+    if result.dropped:
+        click.echo(f"  dropped  {len(result.dropped)} (kept for a later issue)")
     click.echo(f"  html     {result.html_bytes / 1024:.1f} KB (budget {config.email.size_budget_kb} KB)")
     for cut in result.cuts:
         click.echo(f"  {cut}")
@@ -446,6 +448,67 @@ def serve(config, host, port):
         os.environ["NEWSLETTER_CONFIG"] = str(config.source)  # the app factory loads it (see web.app)
     click.echo(f"Serving on http://{host}:{port}/ (public address: {config.web.base_url or 'not set'})", err=True)
     uvicorn.run("newsletter.web:app", factory=True, host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback lets others change and send your draft.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free one).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Issue date (default: today).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@with_config
+def preview(config, host, port, day, open_browser):
+    """Preview the next issue live in a browser, shape it, and send yourself a test.
+
+    Serves the draft as `newsletter build` would make it now (nothing is fetched or
+    written) in every view: desktop (600 px), mobile (375 px), without <style> (as Gmail
+    shows it to non-Google accounts), plain text, source, and the check. Saving a
+    template, the stylesheet, the config, a corpus file or the drafts file rebuilds it,
+    and open pages reload by themselves. Choices made on the page (lead, order, drops,
+    subject, added lines and events) go to DRAFTS/issue-NNNN.toml, which build honours.
+
+    Example: newsletter preview --date 2016-08-31 --open
+    """
+    import os
+    import webbrowser
+
+    import uvicorn
+
+    if not _is_loopback(host):
+        click.echo(f"warning: serving on {host}: anyone who can reach it can read the draft, change it "
+                   "and send test emails through your SMTP server", err=True)
+    sock = _listen(host, port)  # bound first: the real port of --port 0 is known, and --open never races it
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/draft"
+    # The app factory (web.preview.app, loaded by uvicorn, as `serve` does) reads these.
+    os.environ.update(NEWSLETTER_PREVIEW_HOST=host, NEWSLETTER_PREVIEW_DATE=day.date().isoformat() if day else "")
+    if config.source:
+        os.environ["NEWSLETTER_CONFIG"] = str(config.source)
+    click.echo(f"Previewing the next issue on {url} (Ctrl-C stops)", err=True)
+    if open_browser:
+        webbrowser.open(url)  # the socket listens already, so the page waits for the first build
+    settings = uvicorn.Config("newsletter.web.preview:app", factory=True, log_level="warning",
+                              timeout_graceful_shutdown=1, ws="none", http="h11")  # an open page must not hold up Ctrl-C
+    uvicorn.Server(settings).run(sockets=[sock])
+
+
+def _is_loopback(host: str) -> bool:
+    """True for a name or address only this machine can reach."""
+    import ipaddress
+
+    try:
+        return host.lower() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _listen(host: str, port: int):
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host.strip("[]"), port), family=family)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
 def main() -> None:

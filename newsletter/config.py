@@ -94,6 +94,13 @@ class TemplatesSection:
 
 
 @dataclass(frozen=True)
+class DraftsSection:
+    dir: Path = setting(
+        Path("drafts"), "Where the editor's choices for each issue are kept (issue-NNNN.toml).", path=True
+    )
+
+
+@dataclass(frozen=True)
 class SectionsSection:
     lead: str = setting("News and Comment", "Heading over the lead piece ('from <editor>' is added).")
     pieces: str = setting("More news and comment", "Heading over the further pieces.")
@@ -252,6 +259,7 @@ class Config:
     store: StoreSection = field(default_factory=StoreSection)
     output: OutputSection = field(default_factory=OutputSection)
     templates: TemplatesSection = field(default_factory=TemplatesSection)
+    drafts: DraftsSection = field(default_factory=DraftsSection)
     sections: SectionsSection = field(default_factory=SectionsSection)
     email: EmailSection = field(default_factory=EmailSection)
     fetch: FetchSection = field(default_factory=FetchSection)

@@ -160,13 +160,12 @@ PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed"
 
 @dataclass(frozen=True)
 class Addressee:
-    """A recipient a sender holds in the ledger; `in_flight` when a dead sender had begun its DATA."""
+    """A recipient a sender holds in the ledger; `round` counts forced re-sends (it is in the Message-ID)."""
 
     subscriber: int
     email: str
     name: str
     round: int
-    in_flight: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,10 @@ class BuildResult:
     html_bytes: int = 0
     cuts: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # Also on a dry run (the preview shows them): the files' contents, and the items the
+    # editor's drafts file dropped (they stay in the pool).
+    contents: dict[str, bytes] = field(default_factory=dict)
+    dropped: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,10 @@ def _condition(feed: FeedConfig, state: FeedState, now: dt.datetime) -> str:
     return f"failing ({state.failures})" if state.failures else "ok"
 
 
-def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: bool, progress) -> _Gathered:
+def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: bool, progress,
+            extra: tuple[Item, ...] = ()) -> _Gathered:
     """Read the corpus and, when `with_feeds`, pull the feeds; store what is new unless `save` is off.
+    `extra` are the items of the editor's drafts file, read whole each time like the corpus.
 
     Items are stored before the feeds' new validators, so a crash between the two
     costs a refetch, never a 304 for items that were not kept.
@@ -116,9 +122,10 @@ def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: 
         venue_aliases=config.corpus.venue_aliases,
         tz=config.zone,
     )
-    read = [item for document in documents for item in document.items]
+    read = [item for document in documents for item in document.items] + list(extra)
     pulled = _pull(config, store, now, progress) if with_feeds else []
-    added = store.feeds.add_unique([*read, *(item for p in pulled for item in p.items)], now, save=save)
+    keys = {item.id: k for p in pulled for item, k in zip(p.items, p.keys)}
+    added = store.feeds.add_unique([*read, *(item for p in pulled for item in p.items)], now, save=save, keys=keys)
     store.feeds.save_states(p.state for p in pulled)
     result = FetchResult(tuple(pulled), len(added.new), len(added.duplicates), tuple(warnings))
     return _Gathered(result, read, () if save else added.new)
@@ -149,27 +156,34 @@ def build(
     fits the issue (every piece sent, only past events left) and `allow_empty` is off:
     nothing is written.
     """
+    from . import drafts
     from .compose import ComposeSettings, compose
     from .store import Store
 
     now = now or dt.datetime.now(config.zone)
     date = date or now.astimezone(config.zone).date()
     with Store(config.store_url) as store:
-        fetch_first = not (no_fetch or dry_run)
-        gathered = _gather(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress)
-        fetched, warnings = gathered.result, gathered.result.warnings
-        new_items = fetched.new_items
-        pool = _pool(store, gathered, config.corpus.path)
         draft = store.draft()
         number = draft.number if draft else store.next_number()
+        shaping = drafts.load(config.drafts.dir, number)
+        fetch_first = not (no_fetch or dry_run)
+        gathered = _gather(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
+                           extra=shaping.items)
+        fetched, warnings = gathered.result, gathered.result.warnings + shaping.warnings
+        new_items = fetched.new_items
+        pool = _pool(store, gathered, (config.corpus.path, config.drafts.dir))
         settings = ComposeSettings(config.newsletter.title, config.corpus.long_form_words)
-        issue = compose(pool, number=number, date=date, settings=settings)
+        composed = compose(pool, number=number, date=date, settings=settings)
+        issue = drafts.apply(composed, shaping.choices)
+        warnings += drafts.unmatched(composed, shaping)
         if not issue.items and not allow_empty:
             return BuildResult(None, new_items, (), warnings, fetched)
         files, rendered = _render_files(issue, config, now)
         warnings += rendered.warnings
         findings = _lint(files["issue.eml"], config)
-        report = dict(html_bytes=len(files["issue.html"]), cuts=rendered.cuts, findings=findings)
+        dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
+        report = dict(html_bytes=len(files["issue.html"]), cuts=rendered.cuts, findings=findings, contents=files,
+                      dropped=dropped)
         if dry_run:
             return BuildResult(issue, new_items, (), warnings, fetched, **report)
         store.save_draft(issue, now)
@@ -179,15 +193,17 @@ def build(
     return BuildResult(issue, new_items, tuple(written), warnings, fetched, **report)
 
 
-def _pool(store, gathered: _Gathered, corpus: Path) -> list[Item]:
+def _pool(store, gathered: _Gathered, read_whole: tuple[Path, ...]) -> list[Item]:
     """The unspent items, with a dry run's unstored new ones.
 
-    A corpus item that is no longer in the corpus as read now (its file was edited or
-    removed) leaves the pool, so an edit replaces the old text instead of doubling it.
+    An item from a folder read whole on every build (the corpus, the drafts files) that is
+    not there as read now (its file was edited or removed) leaves the pool, so an edit
+    replaces the old text instead of doubling it.
     """
     read_ids = {item.id for item in gathered.read}
     stored = store.pool() + list(gathered.unseen)
-    return [item for item in stored if item.id in read_ids or not Path(item.source).is_relative_to(corpus)]
+    return [item for item in stored
+            if item.id in read_ids or not any(Path(item.source).is_relative_to(f) for f in read_whole)]
 
 
 def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[str, bytes], Rendered]:
@@ -394,8 +410,10 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
             raise DeliverError("there is no issue to send: newsletter build makes one")
         letters, rendered = _letters(config, store, number, now, test=bool(test_address))
         result = SendResult(number, rendered.subject, warnings=rendered.warnings)
-        if test_address or dry_run:
-            return _try_out(config, store, letters, result, test_address, force, sleep)
+        if test_address:
+            return _send_test(config, letters, result, test_address, sleep)
+        if dry_run:
+            return _dry_run(store, letters, result, force)
         store.ledger.freeze(number, now, force=force)
         total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
         ticks = itertools.count(1)
@@ -411,27 +429,32 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
         return replace(result, summary=store.ledger.summary(number), run=run, complete=complete, recipients=total)
 
 
-def _try_out(config: Config, store, letters, result: SendResult, test_address, force: bool, sleep) -> SendResult:
-    """`--test`: one message to one address, outside the ledger. `--dry-run`: counts and a sample."""
+def _send_test(config: Config, letters, result: SendResult, address: str, sleep) -> SendResult:
+    """`--test`: one message to one address, outside the ledger, with its own Message-ID."""
     from .deliver.addresses import checked
     from .deliver.smtp import Connection, deliver
     from .models import Addressee
 
-    if test_address:
-        row = checked(test_address)
-        data, _ = letters.make(Addressee(0, row.email, "", round=int(_utc_now().timestamp())))
-        connection = Connection(_smtp_settings(config))
-        try:
-            reply, _ = deliver(connection, _envelope_sender(config), row.email, data, retries=config.smtp.retries, sleep=sleep)
-        finally:
-            connection.close()
-        if reply.status != "sent":
-            raise DeliverError(f"{row.email}: the server answered {reply}")
-        return replace(result, recipients=1, test_reply=str(reply))
+    row = checked(address)
+    data, _ = letters.make(Addressee(0, row.email, "", round=int(_utc_now().timestamp())))
+    connection = Connection(_smtp_settings(config))
+    try:
+        reply, _ = deliver(connection, _envelope_sender(config), row.email, data, retries=config.smtp.retries, sleep=sleep)
+    finally:
+        connection.close()
+    if reply.status != "sent":
+        raise DeliverError(f"{row.email}: the server answered {reply}")
+    return replace(result, recipients=1, test_reply=str(reply))
+
+
+def _dry_run(store, letters, result: SendResult, force: bool) -> SendResult:
+    """`--dry-run`: what a send would refuse, how many it would reach, and the first one's message."""
+    from .models import Addressee
+
     status = next(r.status for r in store.issues() if r.number == result.issue)
     if status == "sent" and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
-    first = next(store.subscribers.all("active"), None) or Subscriber(0, "subscriber@example.invalid")
+    first = next(iter(store.subscribers.all("active")), None) or Subscriber(0, "subscriber@example.invalid")
     sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1))
     return replace(result, recipients=store.subscribers.count(), sample=sample)
 

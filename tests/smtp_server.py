@@ -34,6 +34,7 @@ class Recorder:
         self.received: list[Received] = []
         self.script: dict[tuple[str, str], deque[str]] = defaultdict(deque)
         self.on_message = None  # called with the count of messages received so far
+        self.pipelining = True
         self.connections = 0
         self._lock = threading.Lock()
 
@@ -45,10 +46,11 @@ class Recorder:
         return [r for r in self.received if r.recipient == address]
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        """Counts connections; offers PIPELINING, which aiosmtpd handles but does not announce."""
         with self._lock:
             self.connections += 1
         session.host_name = hostname
-        return responses
+        return responses[:1] + ["250-PIPELINING"] * self.pipelining + responses[1:]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         scripted = self._scripted("rcpt", address, server)

@@ -33,7 +33,8 @@ section = "events"
 enabled = false
 """)
     web, local = loaded.feeds
-    assert (web.url, web.name, web.section, web.max_items, web.enabled) == ("https://news.example/rss", "News", "news", 20, True)
+    assert (web.url, web.name, web.section) == ("https://news.example/rss", "News", "news")
+    assert (web.max_items, web.enabled) == (20, True)
     assert local.url == str(tmp_path / "feeds" / "local.xml") and local.is_file and not local.enabled
     assert local.key == (tmp_path / "feeds" / "local.xml").as_uri() and web.key == web.url
     assert loaded.fetch.connect_timeout == 3.0 and loaded.fetch.max_bytes == 10 * 1024 * 1024
@@ -62,7 +63,8 @@ FEED = 'url = "https://x.example/f"\nname = "X"\nsection = "news"\n'
         (f"[[feeds]]\n{FEED}max_items = -1\n", r"\[\[feeds\]\]\[1\]\.max_items: must be 0 or more"),
         (f"[[feeds]]\n{FEED.replace('https://x.example/f', 'ftp://x.example/f')}",
          r"\[\[feeds\]\]\[1\]\.url: 'ftp://x.example/f' is neither an http\(s\) URL nor a file path"),
-        (f"[[feeds]]\n{FEED.replace('https://x.example/f', 'https:///f')}", r"\[\[feeds\]\]\[1\]\.url: 'https:///f' has no host"),
+        (f"[[feeds]]\n{FEED.replace('https://x.example/f', 'https:///f')}",
+         r"\[\[feeds\]\]\[1\]\.url: 'https:///f' has no host"),
         (f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('X', 'Y')}",
          r"\[\[feeds\]\]\[2\]\.url: 'https://x.example/f' is already \[\[feeds\]\]\[1\]'s"),
         (f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('x.example', 'y.example')}",

@@ -13,7 +13,7 @@ from newsletter.models import ARTICLE, EVENT, HEARING, Event, Item
 from newsletter.sources.entries import Feed
 from newsletter.sources.feedparse import ParseJob, parse
 from newsletter.sources.sanitize import clean_html, text_paragraphs
-from newsletter.store import dedup
+from newsletter import dedup
 
 LONDON = ZoneInfo("Europe/London")
 URL = "https://feeds.example/news.xml"
@@ -66,7 +66,8 @@ def test_json_feed_1_1_and_1_0_are_read_per_the_spec():
     assert (second.title, second.link, second.author) == ("Seven", "https://feeds.example/items/7", "Feed Author")
     assert second.paragraphs == ("Line one.", "Line two.")
     assert second.published == dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.timezone.utc)
-    old = {"version": "https://jsonfeed.org/version/1", "items": [{"id": "1", "content_text": "x", "author": {"name": "A"}}]}
+    old = {"version": "https://jsonfeed.org/version/1", "items": [
+        {"id": "1", "content_text": "x", "author": {"name": "A"}}]}
     assert parsed(json.dumps(old).encode()).items[0].author == "A"
 
 

@@ -49,7 +49,8 @@ def test_a_stored_item_wins_over_a_later_copy_even_one_dated_earlier(store):
     assert later.new == () and [(d.id, kept) for d, kept in later.duplicates] == [("copy", "first")]
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(duplicates)).one()
-    assert (row.item, row.of_item, row.source, row.link) == ("copy", "first", "feed:b", "http://x.example/p?utm_medium=rss")
+    assert (row.item, row.of_item, row.source) == ("copy", "first", "feed:b")
+    assert row.link == "http://x.example/p?utm_medium=rss"
     again = store.feeds.add_unique([piece("copy", "feed:b", link="http://x.example/p")], NOW)
     assert again.new == again.duplicates == ()
 

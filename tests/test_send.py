@@ -19,6 +19,8 @@ from newsletter.deliver.smtp import RateLimit
 from newsletter.errors import DeliverError, StoreError
 from newsletter.store import Store
 
+DATA = Path(__file__).parent / "data"  # keys and a certificate made for these tests only
+
 
 @pytest.fixture(autouse=True)
 def secret(monkeypatch):
@@ -77,7 +79,9 @@ def test_a_sent_issue_is_sent_again_only_with_force(project, smtp_server):
     assert len(ids) == 4 and len(set(ids)) == 4  # a forced round gets new Message-IDs
 
 
-def test_replies_and_dropped_connections(project, smtp_server):
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_replies_and_dropped_connections(project, smtp_server, pipelining):
+    smtp_server.pipelining = pipelining
     add_people(project, 5)
     smtp_server.reply("rcpt", "person0@example.com", "451 4.7.1 greylisted", "451 4.7.1 greylisted")
     smtp_server.reply("rcpt", "person1@example.com", "550 5.1.1 no such user")
@@ -212,15 +216,42 @@ def test_two_senders_on_one_issue_never_send_to_the_same_person(tmp_path, smtp_s
 def test_dkim_signature_covers_the_unsubscribe_headers(tmp_path, smtp_server):
     import dkim
 
-    data = Path(__file__).parent / "data"  # a key made for these tests only
-    path = make_project(tmp_path, smtp_server.port, dkim_key_file=str(data / "dkim-test-key.pem"), dkim_selector="test")
+    path = make_project(tmp_path, smtp_server.port, dkim_key_file=str(DATA / "dkim-test-key.pem"), dkim_selector="test")
     draft_issue(path)
     add_people(path, 1)
     assert send(path).complete
     [received] = smtp_server.received
-    record = (data / "dkim-test-key.txt").read_bytes().strip()
+    record = (DATA / "dkim-test-key.txt").read_bytes().strip()
     asked = []
     assert dkim.verify(received.data, dnsfunc=lambda name, timeout=5: asked.append(name) or record)
     assert asked == [b"test._domainkey.example.org."]
     signed = received.message["DKIM-Signature"].replace(" ", "").split("h=")[1].split(";")[0].split(":")
     assert {"list-unsubscribe", "list-unsubscribe-post", "to", "message-id"} <= set(signed)
+
+
+@pytest.fixture
+def tls_server():
+    """aiosmtpd requiring STARTTLS, with a self-signed certificate for 127.0.0.1 made for these tests."""
+    import ssl
+
+    from smtp_server import LoopbackController, Recorder
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(DATA / "smtp-test-cert.pem", DATA / "smtp-test-key.pem")
+    recorder = Recorder()
+    controller = LoopbackController(recorder, hostname="127.0.0.1", port=0, tls_context=context, require_starttls=True)
+    controller.start()
+    recorder.port = controller.port
+    yield recorder
+    controller.stop()
+
+
+def test_starttls_checks_the_certificate(tmp_path, tls_server, monkeypatch):
+    path = make_project(tmp_path, tls_server.port, security="starttls")
+    draft_issue(path)
+    add_people(path, 1)
+    refused = send(path)
+    assert "TLS failed" in refused.run.error and "certificate verify failed" in refused.run.error
+    assert tls_server.received == [] and ledger(path)["person0@example.com"][0] == "pending"
+    monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))  # now the test CA is trusted
+    assert send(path).complete and len(tls_server.received) == 1

@@ -93,3 +93,13 @@ def test_unsubscribing_mid_send_stops_the_rest(tmp_path, smtp_server):
     assert sorted(r.recipient for r in smtp_server.received) == people[:4]
     assert ledger(path)[people[4]][0] == "skipped"
     assert result.summary.counts["skipped"] == 1 and result.complete
+
+
+def test_serve_needs_the_secret(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    monkeypatch.delenv("NEWSLETTER_SECRET")
+    result = CliRunner().invoke(cli, ["serve", "--config", str(make_project(tmp_path, 2525))])
+    assert result.exit_code == 1 and "NEWSLETTER_SECRET is not set" in result.output

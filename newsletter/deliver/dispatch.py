@@ -2,17 +2,21 @@
 
 Each thread claims a batch of recipients, and for each one: waits its turn under the rate
 limit, builds the message, then in ONE transaction records the previous message's outcome
-and marks this one `sending`, and only then sends it. So the ledger always knows what was
-in flight, and an outcome is written as soon as the next message is ready to go. The
-ledger is passed in (see store/ledger.py for the methods used), so this stage needs no SQL.
+and marks this one `sending`, and sends the message only once that is committed. So the
+ledger always knows what was in flight, and an outcome is written as soon as the next
+message is ready to go. One committer thread writes for all senders (several steps share
+a commit), and the commit overlaps the MAIL, RCPT and DATA commands. The ledger is passed
+in (see store/ledger.py for the methods used), so this stage needs no SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import threading
 import time
 from collections import Counter
+from concurrent.futures import Future
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,10 +65,9 @@ class Job:
 
 @dataclass
 class Run:
-    """What this run did: messages per outcome, who was sent again after a crash, how long, what stopped it."""
+    """What this run did: messages per outcome, how long it took, what stopped it."""
 
     counts: Counter = field(default_factory=Counter)
-    in_flight: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
     exception: Exception | None = None
@@ -75,6 +78,8 @@ def utc_now() -> dt.datetime:
 
 
 class Dispatcher:
+    """Sends one issue from this process: `run` returns when no open row is left to it."""
+
     def __init__(self, job: Job, ledger, letters: Letters, *, limiter: RateLimit | None = None,
                  sleep: Callable[[float], None] = time.sleep, now: Callable[[], dt.datetime] = utc_now,
                  progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None):
@@ -84,7 +89,8 @@ class Dispatcher:
         self.progress, self.notice = progress, notice
         self.run_ = Run()
         self._lock = threading.Lock()
-        self._ledger_lock = threading.Lock()
+        self._db = threading.Lock()  # this process's ledger calls take turns: no SQLite busy-waiting
+        self._committer = _Committer(self._commit)
         self._stop = threading.Event()
         self._done = threading.Event()
         self._waited = False
@@ -94,6 +100,7 @@ class Dispatcher:
         started = time.monotonic()
         workers = [threading.Thread(target=self._work, daemon=True) for _ in range(self.job.connections)]
         heartbeat = threading.Thread(target=self._heartbeat, daemon=True)
+        self._committer.start()
         for thread in (heartbeat, *workers):
             thread.start()
         try:
@@ -106,6 +113,7 @@ class Dispatcher:
         finally:
             self._done.set()
             heartbeat.join()
+            self._committer.stop()
             self.ledger.release(self.job.issue, self.job.owner, self.now())
         self.run_.seconds = time.monotonic() - started
         return self.run_
@@ -118,8 +126,9 @@ class Dispatcher:
             connection.open()
             while not self._stop.is_set():
                 if done:
-                    done = self._step(done=done)
-                batch = self.ledger.claim(job.issue, job.owner, self.now(), job.lease, job.batch)
+                    done = self._step(done)
+                with self._db:
+                    batch = self.ledger.claim(job.issue, job.owner, self.now(), job.lease, job.batch)
                 if not batch and not self._others_hold_rows():
                     return
                 for who in batch:
@@ -132,34 +141,39 @@ class Dispatcher:
             self._fail(f"{type(e).__name__}: {e}", e)
         finally:
             if done:
-                self._step(done=done)
+                self._step(done)
             connection.close()
 
     def _send_one(self, connection: Connection, who: Addressee, done: Outcome | None) -> Outcome | None:
-        """Mark `who` sending (recording `done` in the same transaction), send, and return the outcome."""
+        """Mark `who` sending (recording `done` in the same transaction), send, and return the outcome.
+
+        The mark is committed while MAIL and RCPT go out, and awaited before DATA.
+        """
         self.limiter.wait()
         data, message_id = self.letters.make(who)
-        if not self._step(done=done, start=who.subscriber, message_id=message_id):
+        marked = self._committer.submit((done, who.subscriber, message_id))
+        try:
+            reply, attempts = deliver(connection, self.job.sender, who.email, data, retries=self.job.retries,
+                                      sleep=self.sleep, go=marked.result)
+        except Unavailable as e:
+            if marked.result() and not e.maybe_delivered:  # certainly not sent: pending for the next run
+                self._step(Outcome(who.subscriber, PENDING, str(e), 0))
+            raise
+        if reply is None:
             self._tally(SKIPPED)
             return None
-        if who.in_flight:
-            with self._lock:
-                self.run_.in_flight.append(who.email)
-        try:
-            reply, attempts = deliver(connection, self.job.sender, who.email, data,
-                                      retries=self.job.retries, sleep=self.sleep)
-        except Unavailable as e:
-            if not e.maybe_delivered:  # certainly not sent: back to pending for the next run
-                self._step(done=Outcome(who.subscriber, PENDING, str(e), 0))
-            raise
         status = FAILED if reply.status == "retry" else reply.status
         self._tally(status)
         return Outcome(who.subscriber, status, str(reply), attempts)
 
-    def _step(self, **kwargs) -> bool | None:
-        with self._ledger_lock:
-            ok = self.ledger.step(self.job.issue, self.job.owner, self.now(), **kwargs)
-        return ok if "start" in kwargs else None
+    def _step(self, done: Outcome | None, start: int | None = None, message_id: str | None = None) -> bool | None:
+        """Record `done` and mark `start` sending, committed before this returns; None without `start`."""
+        ok = self._committer.submit((done, start, message_id)).result()
+        return ok if start is not None else None
+
+    def _commit(self, steps: list) -> list[bool]:
+        with self._db:
+            return self.ledger.steps(self.job.issue, self.job.owner, self.now(), steps)
 
     def _others_hold_rows(self) -> bool:
         """Wait for another sender's lease when it holds open rows; False when nothing is left for us."""
@@ -175,7 +189,8 @@ class Dispatcher:
     def _heartbeat(self) -> None:
         """Renew this sender's lease while it runs, so nobody takes over rows it is still working on."""
         while not self._done.wait(self.job.lease / 3):
-            self.ledger.renew(self.job.issue, self.job.owner, self.now(), self.job.lease)
+            with self._db:
+                self.ledger.renew(self.job.issue, self.job.owner, self.now(), self.job.lease)
 
     def _tally(self, status: str) -> None:
         with self._lock:
@@ -188,3 +203,50 @@ class Dispatcher:
             self.run_.error = self.run_.error or message
             self.run_.exception = self.run_.exception or exception
         self._stop.set()
+
+
+class _Committer:
+    """Group commit: one thread writes every sender thread's ledger steps, several to a transaction.
+
+    Each sender still waits until its own step is committed (a row is `sending` on disk
+    before its DATA), but steps that arrive while one commit is syncing share the next one.
+    """
+
+    def __init__(self, commit: Callable[[list], list]):
+        self._commit = commit
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def submit(self, step) -> Future:
+        """Queue one step; its Future says whether the message may go, once committed."""
+        future: Future = Future()
+        self._queue.put((step, future))
+        return future
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get())
+            stopping = None in batch  # stop() comes after the last sender has finished
+            batch = [item for item in batch if item is not None]
+            if batch:
+                self._write(batch)
+
+    def _write(self, batch: list) -> None:
+        try:
+            results = self._commit([step for step, _ in batch])
+        except Exception as e:  # each sender waiting on this batch raises it
+            for _, future in batch:
+                future.set_exception(e)
+            return
+        for (_, future), result in zip(batch, results):
+            future.set_result(result)

@@ -179,7 +179,7 @@ def to_header(r: Recipient) -> bytes:
     """The To field for one recipient; a name with anything unusual goes through the email package."""
     if not ADDRESS.fullmatch(r.address):
         raise DeliverError(f"{r.address!r} is not an address a header can carry")
-    name = r.name if r.name.isprintable() and "=?" not in r.name else clean_header(r.name)
+    name = " ".join(r.name.split()) if r.name.isprintable() and "=?" not in r.name else clean_header(r.name)
     if not name:
         phrase = ""
     elif ATOMS.fullmatch(name):

@@ -1,7 +1,9 @@
 """SMTP: the only code that opens a connection to a mail server.
 
 A `Connection` is opened once and reused for many messages (one recipient each); it is
-reopened after the server drops it. `deliver` sends one message, retrying 4xx replies
+reopened after the server drops it, and pipelines its commands when the server offers it.
+The message goes out already dot-stuffed in one bytes.replace (smtplib's data() runs a
+regular expression over it instead: a large share of the cost of a 50 KB message). `deliver` sends one message, retrying 4xx replies
 and drops with doubling pauses; 5xx replies are final. A server that cannot be reached or
 refuses us as a client (TLS, login, sender) raises `Unavailable`: that stops the whole
 send, since every other message would fail the same way.
@@ -91,31 +93,59 @@ class Connection:
         except (smtplib.SMTPException, OSError) as e:
             raise Unavailable(f"{where}: cannot connect: {e}") from None
 
-    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
-        """One attempt: MAIL, RCPT, DATA. A refusal resets the session; a dropped line closes it."""
+    def send(self, sender: str, recipient: str, data: bytes, go: Callable[[], bool] | None = None) -> Reply | None:
+        """One attempt: MAIL, RCPT, DATA. A refusal resets the session; a dropped line closes it.
+
+        `go()`, when given, is asked once the server has answered those commands (yes or no)
+        and before the message itself goes: the caller commits its ledger meanwhile, so the
+        wait overlaps the round trips. False ends the transaction unsent and returns None.
+        """
         if self._smtp is None:
             self.open()
         smtp = self._smtp
         try:
-            code, text = text_reply(smtp.mail(sender))
-            if code != 250:
-                return self._refused(Reply(code, text, "mail"), sender)
-            code, text = text_reply(smtp.rcpt(recipient))
-            if code not in (250, 251):
-                return self._refused(Reply(code, text, "rcpt"), sender)
-            code, text = text_reply(smtp.data(data))
+            reply = self._envelope(smtp, sender, recipient)
+            if go is not None and not go():
+                if reply is None:  # ready for the message: only hanging up cancels DATA unsent
+                    self.hang_up()
+                return None
+            if reply is not None:
+                return reply
+            smtp.send(dot_stuffed(data))
+            code, text = text_reply(smtp.getreply())
             if code == 421:
                 self.close()
             return Reply(code, text)
-        except smtplib.SMTPDataError as e:  # DATA itself refused, before the message went
-            return self._refused(Reply(e.smtp_code, _reply_text(e.smtp_error)), sender)
         except (smtplib.SMTPException, OSError) as e:
             self.close()
             return Reply(0, f"connection lost: {e or type(e).__name__}")
 
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> Reply | None:
+        """MAIL, RCPT and DATA: the refusal, or None when the server waits for the message.
+
+        With PIPELINING (RFC 2920) the three commands go in one write: one round trip, not three.
+        """
+        commands = ((f"MAIL FROM:<{sender}>", "mail", (250,)), (f"RCPT TO:<{recipient}>", "rcpt", (250, 251)),
+                    ("DATA", "data", (354,)))
+        if smtp.has_extn("pipelining"):
+            smtp.send("".join(f"{command}\r\n" for command, _, _ in commands).encode("ascii"))
+            replies = [text_reply(smtp.getreply()) for _ in commands]
+        else:
+            replies = []
+            for command, _, wanted in commands:
+                replies.append(text_reply(smtp.docmd(command)))
+                if replies[-1][0] not in wanted:
+                    break
+        for (code, text), (_, stage, wanted) in zip(replies, commands):
+            if code not in wanted:
+                if replies[-1][0] == 354:  # a server that said go ahead to nobody: end it unsent
+                    self.hang_up()
+                return self._refused(Reply(code, text, stage), sender)
+        return None
+
     def _refused(self, reply: Reply, sender: str) -> Reply:
         """End the refused transaction; a 5xx for our sender address would refuse every message."""
-        if reply.code == 421:  # the server is closing the session
+        if reply.code == 421 or self._smtp is None:  # the server is closing the session, or we did
             self.close()
         else:
             try:
@@ -134,27 +164,50 @@ class Connection:
             except (smtplib.SMTPException, OSError):
                 smtp.close()
 
+    def hang_up(self) -> None:
+        """Close without QUIT: in the middle of DATA a QUIT would be taken as part of the message."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
 
 def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retries: int,
-            sleep: Callable[[float], None] = time.sleep, pause: float = 1.0) -> tuple[Reply, int]:
-    """Send one message; returns the final reply and how many attempts it took.
+            sleep: Callable[[float], None] = time.sleep, pause: float = 1.0,
+            go: Callable[[], bool] | None = None) -> tuple[Reply | None, int]:
+    """Send one message; returns the final reply (None if `go` said no) and the attempts made.
 
     4xx replies and dropped connections are tried again after `pause`, then twice that, and
-    so on, `retries` times. Raises Unavailable when the server cannot be reached again.
+    so on, `retries` times. `go` is asked once, before the first DATA (see Connection.send).
+    Raises Unavailable when the server cannot be reached again.
     """
     dropped = False
+    once = _Once(go) if go else None
     for attempt in range(retries + 1):
         try:
-            reply = conn.send(sender, recipient, data)
+            reply = conn.send(sender, recipient, data, once)
         except Unavailable as e:
             if e.permanent or attempt == retries:
                 raise Unavailable(str(e), permanent=e.permanent, maybe_delivered=dropped) from None
             reply = Reply(0, str(e))
+        if reply is None:
+            return None, attempt + 1
         dropped = dropped or reply.code == 0
         if reply.status != "retry" or attempt == retries:
             return reply, attempt + 1
         sleep(min(pause * 2 ** attempt, MAX_PAUSE))
     raise AssertionError("unreachable")
+
+
+class _Once:
+    """Asks `go` the first time only; later attempts get the same answer."""
+
+    def __init__(self, go: Callable[[], bool]):
+        self.go, self.answer = go, None
+
+    def __call__(self) -> bool:
+        if self.answer is None:
+            self.answer = self.go()
+        return self.answer
 
 
 class RateLimit:
@@ -197,6 +250,15 @@ def _connect(s: SmtpSettings) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+def dot_stuffed(data: bytes) -> bytes:
+    """The DATA payload: a line starting with "." gets another (RFC 5321 4.5.2), then the end mark.
+
+    What smtplib's data() does with a regular expression, in one bytes.replace: a fifth
+    of the cost of sending a 50 KB message. `data` has CRLF line ends and a header first.
+    """
+    return data.replace(b"\r\n.", b"\r\n..") + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n"
 
 
 def text_reply(reply: tuple[int, bytes | str]) -> tuple[int, str]:

@@ -26,6 +26,7 @@ import xml.sax
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from .. import dedup
 from ..models import Item
 from . import safexml
 from .entries import Entry, Feed, to_items
@@ -46,9 +47,11 @@ class ParseJob:
 
 @dataclass(frozen=True)
 class Parsed:
-    """Items and notes; `warning` when part of the feed was unreadable, `error` when none of it was."""
+    """Items (and each one's dedup keys) and notes; `warning` when part of the feed was unreadable,
+    `error` when none of it was."""
 
     items: tuple[Item, ...] = ()
+    keys: tuple[tuple[str, ...], ...] = ()
     entries: int = 0
     notes: tuple[str, ...] = ()
     warning: str | None = None
@@ -78,7 +81,7 @@ def parse(job: ParseJob) -> Parsed:
         return Parsed(error=str(e))
     except BaseException as e:  # noqa: BLE001 - a hostile feed fails alone (nh3 panics are BaseExceptions)
         return Parsed(error=f"cannot parse ({type(e).__name__}: {e})")
-    return Parsed(tuple(items), len(entries), tuple(notes), warning)
+    return Parsed(tuple(items), tuple(dedup.keys(item) for item in items), len(entries), tuple(notes), warning)
 
 
 @contextlib.contextmanager
@@ -211,6 +214,13 @@ class ParsePool:
                 return Parsed(error=f"cannot parse ({type(e).__name__})")
             finally:
                 executor.shutdown(wait=False)
+
+    def warm(self) -> None:
+        """Start the processes now, while the first feeds download, rather than when a body arrives."""
+        if self._shared is None:
+            self._shared = self._executor(self.workers)
+            for _ in range(self.workers):
+                self._shared.submit(os.getpid)
 
     def _submit(self, job: ParseJob) -> concurrent.futures.Future:
         if self._shared is None:

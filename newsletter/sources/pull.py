@@ -27,6 +27,7 @@ class Pulled:
     """One feed's outcome (one of the four above), its items, its new state, and one line saying what happened.
 
     `warn` marks a line the editor should act on: a failure, or a feed only partly readable.
+    `keys` are the items' dedup keys, computed where they were parsed.
     """
 
     feed: FeedConfig
@@ -35,6 +36,7 @@ class Pulled:
     line: str
     outcome: str
     warn: bool = False
+    keys: tuple[tuple[str, ...], ...] = ()
 
 
 Progress = Callable[[Pulled, int, int], None]
@@ -52,7 +54,16 @@ def pull(
     if not feed_list:
         return []
     with ParsePool(settings.workers, settings.parse_memory) as pool:
+        if any(_expects_body(feed, states.get(feed.key)) for feed in feed_list):
+            pool.warm()
         return asyncio.run(_pull_all(feed_list, states, settings, now, tz, pool, progress))
+
+
+def _expects_body(feed: FeedConfig, state: FeedState | None) -> bool:
+    """A file, or a live feed with nothing to make a 304 of: some body will surely need parsing."""
+    if state is not None and state.gone:
+        return False
+    return feed.is_file or state is None or not (state.etag or state.last_modified)
 
 
 async def _pull_all(feed_list, states, settings, now, tz, pool, progress) -> list[Pulled]:
@@ -109,4 +120,4 @@ def _settle(fetched: feeds.Fetched, parsed: Parsed | None, now: dt.datetime) -> 
         return Pulled(feed, state, (), fetched.line, UNCHANGED)
     count = f"{parsed.entries} {'entry' if parsed.entries == 1 else 'entries'} ({fetched.line})"
     line = "; ".join(filter(None, (parsed.warning, count, *parsed.notes)))
-    return Pulled(feed, state, parsed.items, line, UPDATED, warn=parsed.warning is not None)
+    return Pulled(feed, state, parsed.items, line, UPDATED, parsed.warning is not None, parsed.keys)

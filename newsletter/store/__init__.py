@@ -137,7 +137,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    # WAL: readers never block the send ledger's writers, and a commit costs one fsync, not three.
+    # WAL: readers never block the send ledger's writers, and a commit needs fewer fsyncs.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from ..models import FeedState, Item
-from . import dedup
+from .. import dedup
 from .codec import item_to_json
 from .schema import duplicates, feeds, item_keys, items
 
 # Bound parameters per IN (...) query: well under every backend's limit.
 _CHUNK = 500
 _TIMES = ("retry_after", "gone", "last_attempt", "last_success")
+_NONE: Mapping[str, tuple] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,12 @@ class FeedStore:
                     found.setdefault(source, [0, 0])[slot] = count
         return {source: (pair[0], pair[1]) for source, pair in found.items()}
 
-    def add_unique(self, batch: Iterable[Item], now: dt.datetime, *, save: bool = True) -> Added:
+    def add_unique(
+        self, batch: Iterable[Item], now: dt.datetime, *, save: bool = True, keys: Mapping[str, tuple] = _NONE
+    ) -> Added:
         """Store the items of `batch` that are neither known nor duplicates; remember the duplicates.
 
+        `keys` holds dedup keys already computed, by item id (the rest are computed here).
         With `save` off nothing is written: the answer says what would be stored.
         """
         with self.engine.begin() as conn:
@@ -79,7 +84,7 @@ class FeedStore:
             known = _existing(conn, items.c.id, [i.id for i in ordered])
             known |= _existing(conn, duplicates.c.item, [i.id for i in ordered])
             fresh = [item for item in ordered if item.id not in known]
-            keyed = {item.id: dedup.keys(item) for item in fresh}
+            keyed = {item.id: keys[item.id] if item.id in keys else dedup.keys(item) for item in fresh}
             stored = _owners(conn, {key for ks in keyed.values() for key in ks})
             new, dups, claimed = [], [], {}
             for item in fresh:

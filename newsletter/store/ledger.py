@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from ..models import ACTIVE, BOUNCED, FAILED, PENDING, SENDING, SENT, SKIPPED, Addressee, Outcome
+from .prepared import Prepared
 from .schema import issues, sends, subscribers
 
 OPEN = (PENDING, SENDING)
@@ -36,6 +37,7 @@ class Ledger:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
+        self._record, self._start = Prepared(RECORD, engine.dialect), Prepared(START, engine.dialect)
 
     def next_issue(self) -> int | None:
         """The issue a plain `send` means: one whose send was interrupted, else the draft."""
@@ -50,22 +52,23 @@ class Ledger:
         """Spend the issue's items and write a pending row per active subscriber, in one transaction.
 
         An issue already sending is left as it is (the send resumes); a sent one is refused
-        unless `force`, which sends it again to everyone active in a new round.
+        unless `force`, which sends it again to everyone active in a new round. The status
+        change comes first: it takes the write lock, so of two senders starting at once one
+        freezes and the other, after it, finds the issue sending and resumes.
         """
         now = _utc(now)
+        allowed = (ISSUE_DRAFT, ISSUE_SENT) if force else (ISSUE_DRAFT,)
         with self.engine.begin() as conn:
-            found = conn.execute(sa.select(issues.c.status, issues.c.sent).where(issues.c.number == issue)).first()
-            if found is None:
-                raise StoreError(f"there is no issue {issue} (newsletter build makes one)")
-            if found.status == ISSUE_SENDING:
+            moved = conn.execute(issues.update().where(issues.c.number == issue, issues.c.status.in_(allowed))
+                                 .values(status=ISSUE_SENDING)).rowcount
+            if not moved:
+                _why_not(conn, issue)
                 return
-            if found.status == ISSUE_SENT and not force:
-                raise StoreError(f"issue {issue} was sent on {found.sent:%Y-%m-%d %H:%M} UTC; --force sends it again")
             active = sa.select(subscribers.c.id).where(subscribers.c.status == ACTIVE)
             if not conn.scalar(sa.select(sa.func.count()).select_from(active.subquery())):
                 raise StoreError("there are no active subscribers (newsletter subscribers add or import)")
             round_ = (conn.scalar(sa.select(sa.func.max(sends.c.round)).where(sends.c.issue == issue)) or 0) + 1
-            conn.execute(
+            conn.execute(  # a forced round: everyone still active again
                 sends.update()
                 .where(sends.c.issue == issue, sends.c.subscriber.in_(active))
                 .values(status=PENDING, round=round_, crashes=0, reply=None, message_id=None,
@@ -78,7 +81,6 @@ class Ledger:
                 sa.literal(now, sa.DateTime(timezone=True)),
             ).where(subscribers.c.status == ACTIVE, subscribers.c.id.not_in(already))
             conn.execute(sends.insert().from_select(columns, fresh))
-            conn.execute(issues.update().where(issues.c.number == issue).values(status=ISSUE_SENDING))
 
     def claim(self, issue: int, owner: str, now: dt.datetime, lease: float, limit: int) -> list[Addressee]:
         """Take up to `limit` open rows nobody holds, lowest subscriber first.
@@ -87,45 +89,45 @@ class Ledger:
         rows on SQLite; PostgreSQL can swap in FOR UPDATE SKIP LOCKED here alone.
         """
         now = _utc(now)
-        pick = sends.alias("pick")
-        free = sa.or_(sends.c.claimed_until.is_(None), sends.c.claimed_until < now)
-        candidates = (
-            sa.select(pick.c.subscriber)
-            .where(pick.c.issue == issue, pick.c.status.in_(OPEN),
-                   sa.or_(pick.c.claimed_until.is_(None), pick.c.claimed_until < now))
-            .order_by(pick.c.subscriber)
-            .limit(limit)
-        )
-        taken = (
-            sends.update()
-            .where(sends.c.issue == issue, sends.c.status.in_(OPEN), free, sends.c.subscriber.in_(candidates))
-            .values(claimed_by=owner, claimed_until=now + dt.timedelta(seconds=lease),
-                    crashes=sends.c.crashes + sa.case((sends.c.status == SENDING, 1), else_=0))
-            .returning(sends.c.subscriber, sends.c.status, sends.c.round)
-        )
+        values = {"p_issue": issue, "p_owner": owner, "p_now": now, "p_limit": limit,
+                  "p_until": now + dt.timedelta(seconds=lease)}
         with self.engine.begin() as conn:
-            rows = {row.subscriber: row for row in conn.execute(taken)}
-            people = conn.execute(
-                sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
-                .where(subscribers.c.id.in_(list(rows)))
-            ).all() if rows else []
+            rows = {row.subscriber: row for row in conn.execute(CLAIM, values)}
+            people = conn.execute(WHO, {"p_ids": list(rows)}).all() if rows else []
         return sorted(
-            (Addressee(p.id, p.email, p.name, rows[p.id].round, rows[p.id].status == SENDING) for p in people),
+            (Addressee(p.id, p.email, p.name, rows[p.id].round) for p in people),
             key=lambda c: c.subscriber,
         )
 
-    def step(self, issue: int, owner: str, now: dt.datetime, *, done: Outcome | None = None,
-             start: int | None = None, message_id: str | None = None) -> bool:
-        """Record the last message's outcome and mark the next one `sending`, in one transaction.
+    def steps(self, issue: int, owner: str, now: dt.datetime,
+              steps: list[tuple[Outcome | None, int | None, str | None]]) -> list[bool]:
+        """For each (done, start, message_id): record the outcome `done`, then mark `start` sending
+        with its Message-ID; all in ONE transaction, so several senders' steps share a commit.
 
-        Returns whether `start` may be sent: it must still be held by this sender and its
-        subscriber still active; a subscriber who left meanwhile is marked skipped.
+        Returns, for each step, whether `start` may be sent: it must still be held by this
+        sender and its subscriber still active; one who left meanwhile is marked skipped.
+        The statements are built once (see the end of this module): this runs per message.
         """
         now = _utc(now)
         with self.engine.begin() as conn:
-            if done:
-                _record(conn, issue, done, now)
-            return start is None or _start(conn, issue, owner, now, start, message_id)
+            return [self._step(conn, issue, owner, now, *step) for step in steps]
+
+    def _step(self, conn: sa.Connection, issue: int, owner: str, now: dt.datetime,
+              done: Outcome | None, start: int | None, message_id: str | None) -> bool:
+        if done:
+            values = {"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status,
+                      "p_reply": done.reply, "p_attempts": done.attempts, "p_now": now}
+            self._record.run(conn, values)
+            if done.status == BOUNCED:
+                conn.execute(BOUNCE, values)
+        if start is None:
+            return True
+        values = {"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
+        if self._start.run(conn, values):
+            return True
+        status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == start))
+        conn.execute(SKIP, {**values, "p_reply": f"subscriber {status or 'removed'}"})
+        return False
 
     def renew(self, issue: int, owner: str, now: dt.datetime, lease: float) -> None:
         """Extend this sender's hold on its open rows: proof it is still alive."""
@@ -158,14 +160,12 @@ class Ledger:
         return _as_utc(soonest) if soonest else dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
     def complete(self, issue: int, now: dt.datetime) -> bool:
-        """Mark the issue sent once no row is open; True if it is (or was already) complete."""
+        """Mark the issue sent once no row is open; True if it is (or was already) sent."""
+        left = sa.exists().where(sends.c.issue == issue, sends.c.status.in_(OPEN))
         with self.engine.begin() as conn:
-            left = conn.scalar(sa.select(sa.func.count()).where(sends.c.issue == issue, sends.c.status.in_(OPEN)))
-            if left:
-                return False
-            conn.execute(issues.update().where(issues.c.number == issue, issues.c.status == ISSUE_SENDING)
+            conn.execute(issues.update().where(issues.c.number == issue, issues.c.status == ISSUE_SENDING, ~left)
                          .values(status=ISSUE_SENT, sent=_utc(now)))
-            return True
+            return conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue)) == ISSUE_SENT
 
     def summary(self, issue: int, limit: int = 20) -> Summary:
         """Counts for every status, every address that was in flight at a crash, the first failures."""
@@ -187,36 +187,13 @@ class Ledger:
             )
 
 
-def _record(conn: sa.Connection, issue: int, done: Outcome, now: dt.datetime) -> None:
-    """Write what the server said; a row some other sender finished meanwhile is not overwritten."""
-    conn.execute(
-        sends.update()
-        .where(sends.c.issue == issue, sends.c.subscriber == done.subscriber, sends.c.status == SENDING)
-        .values(status=done.status, reply=done.reply, attempts=sends.c.attempts + done.attempts,
-                claimed_by=None, claimed_until=None, updated=now)
-    )
-    if done.status == BOUNCED:
-        conn.execute(
-            subscribers.update()
-            .where(subscribers.c.id == done.subscriber, subscribers.c.status == ACTIVE)
-            .values(status=BOUNCED, reason=done.reply, updated=now)
-        )
-
-
-def _start(conn: sa.Connection, issue: int, owner: str, now: dt.datetime, start: int, message_id: str | None) -> bool:
-    mine = sa.and_(
-        sends.c.issue == issue, sends.c.subscriber == start, sends.c.status.in_(OPEN),
-        sends.c.claimed_by == owner, sends.c.claimed_until > now,
-    )
-    active = sa.exists().where(subscribers.c.id == start, subscribers.c.status == ACTIVE)
-    if conn.execute(sends.update().where(mine, active).values(status=SENDING, message_id=message_id, updated=now)).rowcount:
-        return True
-    status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == start))
-    conn.execute(
-        sends.update().where(mine, ~active)
-        .values(status=SKIPPED, reply=f"subscriber {status or 'removed'}", claimed_by=None, claimed_until=None, updated=now)
-    )
-    return False
+def _why_not(conn: sa.Connection, issue: int) -> None:
+    """Why an issue was not frozen: raise unless it is already sending (then the send resumes)."""
+    found = conn.execute(sa.select(issues.c.status, issues.c.sent).where(issues.c.number == issue)).first()
+    if found is None:
+        raise StoreError(f"there is no issue {issue} (newsletter build makes one)")
+    if found.status == ISSUE_SENT:
+        raise StoreError(f"issue {issue} was sent on {found.sent:%Y-%m-%d %H:%M} UTC; --force sends it again")
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -226,3 +203,49 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+
+
+# The statements a send runs once per message or batch, built once: building a statement
+# costs more than SQLite takes to run it.
+B = sa.bindparam
+NOW = B("p_now", type_=sa.DateTime(timezone=True))
+_held_by_nobody = sa.or_(sends.c.claimed_until.is_(None), sends.c.claimed_until < NOW)
+
+
+def _candidates(status: str):
+    """Free rows of one status in subscriber order: one index range (issue, status, subscriber)."""
+    pick = sends.alias(f"pick_{status}")
+    free = sa.or_(pick.c.claimed_until.is_(None), pick.c.claimed_until < NOW)
+    first = (sa.select(pick.c.subscriber).where(pick.c.issue == B("p_issue"), pick.c.status == status, free)
+             .order_by(pick.c.subscriber).limit(B("p_limit")).subquery())
+    return sa.select(first.c.subscriber)  # wrapped: SQLite allows no LIMIT inside a UNION
+
+
+CLAIM = (
+    sends.update()
+    .where(sends.c.issue == B("p_issue"), sends.c.status.in_(OPEN), _held_by_nobody,
+           sends.c.subscriber.in_(sa.union_all(_candidates(SENDING), _candidates(PENDING))))
+    .values(claimed_by=B("p_owner"), claimed_until=B("p_until", type_=sa.DateTime(timezone=True)),
+            crashes=sends.c.crashes + sa.case((sends.c.status == SENDING, 1), else_=0))
+    .returning(sends.c.subscriber, sends.c.round)
+)
+WHO = sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name).where(
+    subscribers.c.id.in_(B("p_ids", expanding=True)))
+_this_row = sa.and_(sends.c.issue == B("p_issue"), sends.c.subscriber == B("p_subscriber"))
+RECORD = (  # a row some other sender finished meanwhile is not overwritten
+    sends.update().where(_this_row, sends.c.status == SENDING)
+    .values(status=B("p_status"), reply=B("p_reply"), attempts=sends.c.attempts + B("p_attempts"),
+            claimed_by=None, claimed_until=None, updated=NOW)
+)
+BOUNCE = (
+    subscribers.update().where(subscribers.c.id == B("p_subscriber"), subscribers.c.status == ACTIVE)
+    .values(status=BOUNCED, reason=B("p_reply"), updated=NOW)
+)
+_open = sa.or_(sends.c.status == PENDING, sends.c.status == SENDING)  # not IN: that is expanded per call
+_mine = sa.and_(_this_row, _open, sends.c.claimed_by == B("p_owner"), sends.c.claimed_until > NOW)
+_active = sa.exists().where(subscribers.c.id == B("p_subscriber"), subscribers.c.status == ACTIVE)
+START = sends.update().where(_mine, _active).values(status=SENDING, message_id=B("p_message_id"), updated=NOW)
+SKIP = (
+    sends.update().where(_mine, ~_active)
+    .values(status=SKIPPED, reply=B("p_reply"), claimed_by=None, claimed_until=None, updated=NOW)
+)

@@ -5,6 +5,9 @@ compared without the things that differ between copies of one page (scheme, `www
 default ports, a trailing slash, the fragment, tracking parameters, parameter order);
 text is compared as its words alone, case-folded, so punctuation, quotes and spacing
 picked up on the way do not count.
+
+Pure and cheap to import, so parser processes compute the keys of what they parse,
+in parallel, and the store only looks them up.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from ..models import Item
+from .models import Item
 
 LINK = "l:"
 TEXT = "t:"

@@ -1,0 +1,154 @@
+"""The editor's preview loop as verbs: the draft as `newsletter build` would make it now
+(written nowhere), shaping it through its drafts file, and sending a test of it.
+
+Each verb is made of pipeline's own (a dry-run build; a build, then `send --test`), so the
+preview can never show or send something other than what `build` and `send` would.
+That is why this module sits over pipeline.py rather than beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Mapping
+
+from . import drafts, pipeline
+from .config import Config
+from .errors import NewsletterError
+from .models import Issue
+
+if TYPE_CHECKING:
+    from .store import IssueRecord
+
+FILES = ("issue.html", "issue.txt", "issue.eml")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One rebuild: the dry run's result and the drafts file it honoured, or the error that stopped it."""
+
+    result: pipeline.BuildResult | None = None
+    shaping: drafts.Draft | None = None
+    error: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """Changes exactly when a reader of the preview would see a change (not the .eml's Date)."""
+        if self.error or self.result is None:
+            return hashlib.sha256(f"error\n{self.error}".encode()).hexdigest()
+        result = self.result
+        facts = [result.contents.get("issue.html", b""), result.contents.get("issue.txt", b""),
+                 repr((result.issue, result.warnings, result.dropped, self.shaping)).encode()]
+        return hashlib.sha256(b"\0".join(facts)).hexdigest()
+
+
+def draft(config: Config, *, date: dt.date | None = None) -> Draft:
+    """What `newsletter build --dry-run` makes now (nothing fetched, stored or written); an error
+    (a template's file and line, a store or corpus fault) is returned, not raised, to be shown."""
+    try:
+        result = pipeline.build(config, date=date, dry_run=True)
+    except NewsletterError as e:
+        return Draft(error=str(e))
+    shaping = drafts.load(config.drafts.dir, result.issue.number) if result.issue else None
+    return Draft(result, shaping)
+
+
+def send_test(config: Config, address: str, *, date: dt.date | None = None) -> str:
+    """Build the draft as shown (as `newsletter build --no-fetch`), then send it to `address` as
+    `newsletter send --test` does: marked [TEST] and not recorded. Returns the line to show."""
+    built = pipeline.build(config, date=date, no_fetch=True)
+    if built.issue is None:
+        raise NewsletterError("nothing to send: no unsent item fits this issue")
+    sent = pipeline.send(config, issue=built.issue.number, test_address=address)
+    return f"Sent a test of issue {sent.issue} to {address}: {sent.test_reply}"
+
+
+def issues(config: Config) -> list[IssueRecord]:
+    """The issues sent or being sent, newest first, for the preview's index."""
+    from .store import Store
+
+    with Store(config.store_url) as store:
+        return [record for record in store.issues() if record.status != "draft"]
+
+
+def built(config: Config, number: int) -> dict[str, bytes]:
+    """The files `build` wrote for issue `number` (what was sent, before personalising)."""
+    folder = config.output.dir / f"issue-{number:04d}"
+    try:
+        return {name: (folder / name).read_bytes() for name in FILES}
+    except OSError as e:
+        raise NewsletterError(f"{folder}: not built on this machine ({e.strerror})") from None
+
+
+def shape(config: Config, issue: Issue, action: str, form: Mapping[str, str]) -> None:
+    """Record one of the editor's choices for `issue` (as shown now) in its drafts file.
+
+    `action` is lead, drop, restore, up, down (with `item`), subject (with `subject`; empty
+    goes back to the composed one), hearing (with `text`) or event (with the [[event]] keys).
+    """
+    shaping = drafts.load(config.drafts.dir, issue.number)
+    choices, item = shaping.choices, form.get("item", "")
+    if action in ("lead", "drop", "restore", "up", "down") and not item:
+        raise NewsletterError(f"{action}: which item? (no item id given)")
+    if action == "lead":
+        choices = replace(choices, lead=item, drop=_without(choices.drop, item))
+    elif action == "drop":
+        choices = _dropped(choices, shaping, item)
+    elif action == "restore":
+        choices = replace(choices, drop=_without(choices.drop, item))
+    elif action in ("up", "down"):
+        choices = _moved(choices, issue, item, -1 if action == "up" else 1)
+    elif action == "subject":
+        choices = replace(choices, subject=" ".join(form.get("subject", "").split()) or None)
+    elif action == "hearing":
+        choices = _with_line(choices, form.get("text", ""))
+    elif action == "event":
+        choices = _with_event(choices, form)
+    else:
+        raise NewsletterError(f"unknown action {action!r}")
+    drafts.write(shaping.path, choices)
+
+
+def _without(ids: tuple[str, ...], item: str) -> tuple[str, ...]:
+    return tuple(i for i in ids if i != item)
+
+
+def _dropped(choices: drafts.Choices, shaping: drafts.Draft, item: str) -> drafts.Choices:
+    """Out of this issue: an item the editor added is deleted; any other is dropped (and stays in the pool)."""
+    if item in {added.id for added in shaping.items}:  # the hearing lines' items come first, then the events'
+        lines = tuple(t for t, added in zip(choices.hearing, shaping.items) if added.id != item)
+        later = shaping.items[len(choices.hearing):]
+        return replace(choices, hearing=lines, events=tuple(e for e, a in zip(choices.events, later) if a.id != item))
+    order = tuple((section, _without(ids, item)) for section, ids in choices.order)
+    lead = None if choices.lead == item else choices.lead
+    return replace(choices, drop=(*_without(choices.drop, item), item), lead=lead, order=order)
+
+
+def _moved(choices: drafts.Choices, issue: Issue, item: str, step: int) -> drafts.Choices:
+    """Swap `item` with its neighbour in its section, writing that section's whole order down."""
+    for section in drafts.SECTIONS:
+        ids = [i.id for i in getattr(issue, section)]
+        if item in ids:
+            at = ids.index(item)
+            to = min(max(at + step, 0), len(ids) - 1)
+            ids[at], ids[to] = ids[to], ids[at]
+            order = dict(choices.order) | {section: tuple(ids)}
+            return replace(choices, order=tuple((s, order[s]) for s in drafts.SECTIONS if s in order))
+    raise NewsletterError(f"no item {item!r} among the pieces, hearing lines or events of issue {issue.number}")
+
+
+def _with_line(choices: drafts.Choices, text: str) -> drafts.Choices:
+    line = " ".join(text.split())
+    if not line:
+        raise NewsletterError("hearing: the line is empty")
+    return replace(choices, hearing=(*choices.hearing, line))
+
+
+def _with_event(choices: drafts.Choices, form: Mapping[str, str]) -> drafts.Choices:
+    entry = {key: form[key].strip() for key in drafts.EVENT_KEYS if form.get(key, "").strip()}
+    try:
+        event = drafts.event_from(entry)
+    except ValueError as e:
+        raise NewsletterError(f"event: {e}") from None
+    return replace(choices, events=(*choices.events, event))

@@ -1,0 +1,34 @@
+"""Core statements compiled once per engine and run on the driver's own cursor.
+
+For the statements a send runs for every message, SQLAlchemy's per-call work (cache
+lookup, parameter processing, result set-up) costs several times what SQLite spends
+running them, and holds the GIL that the SMTP threads need. The SQL is still SQLAlchemy's,
+compiled for the engine's dialect, so the store keeps one code path for every database.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+class Prepared:
+    def __init__(self, statement: sa.Executable, dialect: sa.Dialect):
+        compiled = statement.compile(dialect=dialect)
+        required = {name: None for name, bind in compiled.binds.items() if bind.required}
+        self.sql = compiled.string
+        self.literals = {k: v for k, v in compiled.construct_params(required).items() if k not in required}
+        self.order = compiled.positiontup  # None for drivers that take named parameters
+        processors = ((name, bind.type.bind_processor(dialect)) for name, bind in compiled.binds.items())
+        self.processors = {name: process for name, process in processors if process}
+
+    def run(self, conn: sa.Connection, values: dict) -> int:
+        """Execute within `conn`'s transaction; returns the number of rows changed."""
+        params = {**self.literals, **values}
+        for name, process in self.processors.items():
+            params[name] = process(params[name])
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, params if self.order is None else tuple(params[n] for n in self.order))
+            return cursor.rowcount
+        finally:
+            cursor.close()

@@ -1,0 +1,248 @@
+"""`newsletter preview`: the editor's local preview app (Starlette), `create_preview_app(config)`.
+
+Pages: the index of issues, and an issue page with its views (desktop 600 px, mobile
+375 px, without <style>, plain text, source, check). On the draft's page plain forms
+shape the issue by rewriting its drafts file, and send a test. The app can send mail and
+write files, so it answers only to the host names it serves on (no DNS rebinding) and
+refuses form posts from other sites.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email.parser
+import email.policy
+import re
+from urllib.parse import parse_qsl, quote
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .. import pipeline, preview
+from ..config import Config
+from ..errors import NewsletterError
+from ..render import builtin_templates
+from .live import Live, Reloader
+
+GMAIL_CLIP_KB = 102
+VIEWS = (("desktop", "Desktop"), ("mobile", "Mobile"), ("nostyle", "No style"), ("text", "Plain text"),
+         ("source", "Source"), ("check", "Check"))
+STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class LocalOnly:
+    """Refuses requests for other host names (a DNS-rebinding page would use its own) and form
+    posts whose Origin is another site (a page elsewhere posting to 127.0.0.1)."""
+
+    def __init__(self, app, hosts: tuple[str, ...]):
+        self.app, self.hosts = app, hosts
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            problem = self._refusal(scope["method"], Headers(scope=scope))
+            if problem:
+                await PlainTextResponse(problem, status_code=403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, method: str, headers: Headers) -> str | None:
+        host = headers.get("host", "")
+        name = host.rsplit(":", 1)[0] if ":" in host.rsplit("]", 1)[-1] else host
+        if "*" not in self.hosts and name.strip("[]").lower() not in self.hosts:
+            return f"this preview does not answer to the host name {name!r}"
+        origin = headers.get("origin")
+        if method == "POST" and origin is not None and origin != f"http://{host}":
+            return f"refused a form posted from another site ({origin})"
+        return None
+
+
+def create_preview_app(config: Config, *, date: dt.date | None = None, host: str = "127.0.0.1") -> Starlette:
+    """The preview of `config`'s next issue as of `date` (default: today), served on `host`."""
+    routes = [
+        Route("/", _index), Route("/draft", _draft), Route("/draft/issue.eml", _download),
+        Route("/issues/{number:int}", _sent), Route("/issues/{number:int}/issue.eml", _download),
+        Route("/events", _events), Route("/draft/shape", _shape, methods=["POST"]),
+        Route("/draft/test", _send_test, methods=["POST"]),
+    ]
+    hosts = ("127.0.0.1", "localhost", "::1") + ((host.strip("[]").lower(),) if host not in ("0.0.0.0", "::") else ("*",))
+    app = Starlette(routes=routes, lifespan=_lifespan, middleware=[Middleware(LocalOnly, hosts=hosts)])
+    app.state.live = Live(config, date)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette):
+    """The first build before the first page; then rebuilds whenever a watched file changes."""
+    live = app.state.live
+    reloader = Reloader(live)
+    await live.rebuild()
+    task = asyncio.create_task(reloader.run())
+    try:
+        yield
+    finally:
+        reloader.stop()
+        await task
+
+
+_PAGES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(builtin_templates())), autoescape=True, undefined=jinja2.StrictUndefined
+)
+
+
+def _page(name: str, request: Request, **context) -> HTMLResponse:
+    live: Live = request.app.state.live
+    said = {key: request.query_params.get(key) for key in ("notice", "problem")}
+    body = _PAGES.get_template(f"web/{name}").render(
+        newsletter=live.config.newsletter.title, token=live.token, views=VIEWS, **said, **context
+    )
+    return HTMLResponse(body, headers=NO_STORE)
+
+
+async def _index(request: Request) -> Response:
+    live: Live = request.app.state.live
+    try:
+        sent, problem = await run_in_threadpool(preview.issues, live.config), None
+    except NewsletterError as e:
+        sent, problem = [], str(e)
+    return _page("preview_index.html", request, draft=live.draft, shown=live.shown, sent=sent, store_problem=problem)
+
+
+async def _draft(request: Request) -> Response:
+    return _page("preview_issue.html", request, **_draft_context(request.app.state.live))
+
+
+async def _sent(request: Request) -> Response:
+    context = await run_in_threadpool(_sent_context, request.app.state.live.config, request.path_params["number"])
+    return _page("preview_issue.html", request, **context)
+
+
+async def _download(request: Request) -> Response:
+    """The draft's .eml as built now, or a sent issue's as `build` wrote it."""
+    live: Live = request.app.state.live
+    number, result = request.path_params.get("number"), live.shown.result
+    try:
+        if number is not None:
+            raw = (await run_in_threadpool(preview.built, live.config, number))["issue.eml"]
+        elif result is not None and result.issue is not None:
+            number, raw = result.issue.number, result.contents["issue.eml"]
+        else:
+            raise NewsletterError("no draft has been built")
+    except NewsletterError as e:
+        return PlainTextResponse(str(e), status_code=404)
+    disposition = f'attachment; filename="issue-{number:04d}.eml"'
+    return Response(raw, media_type="message/rfc822", headers={"Content-Disposition": disposition})
+
+
+async def _events(request: Request) -> Response:
+    """Server-sent events: one when the draft changes from the version the page shows (`v`)."""
+    live: Live = request.app.state.live
+
+    async def stream():
+        token = request.query_params.get("v", "")
+        yield "retry: 1000\n\n"
+        while True:
+            token, changed = await live.wait(token)
+            yield f"data: {token}\n\n" if changed else ": still here\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=NO_STORE)
+
+
+async def _shape(request: Request) -> Response:
+    live: Live = request.app.state.live
+    form = await _form(request)
+    issue = live.shown.result.issue if live.shown.result else None
+    if issue is None:
+        return _back("problem", "there is no draft to shape")
+    try:
+        await run_in_threadpool(preview.shape, live.config, issue, form.get("action", ""), form)
+    except NewsletterError as e:
+        return _back("problem", str(e))
+    await live.rebuild()  # the watcher would too; doing it now means the next page shows the change
+    return _back()
+
+
+async def _send_test(request: Request) -> Response:
+    live: Live = request.app.state.live
+    address = (await _form(request)).get("address", "").strip()
+    try:
+        line = await run_in_threadpool(preview.send_test, live.config, address, date=live.date)
+    except NewsletterError as e:
+        return _back("problem", f"the test was not sent: {e}")
+    return _back("notice", line)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A urlencoded form (what a plain HTML form posts) as a dict, the last value of a key winning."""
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _back(kind: str | None = None, line: str = "") -> RedirectResponse:
+    """Back to the draft (303: the browser follows with a GET), with a line to show there."""
+    return RedirectResponse(f"/draft?{kind}={quote(line)}" if kind else "/draft", status_code=303)
+
+
+def _views(contents: dict[str, bytes]) -> dict:
+    """What each view shows: the HTML (with and without <style>), the text, and the message's source."""
+    html, eml = contents["issue.html"].decode("utf-8"), contents["issue.eml"]
+    headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(eml)
+    return dict(
+        html=html, nostyle=STYLE_ELEMENT.sub("", html), text=contents["issue.txt"].decode("utf-8"),
+        source=eml.decode("ascii", "replace").replace("\r\n", "\n"), headers=[(k, str(v)) for k, v in headers.items()],
+        html_kb=len(contents["issue.html"]) / 1024, clip_kb=GMAIL_CLIP_KB,
+    )
+
+
+def _draft_context(live: Live) -> dict:
+    """The draft page: the newest build that worked, and the error of a later one that did not."""
+    shown, result = live.shown, live.shown.result
+    context = dict(kind="draft", error=live.draft.error, budget_kb=live.config.email.size_budget_kb, head=None,
+                   nothing=False)
+    if result is None or result.issue is None:
+        return context | dict(nothing=result is not None)
+    issue, shaping = result.issue, shown.shaping
+    folder = live.config.folder
+    path = shaping.path.relative_to(folder) if shaping.path.is_relative_to(folder) else shaping.path
+    return context | _views(result.contents) | dict(
+        head=dict(number=issue.number, status="draft", date=issue.date, subject=issue.subject),
+        issue=issue, findings=result.findings, warnings=result.warnings, cuts=result.cuts,
+        dropped=result.dropped, choices=shaping.choices, drafts_path=path, eml_url="/draft/issue.eml",
+        draft_warnings=[line for line in result.warnings if line.startswith(f"{shaping.path}:")],
+    )
+
+
+def _sent_context(config: Config, number: int) -> dict:
+    """A sent issue's page, from the files `build` wrote for it."""
+    context = dict(kind="sent", error=None, budget_kb=config.email.size_budget_kb, head=None, nothing=False)
+    try:
+        record = next((r for r in preview.issues(config) if r.number == number), None)
+        if record is None:
+            raise NewsletterError(f"issue {number} has not been sent")
+        contents = preview.built(config, number)
+        findings = pipeline.check(config, number).findings
+    except NewsletterError as e:
+        return context | dict(error=str(e))
+    head = dict(number=number, status=record.status, date=record.day, subject=record.subject)
+    return context | _views(contents) | dict(head=head, findings=findings, eml_url=f"/issues/{number}/issue.eml",
+                                             warnings=(), cuts=())
+
+
+def app() -> Starlette:
+    """The app for uvicorn's factory (`newsletter preview` runs it so): the config from
+    NEWSLETTER_CONFIG (else ./config.toml), the date and host from NEWSLETTER_PREVIEW_DATE
+    and NEWSLETTER_PREVIEW_HOST, which `newsletter preview` sets from its options."""
+    import os
+
+    from ..config import load
+
+    day = os.environ.get("NEWSLETTER_PREVIEW_DATE")
+    host = os.environ.get("NEWSLETTER_PREVIEW_HOST") or "127.0.0.1"
+    return create_preview_app(load(), date=dt.date.fromisoformat(day) if day else None, host=host)

@@ -75,14 +75,14 @@ def project(folder: Path, port: int, subscribers: int):
 
 
 def letters(config, *, dkim: bool = False):
-    from newsletter import pipeline
+    from newsletter.pipeline.send import _letters
 
     if dkim:
         config = config_module.from_dict({**_as_dict(config), "smtp": {
             "dkim_key_file": str(ROOT / "tests" / "data" / "dkim-test-key.pem"), "dkim_selector": "bench"}},
             config.source)
     with Store(config.store_url) as store:
-        return pipeline._letters(config, store, 1, NOW, test=False)[0]
+        return _letters(config, store, 1, NOW, test=False)[0]
 
 
 def _as_dict(config) -> dict:

@@ -9,8 +9,9 @@ LEVEL = {
     "sources": 1, "store": 1, "compose": 1, "render": 1, "deliver": 1, "outbox": 1, "check": 1, "drafts": 1,
     "pipeline": 2,
     "preview": 2.5,  # the preview's verbs are made of pipeline's (a dry-run build; build, then send --test)
-    "cli": 3, "schedule": 3, "web": 3,
-    "__main__": 4,
+    "schedule": 3, "web": 3,
+    "cli": 4,  # the outermost shell: it starts the others (serve, preview, schedule)
+    "__main__": 5,
 }  # fmt: skip
 
 

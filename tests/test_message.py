@@ -166,3 +166,11 @@ def test_clean_header_keeps_ordinary_text_and_decodes_encoded_words():
     assert clean_header("=?utf-8?q?Caf=C3=A9?= time") == "Caf\u00e9 time"
     assert clean_header("=?no-such-charset?q?x?= y") == "y"
     assert clean_header("2+2=? four?") == "2+2=? four?"
+
+
+def test_an_unclosed_encoded_word_cannot_smuggle_a_newline():
+    """Found by hypothesis: the email package folds "=?utf-8?q?=0D=0A" into a real line break."""
+    for value in ("=?utf-8?q?=0D=0A", "\u00a1 =?utf-8?b?=0D=0A", "=?=?utf-8?q?=0D=0A"):
+        message = parsed(build(Rendered(subject=value, html="<p>x</p>", text="x\n")))
+        assert sorted(message.keys()) == sorted(parsed(build()).keys())
+        assert clean_header(clean_header(value)) == clean_header(value)

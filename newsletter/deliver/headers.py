@@ -16,6 +16,9 @@ from email.header import decode_header
 # =?charset?q|b?text?= (RFC 2047). Whitespace is allowed inside on purpose: RFC 2047 forbids
 # it, but Python's header parser still decodes such a word (with a defect), newlines and all.
 ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?[^?]*\?=")
+# The opening of one left unclosed: the email package's header folding still reads
+# "=?utf-8?q?=0D=0A" as an encoded newline, so such an opening loses its "=".
+ENCODED_WORD_START = re.compile(r"=(?=\?[^?]*\?[bBqQ]\?)")
 
 
 def clean_header(value: str) -> str:
@@ -24,6 +27,8 @@ def clean_header(value: str) -> str:
     while match := ENCODED_WORD.search(text):
         # Each pass removes at least the 6-character wrapper, so this ends.
         text = text[: match.start()] + _decoded(match.group()) + text[match.end() :]
+    while ENCODED_WORD_START.search(text):  # removing one "=" can reveal another opening
+        text = ENCODED_WORD_START.sub("", text)
     return " ".join(text.split())
 
 

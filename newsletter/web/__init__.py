@@ -54,10 +54,3 @@ def create_app(config: Config, store: Store) -> Starlette:
     routes = [Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"])]
     return Starlette(routes=routes)
 
-
-def app() -> Starlette:
-    """The app for `uvicorn --factory newsletter.web:app`: config from NEWSLETTER_CONFIG or ./config.toml."""
-    from ..config import load
-
-    config = load()
-    return create_app(config, Store(config.store_url))

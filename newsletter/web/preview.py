@@ -23,7 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from .. import pipeline, preview
@@ -234,15 +240,3 @@ def _sent_context(config: Config, number: int) -> dict:
     return context | _views(contents) | dict(head=head, findings=findings, eml_url=f"/issues/{number}/issue.eml",
                                              warnings=(), cuts=())
 
-
-def app() -> Starlette:
-    """The app for uvicorn's factory (`newsletter preview` runs it so): the config from
-    NEWSLETTER_CONFIG (else ./config.toml), the date and host from NEWSLETTER_PREVIEW_DATE
-    and NEWSLETTER_PREVIEW_HOST, which `newsletter preview` sets from its options."""
-    import os
-
-    from ..config import load
-
-    day = os.environ.get("NEWSLETTER_PREVIEW_DATE")
-    host = os.environ.get("NEWSLETTER_PREVIEW_HOST") or "127.0.0.1"
-    return create_preview_app(load(), date=dt.date.fromisoformat(day) if day else None, host=host)

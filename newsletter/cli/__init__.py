@@ -1,0 +1,12 @@
+"""The `newsletter` command: each subcommand parses, calls one pipeline function, prints.
+
+Commands live in modules by topic; importing them registers them on the `cli` group.
+"""
+
+from . import feeds, issue, send, serve  # noqa: F401  (registers the commands)
+from .base import cli
+
+
+def main() -> None:
+    """Console entry point: exit 0 done, 1 error, 2 usage."""
+    cli.main(prog_name="newsletter")

@@ -1,0 +1,184 @@
+"""Commands for the list and delivery: send and the subscribers group."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+
+from .base import cli, with_config
+
+
+@cli.command()
+@click.option("--issue", "number", type=int, help="Issue number (default: an interrupted send, else the draft).")
+@click.option("--force", is_flag=True, help="Send an issue that was sent already, again, to everyone active.")
+@click.option("--dry-run", is_flag=True, help="Count the recipients and print one sample message; send nothing.")
+@click.option("--test", "test_address", metavar="ADDRESS", help="Send one [TEST] copy to ADDRESS, outside the ledger.")
+@with_config
+def send(config, number, force, dry_run, test_address):
+    """Send an issue to every active subscriber: one personalised message each.
+
+    Freezes the issue (its items are spent), records every recipient in the send ledger
+    and each outcome as the server answers. Run it again after a crash or Ctrl-C and it
+    resumes: nobody is skipped, and only the messages in flight at the crash may arrive
+    twice (they are listed). Needs NEWSLETTER_SECRET, [web] base_url and [smtp].
+
+    Example: newsletter send --test me@example.org && newsletter send
+    """
+    from .. import pipeline
+
+    with _send_progress() as progress:
+        result = pipeline.send(config, issue=number, force=force, dry_run=dry_run, test_address=test_address,
+                               progress=progress, notice=lambda line: click.echo(line, err=True))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if test_address:
+        click.echo(f"Sent a test of issue {result.issue} to {test_address}: {result.test_reply}")
+    elif dry_run:
+        click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
+        click.echo(f"  {result.recipients} active subscriber(s)")
+        click.echo("Sample message:\n" + result.sample.decode("ascii", "replace").replace("\r\n", "\n"), nl=False)
+    else:
+        _send_summary(result)
+
+
+def _send_summary(result) -> None:
+    summary, run = result.summary, result.run
+    click.echo(f"Issue {result.issue}: {result.subject}")
+    for status in ("sent", "failed", "bounced", "skipped"):
+        click.echo(f"  {status:<8} {summary.counts[status]}")
+    done = sum(run.counts.values())
+    rate = done / run.seconds if run.seconds else 0
+    click.echo(f"This run: {done} message(s) in {run.seconds:.1f} s ({rate:.0f}/s)")
+    if summary.in_flight:
+        click.echo(f"In flight at a crash, so sent again (may have it twice): {len(summary.in_flight)}")
+        for address in summary.in_flight:
+            click.echo(f"  {address}")
+    for address, status, reply in summary.failures:
+        click.echo(f"{status}: {address}: {reply}")
+    if result.complete:
+        click.echo(f"Issue {result.issue} is sent.")
+    else:
+        left = summary.counts["pending"] + summary.counts["sending"]
+        click.echo(f"{left} recipient(s) not done yet: run newsletter send again to resume.")
+    if run.error:
+        raise click.ClickException(run.error)
+
+
+@contextlib.contextmanager
+def _send_progress():
+    """A progress bar with messages per second on a terminal; nothing in a scheduled job's log."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed or 0:,.0f} msg/s")
+
+    with Progress(BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("send", total=None)
+        yield lambda _status, done, total: bar.update(task, completed=done, total=total)
+
+
+@cli.group()
+def subscribers():
+    """Manage the subscriber list: add, remove, list, import, export.
+
+    Example: newsletter subscribers import people.csv
+    """
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The subscriber's name, shown in the To line.")
+@with_config
+def subscribers_add(config, email, name):
+    """Add one subscriber; the address is checked, and one already on the list is refused.
+
+    Example: newsletter subscribers add ada@example.org --name "Ada Lovelace"
+    """
+    from .. import pipeline
+
+    added = pipeline.add_subscriber(config, email, name)
+    click.echo(f"Added {added.email}" + (f" ({added.name})" if added.name else ""))
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@with_config
+def subscribers_remove(config, email):
+    """Delete a subscriber and their send records (to stop mail without deleting, they unsubscribe).
+
+    Example: newsletter subscribers remove ada@example.org
+    """
+    from .. import pipeline
+
+    removed = pipeline.remove_subscriber(config, email)
+    if removed is None:
+        raise click.ClickException(f"{email} is not on the list")
+    click.echo(f"Removed {removed.email}")
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]), help="Only this status.")
+@with_config
+def subscribers_list(config, status):
+    """List subscribers: address, status, date joined and name.
+
+    Example: newsletter subscribers list --status bounced
+    """
+    from .. import pipeline
+
+    people = pipeline.list_subscribers(config, status=status)
+    width = max((len(p.email) for p in people), default=5)
+    for p in people:
+        click.echo(f"{p.email:<{width}}  {p.status:<12}  {p.created:%Y-%m-%d}  {p.name}".rstrip())
+    click.echo(f"{len(people)} subscriber(s)", err=True)
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_config
+def subscribers_import(config, file):
+    """Import a CSV with a header line naming `email` (and optionally `name`, `status`).
+
+    One transaction: if any row is rejected, each is listed with the reason and nothing
+    is imported. Addresses already on the list are left as they are.
+
+    Example: newsletter subscribers import people.csv
+    """
+    from .. import pipeline
+
+    result = pipeline.import_subscribers(config, file)
+    for bad in result.rejected:
+        click.echo(f"{file}, line {bad.line}: {bad.reason}", err=True)
+    if result.rejected:
+        raise click.ClickException(f"{len(result.rejected)} row(s) rejected; nothing imported")
+    click.echo(f"Imported {result.added} new subscriber(s); {result.existing} already on the list, left as they were")
+
+
+@subscribers.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+@with_config
+def subscribers_export(config, file):
+    """Write every subscriber as CSV (email, name, status) to FILE or standard output.
+
+    Example: newsletter subscribers export people.csv
+    """
+    from .. import pipeline
+
+    count = pipeline.export_subscribers(config, file)
+    click.echo(f"Exported {count} subscriber(s)", err=True)

@@ -1,0 +1,125 @@
+"""`build`: compose the draft issue from everything unspent, render it and write it out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..models import Finding, Issue, Item, Rendered
+from .gather import FetchResult, _gather, _Gathered
+from .lint import _lint
+
+if TYPE_CHECKING:
+    from ..sources.pull import Progress
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `build` did: the issue, how many items were new, what it wrote, what it warned of."""
+
+    issue: Issue | None
+    new_items: int
+    files: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
+    fetched: FetchResult | None = None
+    # The inlined HTML's size, the pieces cut to fit the budget, and what `check` found.
+    html_bytes: int = 0
+    cuts: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    # Also on a dry run (the preview shows them): the files' contents, and the items the
+    # editor's drafts file dropped (they stay in the pool).
+    contents: dict[str, bytes] = field(default_factory=dict)
+    dropped: tuple[Item, ...] = ()
+
+
+
+def build(
+    config: Config,
+    *,
+    date: dt.date | None = None,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    allow_empty: bool = False,
+    no_fetch: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Fetch the feeds, read the corpus, compose the draft issue, render it and write it to the output folder.
+
+    The feeds are not fetched with `no_fetch`, nor on a dry run (which stores nothing, so
+    it could not keep what a fetch brought). Returns an issue of None when no unspent item
+    fits the issue (every piece sent, only past events left) and `allow_empty` is off:
+    nothing is written.
+    """
+    from ..compose import ComposeSettings, compose
+    from ..store import Store
+    from .. import drafts
+
+    now = now or dt.datetime.now(config.zone)
+    date = date or now.astimezone(config.zone).date()
+    with Store(config.store_url) as store:
+        draft = store.draft()
+        number = draft.number if draft else store.next_number()
+        shaping = drafts.load(config.drafts.dir, number)
+        fetch_first = not (no_fetch or dry_run)
+        gathered = _gather(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
+                           extra=shaping.items)
+        fetched, warnings = gathered.result, gathered.result.warnings + shaping.warnings
+        new_items = fetched.new_items
+        pool = _pool(store, gathered, (config.corpus.path, config.drafts.dir))
+        settings = ComposeSettings(config.newsletter.title, config.corpus.long_form_words)
+        composed = compose(pool, number=number, date=date, settings=settings)
+        issue = drafts.apply(composed, shaping.choices)
+        warnings += drafts.unmatched(composed, shaping)
+        if not issue.items and not allow_empty:
+            return BuildResult(None, new_items, (), warnings, fetched)
+        files, rendered = _render_files(issue, config, now)
+        warnings += rendered.warnings
+        findings = _lint(files["issue.eml"], config)
+        dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
+        report = dict(html_bytes=len(files["issue.html"]), cuts=rendered.cuts, findings=findings, contents=files,
+                      dropped=dropped)
+        if dry_run:
+            return BuildResult(issue, new_items, (), warnings, fetched, **report)
+        store.save_draft(issue, now)
+    from ..outbox import write_folder
+
+    written = write_folder(config.output.dir / f"issue-{number:04d}", files)
+    return BuildResult(issue, new_items, tuple(written), warnings, fetched, **report)
+
+
+def _pool(store, gathered: _Gathered, read_whole: tuple[Path, ...]) -> list[Item]:
+    """The unspent items, with a dry run's unstored new ones.
+
+    An item from a folder read whole on every build (the corpus, the drafts files) that is
+    not there as read now (its file was edited or removed) leaves the pool, so an edit
+    replaces the old text instead of doubling it.
+    """
+    read_ids = {item.id for item in gathered.read}
+    stored = store.pool() + list(gathered.unseen)
+    return [item for item in stored
+            if item.id in read_ids or not any(Path(item.source).is_relative_to(f) for f in read_whole)]
+
+
+def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[str, bytes], Rendered]:
+    from ..deliver.message import build_message, message_bytes, new_message_id
+    from ..render import render_issue
+
+    rendered = render_issue(issue, config)
+    digest = hashlib.sha256(rendered.html.encode()).hexdigest()[:16]
+    message = build_message(
+        rendered,
+        sender=config.email.from_address,
+        to=config.email.to_placeholder,
+        date=now,
+        message_id=new_message_id(config.email.message_id_domain, f"issue-{issue.number:04d}.{digest}"),
+    )
+    files = {
+        "issue.html": rendered.html.encode(),
+        "issue.txt": rendered.text.encode(),
+        "issue.eml": message_bytes(message),
+    }
+    return files, rendered

@@ -1,0 +1,56 @@
+"""`check`: lint a built issue's message for what breaks in mail clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..errors import NewsletterError
+from ..models import Finding
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Which built message `check` read and what it found there, errors first."""
+
+    path: Path
+    findings: tuple[Finding, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.level == "error" for f in self.findings)
+
+
+def check(config: Config, issue: int | Path | None = None) -> CheckResult:
+    """Lint a built issue: number N is OUTPUT/issue-NNNN/issue.eml, a path is that .eml or its
+    folder, and the default is the newest issue built."""
+    path = _built_message(config, issue)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise NewsletterError(f"{path}: cannot read: {e.strerror}") from None
+    return CheckResult(path, _lint(raw, config))
+
+
+def _built_message(config: Config, issue: int | Path | None) -> Path:
+    folder = config.output.dir
+    if issue is None:
+        built = sorted(folder.glob("issue-[0-9][0-9][0-9][0-9]*/issue.eml"), key=lambda p: int(p.parent.name[6:]))
+        if not built:
+            raise NewsletterError(f"{folder}: no built issue here; newsletter build makes one")
+        return built[-1]
+    path = folder / f"issue-{issue:04d}" / "issue.eml" if isinstance(issue, int) else Path(issue)
+    path = path / "issue.eml" if path.is_dir() else path
+    if not path.is_file():
+        raise NewsletterError(f"{path}: no such built issue")
+    return path
+
+
+def _lint(raw: bytes, config: Config) -> tuple[Finding, ...]:
+    """`check` on a built message: the unsubscribe sentinel is a link once personalised."""
+    from ..check import check_message
+    from ..render import UNSUBSCRIBE_TOKEN
+
+    budget = config.email.size_budget_kb * 1024
+    return tuple(check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN,)))

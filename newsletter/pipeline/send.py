@@ -1,0 +1,170 @@
+"""`send`: freeze an issue and deliver one personalised message per active subscriber."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from ..config import Config, secret
+from ..errors import DeliverError
+from ..models import Issue, Subscriber
+
+if TYPE_CHECKING:
+    from ..deliver.dispatch import Run
+    from ..store.ledger import Summary
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What `send` did. `summary` is the whole issue's ledger; `run` this process's share of it."""
+
+    issue: int
+    subject: str
+    summary: Summary | None = None
+    run: Run | None = None
+    complete: bool = False
+    recipients: int = 0
+    sample: bytes | None = None
+    test_reply: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def send(config: Config, *, issue: int | None = None, force: bool = False, dry_run: bool = False,
+         test_address: str | None = None, now: dt.datetime | None = None, progress=None, notice=None,
+         sleep=None) -> SendResult:
+    """Freeze the issue, write the ledger, and send one message per active subscriber.
+
+    Resumes an interrupted send; refuses a sent issue unless `force`. A dry run sends
+    nothing and returns a sample; a test sends one `[TEST]` message outside the ledger.
+    `progress(status, done, total)` hears of each message; `sleep` is injectable for tests.
+    """
+    import time
+
+    from ..deliver.dispatch import Dispatcher, Job
+    from ..deliver.smtp import RateLimit
+    from ..store import Store
+
+    now = now or _utc_now()
+    sleep = sleep or time.sleep
+    with Store(config.store_url) as store:
+        number = issue or store.ledger.next_issue()
+        if number is None:
+            raise DeliverError("there is no issue to send: newsletter build makes one")
+        letters, rendered = _letters(config, store, number, now, test=bool(test_address))
+        result = SendResult(number, rendered.subject, warnings=rendered.warnings)
+        if test_address:
+            return _send_test(config, letters, result, test_address, sleep)
+        if dry_run:
+            return _dry_run(store, letters, result, force)
+        store.ledger.freeze(number, now, force=force)
+        total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
+        ticks = itertools.count(1)
+        job = Job(number, _owner(), _envelope_sender(config), _smtp_settings(config), config.smtp.connections,
+                  config.smtp.retries, config.smtp.claim_seconds)
+        run = Dispatcher(
+            job, store.ledger, letters, limiter=RateLimit(config.smtp.rate_limit, sleep=sleep), sleep=sleep,
+            progress=progress and (lambda status: progress(status, next(ticks), total)), notice=notice,
+        ).run()
+        if run.exception:
+            raise run.exception
+        complete = store.ledger.complete(number, _utc_now())
+        return replace(result, summary=store.ledger.summary(number), run=run, complete=complete, recipients=total)
+
+
+def _send_test(config: Config, letters, result: SendResult, address: str, sleep) -> SendResult:
+    """`--test`: one message to one address, outside the ledger, with its own Message-ID."""
+    from ..deliver.addresses import checked
+    from ..deliver.smtp import Connection, deliver
+    from ..models import Addressee
+
+    row = checked(address)
+    data, _ = letters.make(Addressee(0, row.email, "", round=int(_utc_now().timestamp())))
+    connection = Connection(_smtp_settings(config))
+    try:
+        reply, _ = deliver(connection, _envelope_sender(config), row.email, data, retries=config.smtp.retries, sleep=sleep)
+    finally:
+        connection.close()
+    if reply.status != "sent":
+        raise DeliverError(f"{row.email}: the server answered {reply}")
+    return replace(result, recipients=1, test_reply=str(reply))
+
+
+def _dry_run(store, letters, result: SendResult, force: bool) -> SendResult:
+    """`--dry-run`: what a send would refuse, how many it would reach, and the first one's message."""
+    from ..models import Addressee
+
+    status = next(r.status for r in store.issues() if r.number == result.issue)
+    if status == "sent" and not force:
+        raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
+    first = next(iter(store.subscribers.all("active")), None) or Subscriber(0, "subscriber@example.invalid")
+    sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1))
+    return replace(result, recipients=store.subscribers.count(), sample=sample)
+
+
+def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool):
+    """Render issue `number` once and make the per-recipient message maker for it."""
+    from ..deliver.dispatch import Letters
+    from ..deliver.personalize import issue_template
+    from ..deliver.tokens import tokens_from
+    from ..render import UNSUBSCRIBE_TOKEN, render_issue
+
+    if not config.web.base_url:
+        raise DeliverError("[web] base_url is not set: unsubscribe links need the public address of newsletter serve")
+    tokens = tokens_from(secret("secret"))
+    record = next((r for r in store.issues() if r.number == number), None)
+    if record is None:
+        raise DeliverError(f"there is no issue {number}")
+    sections = store.issue_items(number)
+    issue = Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
+                  *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
+    rendered = render_issue(issue, config)
+    if test:
+        rendered = replace(rendered, subject=f"[TEST] {rendered.subject}")
+    template = issue_template(
+        rendered, sender=config.email.from_address, date=now, list_name=config.newsletter.title,
+        list_id=config.email.list_id, body_fields={UNSUBSCRIBE_TOKEN: "unsubscribe_url"},
+    )
+    digest = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()[:12]
+    letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
+                      config.email.unsubscribe_address, _dkim(config))
+    return letters, rendered
+
+
+def _dkim(config: Config):
+    """The DKIM signing function when a key is configured, else None."""
+    if not config.smtp.dkim_key_file:
+        return None
+    from ..deliver.dkim import Signer
+
+    domain = config.smtp.dkim_domain or config.email.message_id_domain
+    return Signer(config.folder / config.smtp.dkim_key_file, config.smtp.dkim_selector, domain).sign
+
+
+def _smtp_settings(config: Config):
+    from ..deliver.smtp import SmtpSettings
+
+    s = config.smtp
+    return SmtpSettings(s.host, s.port, s.security, s.username, secret("smtp_password"), s.timeout,
+                        helo=config.email.message_id_domain)
+
+
+def _envelope_sender(config: Config) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(config.email.from_address)[1]
+
+
+def _owner() -> str:
+    """This sender's name in the ledger: which host and process, plus a random part for uniqueness."""
+    import os
+    import secrets as random
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}:{random.token_hex(3)}"

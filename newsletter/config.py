@@ -80,7 +80,11 @@ class CorpusSection:
 
 @dataclass(frozen=True)
 class StoreSection:
-    url: str = setting("sqlite:///newsletter.db", "Database URL; a relative SQLite path is relative to this file.")
+    url: str = setting(
+        "sqlite:///newsletter.db", "Database URL; a relative SQLite path is relative to this file.",
+        check=lambda url: "must not hold a password: set NEWSLETTER_DATABASE_URL instead"
+        if re.match(r"[^:/]+://[^/@]*:[^/@]*@", url) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,46 @@ class WebSection:
     )
 
 
+def _crontab_error(expr: str) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr, timezone="UTC")
+    except ValueError as e:
+        return f"{expr!r} is not a cron expression (minute hour day month weekday): {e}"
+    return None
+
+
+SCHEDULE_MODES = ("auto", "approve")
+
+
+@dataclass(frozen=True)
+class ScheduleSection:
+    send_at: str = setting("0 7 * * mon-fri", "Cron expression: when each issue is sent.", check=_crontab_error)
+    compose_at: str = setting(
+        "0 5 * * mon-fri", "Cron expression: when the draft is built and the editor told.", check=_crontab_error
+    )
+    timezone: str = setting(
+        "", "IANA time zone of send_at and compose_at; empty: [newsletter] timezone.",
+        check=lambda v: _time_zone_error(v) if v else None,
+    )
+    mode: str = setting(
+        "auto", "auto: send at send_at unless held; approve: send only once approved.",
+        check=lambda v: None if v in SCHEDULE_MODES else f"must be one of {', '.join(SCHEDULE_MODES)}, not {v!r}",
+    )
+    editor_email: str = setting("", "Who is told of each draft, hold and late issue; empty: nobody (logged only).")
+    preview_url: str = setting("http://127.0.0.1:8000/draft", "The preview link in the editor's email.")
+    min_new_items: int = setting(1, "No issue when it would have fewer items than this.", check=_not_negative)
+    max_lateness: int = setting(
+        120, "Minutes after send_at an issue may still go out automatically.", check=_positive
+    )
+
+
+@dataclass(frozen=True)
+class ArchiveSection:
+    dir: Path = setting(Path("archive"), "Where sent issues are published as web pages and an Atom feed.", path=True)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
@@ -265,6 +309,8 @@ class Config:
     fetch: FetchSection = field(default_factory=FetchSection)
     smtp: SmtpSection = field(default_factory=SmtpSection)
     web: WebSection = field(default_factory=WebSection)
+    schedule: ScheduleSection = field(default_factory=ScheduleSection)
+    archive: ArchiveSection = field(default_factory=ArchiveSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
@@ -274,12 +320,23 @@ class Config:
 
     @property
     def store_url(self) -> str:
-        """The store URL with a relative SQLite path made absolute against the config folder."""
-        url = self.store.url
+        """The store URL with a relative SQLite path made absolute against the config folder.
+
+        NEWSLETTER_DATABASE_URL overrides [store] url: a PostgreSQL URL carries a password.
+        """
+        url = secret("database_url") or self.store.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url[len(prefix):].startswith("/") and url != "sqlite:///:memory:":
             return prefix + str(self.folder / url[len(prefix):])
         return url
+
+    @property
+    def archive_url(self) -> str | None:
+        """Where readers find the web archive: [email] archive_url, else <[web] base_url>/archive
+        (where `newsletter serve` serves it); None when neither is set. One source for the email's
+        links and the archive's own, so they cannot disagree."""
+        derived = self.web.base_url and self.web.base_url.rstrip("/") + "/archive/"
+        return self.email.archive_url or derived or None
 
     @property
     def templates_dir(self) -> Path | None:

@@ -26,3 +26,20 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [folder / name for name in files]
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    """Write `path` through a temporary sibling renamed over it: a reader sees the old file or the new."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(staging, 0o644)  # a public web page, not mkstemp's private 0600
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return path

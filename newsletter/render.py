@@ -144,10 +144,10 @@ def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) ->
     """Render both parts of `issue`, its longest pieces cut to excerpts while the inlined HTML is
     over [email] size_budget_kb (Gmail clips long messages, often above the unsubscribe link).
 
-    `web_url` is the issue's web copy (default: from [email] archive_url; None: no browser,
-    forward or "Read the rest" links).
+    `web_url` is the issue's web copy (default: in the archive, `Config.archive_url`; None: no
+    browser, forward or "Read the rest" links).
     """
-    archive_url = config.email.archive_url or None
+    archive_url = config.archive_url
     web_url = web_url or web_copy_url(archive_url, issue.number)
     for key, url in (("web_url", web_url), ("[email].archive_url", archive_url)):
         if url is not None and not is_weblink(url):
@@ -284,3 +284,12 @@ def inline_css(page: str) -> tuple[str, tuple[str, ...]]:
             raise RenderError(f"inlining CSS failed: {type(e).__name__}: {e}") from e
     found = lines.lines + [f"premailer: {w.message}" for w in caught]
     return html, tuple(found)
+
+
+def render_page(config: Config, name: str, **context) -> str:
+    """A web page of the archive from template `name`: the email's filters and config sections,
+    no inlining (a browser reads <style>), and no unsubscribe_url in the context, so no template
+    can put a personal link on a public page (StrictUndefined fails it instead)."""
+    env = make_environment(config)
+    base = dict(newsletter=config.newsletter, sections=config.sections, email=config.email, excerpts=frozenset())
+    return _render(env, name, {**base, **context})

@@ -84,3 +84,72 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True)
+def no_database_override(monkeypatch):
+    """A developer's NEWSLETTER_DATABASE_URL must never point the tests (or their subprocesses) at it."""
+    monkeypatch.delenv("NEWSLETTER_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """A PostgreSQL server's admin URL: NEWSLETTER_TEST_PG_URL, else a throwaway cluster (tests/pgserver.py).
+    Skipped on a developer's machine without PostgreSQL; in CI its absence fails, as .ci/run starts one."""
+    import os
+    import subprocess
+
+    import pgserver
+
+    if os.environ.get(pgserver.VARIABLE):
+        yield os.environ[pgserver.VARIABLE]
+        return
+    try:
+        with pgserver.cluster() as url:
+            yield url
+    except (OSError, subprocess.CalledProcessError) as e:
+        why = getattr(e, "stderr", None) or e
+        reason = f"no PostgreSQL for the tests: {why} (apt-get install postgresql, or set {pgserver.VARIABLE})"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin_url):
+    """A database migrated to the newest schema once, copied for each test (faster than migrating each)."""
+    import pgserver
+    import sqlalchemy as sa
+
+    from newsletter.store import Store
+
+    url = pgserver.create_database(pg_admin_url)
+    Store(url).close()
+    yield sa.engine.make_url(url).database
+    pgserver.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A fresh store at the newest schema, on SQLite and on PostgreSQL (a new database per test)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'newsletter.db'}"
+    import pgserver
+
+    admin, template = request.getfixturevalue("pg_admin_url"), request.getfixturevalue("pg_template")
+    url = pgserver.create_database(admin, template=template)
+    request.addfinalizer(lambda: pgserver.drop_database(admin, url))
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_url(request, tmp_path):
+    """An empty database (no tables at all), on SQLite and on PostgreSQL: for migration tests."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'blank.db'}"
+    import pgserver
+
+    admin = request.getfixturevalue("pg_admin_url")
+    url = pgserver.create_database(admin)
+    request.addfinalizer(lambda: pgserver.drop_database(admin, url))
+    return url

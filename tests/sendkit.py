@@ -15,14 +15,20 @@ BASE_URL = "https://eletter.example.org"
 NOW = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
 
 
-def make_project(folder: Path, smtp_port: int, **smtp) -> Path:
-    """A config.toml pointing at the test SMTP server; returns its path."""
+def make_project(folder: Path, smtp_port: int, *, store_url: str | None = None, domain: str = "example.org",
+                 **smtp) -> Path:
+    """A config.toml pointing at the test SMTP server (and at `store_url`, else a SQLite file); returns its path.
+
+    `domain` is the Message-ID domain and so the name the sender gives in EHLO.
+    """
     settings = {"host": "127.0.0.1", "port": smtp_port, "security": "none", "connections": 2,
                 "claim_seconds": 1, "timeout": 10, **smtp}
     lines = ["[newsletter]", 'title = "The Test eLetter"', "[email]",
              'from_address = "The Test eLetter <eletter@example.org>"', 'unsubscribe_address = "unsubscribe@example.org"',
-             "[web]", f'base_url = "{BASE_URL}"', "[smtp]"]
+             f'message_id_domain = "{domain}"', "[web]", f'base_url = "{BASE_URL}"', "[smtp]"]
     lines += [f"{key} = {value!r}".replace("'", '"') for key, value in settings.items()]
+    if store_url:
+        lines += ["[store]", f'url = "{store_url}"']
     path = folder / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -21,6 +21,7 @@ class Received:
     sender: str
     recipient: str
     data: bytes
+    helo: str = ""  # the name the client gave in EHLO: which sender it was, when several share the server
 
     @property
     def message(self):
@@ -65,7 +66,7 @@ class Recorder:
         if scripted:
             return scripted
         with self._lock:
-            self.received.append(Received(envelope.mail_from, recipient, envelope.original_content))
+            self.received.append(Received(envelope.mail_from, recipient, envelope.original_content, session.host_name))
             count = len(self.received)
         if self.on_message:
             self.on_message(count)

@@ -1,4 +1,4 @@
-"""`newsletter send` against a real SMTP server (aiosmtpd on 127.0.0.1) and a real SQLite ledger."""
+"""`newsletter send` against a real SMTP server (aiosmtpd on 127.0.0.1) and a real ledger on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def secret(monkeypatch):
 
 
 @pytest.fixture
-def project(tmp_path, smtp_server):
-    path = make_project(tmp_path, smtp_server.port)
+def project(tmp_path, smtp_server, store_url):
+    path = make_project(tmp_path, smtp_server.port, store_url=store_url)
     draft_issue(path)
     return path
 
@@ -195,8 +195,8 @@ def test_kill_9_mid_send_then_resume_loses_nobody(project, smtp_server):
         assert after[received.recipient][1] == received.message["Message-ID"]
 
 
-def test_two_senders_on_one_issue_never_send_to_the_same_person(tmp_path, smtp_server):
-    project = make_project(tmp_path, smtp_server.port, rate_limit=40)  # slow enough that both take part
+def test_two_senders_on_one_issue_never_send_to_the_same_person(tmp_path, smtp_server, store_url):
+    project = make_project(tmp_path, smtp_server.port, store_url=store_url, rate_limit=40)  # both take part
     draft_issue(project)
     people = add_people(project, 80)
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET}

@@ -1,4 +1,4 @@
-"""The store on a real SQLite file: items keyed by content, one draft, spent items stay spent."""
+"""The store on a real SQLite file and on PostgreSQL: items keyed by content, one draft, spent items stay spent."""
 
 import datetime as dt
 
@@ -12,8 +12,8 @@ NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(f"sqlite:///{tmp_path / 'sub' / 'n.db'}") as opened:
+def store(store_url):
+    with Store(store_url) as opened:
         yield opened
 
 
@@ -66,8 +66,8 @@ def test_the_draft_is_refreshed_until_sent_and_then_its_items_are_spent(store):
         store.save_draft(Issue(1, dt.date(2026, 11, 23), "again"), NOW)
 
 
-def test_reopening_keeps_data(tmp_path):
-    url = f"sqlite:///{tmp_path / 'n.db'}"
+def test_reopening_keeps_data(store_url):
+    url = store_url
     with Store(url) as first:
         first.add_items([item("a")], NOW)
     with Store(url) as again:

@@ -12,7 +12,8 @@ from .base import cli, with_config
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @with_config
 def serve(config, host, port):
-    """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click).
+    """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click)
+    and the archive of sent issues at /archive/ ([archive] dir).
 
     Run it behind your https proxy at [web] base_url; it needs NEWSLETTER_SECRET, the
     same as send, to check the links.

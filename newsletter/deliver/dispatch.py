@@ -73,6 +73,9 @@ class Run:
     exception: Exception | None = None
 
 
+POLL = 1.0  # seconds between looks at the rows other senders hold
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -176,15 +179,19 @@ class Dispatcher:
             return self.ledger.steps(self.job.issue, self.job.owner, self.now(), steps)
 
     def _others_hold_rows(self) -> bool:
-        """Wait for another sender's lease when it holds open rows; False when nothing is left for us."""
+        """Wait while another sender holds open rows; False when nothing is left for us.
+
+        A live sender finishes its rows long before its lease ends, and a dead one's rows
+        come free when it does: so look again every POLL seconds, until the soonest lease ends.
+        """
         soonest = self.ledger.held_by_others(self.job.issue, self.job.owner)
         if soonest is None:
             return False
-        wait = min(max((soonest - self.now()).total_seconds(), 0.05), self.job.lease)
-        if self.notice and wait > 1 and not self._waited:
+        until = max((soonest - self.now()).total_seconds(), 0.05)
+        if self.notice and until > POLL and not self._waited:
             self._waited = True
-            self.notice(f"waiting up to {wait:.0f} s for recipients held by another sender (or one that stopped)")
-        return not self._stop.wait(wait)
+            self.notice(f"waiting up to {until:.0f} s for recipients held by another sender (or one that stopped)")
+        return not self._stop.wait(min(until, POLL, self.job.lease))
 
     def _heartbeat(self) -> None:
         """Renew this sender's lease while it runs, so nobody takes over rows it is still working on."""

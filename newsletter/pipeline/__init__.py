@@ -16,9 +16,15 @@ from .subscribers import (
     remove_subscriber,
 )
 from .templates import copy_templates, templates
+from .db import MigrateResult, SchemaState, db_current, db_upgrade, migrate_from
+from .due import RunReport, run_due
+from .publish import PublishResult, publish
+from .review import ScheduleStatus, approve, hold, status
 
 __all__ = [
+    "RunReport", "run_due", "PublishResult", "publish", "ScheduleStatus", "approve", "hold", "status",
     "BuildResult", "build", "FeedStatus", "FetchResult", "feeds", "fetch", "CheckResult", "check",
     "SendResult", "send", "ImportResult", "add_subscriber", "export_subscribers", "import_subscribers",
     "list_subscribers", "remove_subscriber", "copy_templates", "templates",
+    "MigrateResult", "SchemaState", "db_current", "db_upgrade", "migrate_from",
 ]  # fmt: skip

@@ -98,12 +98,15 @@ def _send_test(config: Config, letters, result: SendResult, address: str, sleep)
 
 def _dry_run(store, letters, result: SendResult, force: bool) -> SendResult:
     """`--dry-run`: what a send would refuse, how many it would reach, and the first one's message."""
+    import contextlib
+
     from ..models import Addressee
 
     status = next(r.status for r in store.issues() if r.number == result.issue)
     if status == "sent" and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
-    first = next(iter(store.subscribers.all("active")), None) or Subscriber(0, "subscriber@example.invalid")
+    with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after one row
+        first = next(people, None) or Subscriber(0, "subscriber@example.invalid")
     sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1))
     return replace(result, recipients=store.subscribers.count(), sample=sample)
 

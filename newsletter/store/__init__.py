@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable
 
 import sqlalchemy as sa
 
 from ..errors import StoreError
 from ..models import Issue, Item
-from . import migrate
+from . import dialects, migrate
 from .codec import item_from_json
 from .feeds import FeedStore
 from .ledger import ISSUE_SENDING, Ledger
 from .subscribers import Subscribers
+from .leases import Leases
+from .reviews import Reviews
 from .schema import issue_items, issues, items
 
 DRAFT = "draft"
@@ -40,15 +41,13 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         try:
-            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = sa.create_engine(url)
-            if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine = dialects.engine(url)
             migrate.upgrade(self.engine)
             self.feeds = FeedStore(self.engine)
             self.subscribers = Subscribers(self.engine)
             self.ledger = Ledger(self.engine)
+            self.leases = Leases(self.engine)
+            self.reviews = Reviews(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{sa.engine.make_url(url).render_as_string()}: cannot open store: {e}") from None
 
@@ -131,15 +130,6 @@ class Store:
             for section, data in conn.execute(query):
                 found.setdefault(section, []).append(item_from_json(data))
         return found
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    # WAL: readers never block the send ledger's writers, and a commit needs fewer fsyncs.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
 
 
 def _sections(issue: Issue):

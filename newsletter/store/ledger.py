@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from ..models import ACTIVE, BOUNCED, FAILED, PENDING, SENDING, SENT, SKIPPED, Addressee, Outcome
+from . import dialects
 from .prepared import Prepared
 from .schema import issues, sends, subscribers
 
@@ -38,6 +39,7 @@ class Ledger:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
         self._record, self._start = Prepared(RECORD, engine.dialect), Prepared(START, engine.dialect)
+        self._skip_locked = dialects.skips_locked(engine.dialect)
 
     def next_issue(self) -> int | None:
         """The issue a plain `send` means: one whose send was interrupted, else the draft."""
@@ -83,16 +85,18 @@ class Ledger:
             conn.execute(sends.insert().from_select(columns, fresh))
 
     def claim(self, issue: int, owner: str, now: dt.datetime, lease: float, limit: int) -> list[Addressee]:
-        """Take up to `limit` open rows nobody holds, lowest subscriber first.
+        """Take up to `limit` open rows nobody holds, rows in flight at a crash first, then lowest subscriber.
 
-        One conditional UPDATE, so concurrent senders (threads or processes) get disjoint
-        rows on SQLite; PostgreSQL can swap in FOR UPDATE SKIP LOCKED here alone.
+        Concurrent senders (threads, processes, machines) get disjoint rows: on SQLite one
+        conditional UPDATE under the file's write lock; on PostgreSQL the free rows are
+        locked with FOR UPDATE SKIP LOCKED, so senders claiming at once pass each other by.
         """
         now = _utc(now)
         values = {"p_issue": issue, "p_owner": owner, "p_now": now, "p_limit": limit,
                   "p_until": now + dt.timedelta(seconds=lease)}
         with self.engine.begin() as conn:
-            rows = {row.subscriber: row for row in conn.execute(CLAIM, values)}
+            taken = _claim_locked(conn, values) if self._skip_locked else conn.execute(CLAIM, values)
+            rows = {row.subscriber: row for row in taken}
             people = conn.execute(WHO, {"p_ids": list(rows)}).all() if rows else []
         return sorted(
             (Addressee(p.id, p.email, p.name, rows[p.id].round) for p in people),
@@ -196,6 +200,15 @@ def _why_not(conn: sa.Connection, issue: int) -> None:
         raise StoreError(f"issue {issue} was sent on {found.sent:%Y-%m-%d %H:%M} UTC; --force sends it again")
 
 
+def _claim_locked(conn: sa.Connection, values: dict):
+    """PostgreSQL: lock free rows no other transaction has locked (in flight first), then mark them ours."""
+    ids: list[int] = []
+    for status in (SENDING, PENDING):
+        if len(ids) < values["p_limit"]:
+            ids += conn.scalars(FREE[status], {**values, "p_limit": values["p_limit"] - len(ids)})
+    return conn.execute(TAKE, {**values, "p_ids": ids}) if ids else []
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     """Every lease time is UTC: SQLite keeps no zone, and senders on one host must agree."""
     return moment.astimezone(dt.timezone.utc)
@@ -221,12 +234,26 @@ def _candidates(status: str):
     return sa.select(first.c.subscriber)  # wrapped: SQLite allows no LIMIT inside a UNION
 
 
+CLAIMED = {  # what claiming a row writes: the holder, until when, and one more crash if it was in flight
+    "claimed_by": B("p_owner"), "claimed_until": B("p_until", type_=sa.DateTime(timezone=True)),
+    "crashes": sends.c.crashes + sa.case((sends.c.status == SENDING, 1), else_=0),
+}
 CLAIM = (
     sends.update()
     .where(sends.c.issue == B("p_issue"), sends.c.status.in_(OPEN), _held_by_nobody,
            sends.c.subscriber.in_(sa.union_all(_candidates(SENDING), _candidates(PENDING))))
-    .values(claimed_by=B("p_owner"), claimed_until=B("p_until", type_=sa.DateTime(timezone=True)),
-            crashes=sends.c.crashes + sa.case((sends.c.status == SENDING, 1), else_=0))
+    .values(CLAIMED)
+    .returning(sends.c.subscriber, sends.c.round)
+)
+FREE = {  # PostgreSQL's claim, step one: free rows of one status, locked, skipping rows others lock
+    status: sa.select(sends.c.subscriber)
+    .where(sends.c.issue == B("p_issue"), sends.c.status == status, _held_by_nobody)
+    .order_by(sends.c.subscriber).limit(B("p_limit")).with_for_update(skip_locked=True)
+    for status in (SENDING, PENDING)
+}
+TAKE = (  # step two: the locked rows become this sender's
+    sends.update().where(sends.c.issue == B("p_issue"), sends.c.subscriber.in_(B("p_ids", expanding=True)))
+    .values(CLAIMED)
     .returning(sends.c.subscriber, sends.c.round)
 )
 WHO = sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name).where(

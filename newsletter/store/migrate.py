@@ -9,7 +9,7 @@ import sqlalchemy as sa
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # The newest revision, known without importing Alembic (a quarter of a second on every
 # command); tests/test_store.py checks it against the migration scripts.
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _alembic_config(connection: sa.Connection):
@@ -41,9 +41,16 @@ def at_head(connection: sa.Connection) -> bool:
 
 
 def upgrade(engine: sa.Engine) -> None:
-    """Run every pending migration in one transaction (a no-op when already at head)."""
+    """Run every pending migration in one transaction (a no-op when already at head).
+
+    On PostgreSQL the transaction holds an advisory lock, so of several workers starting
+    together on an old database one migrates it and the others then find it at head.
+    """
     with engine.begin() as connection:
         if not at_head(connection):
             from alembic import command
 
+            from . import dialects
+
+            dialects.lock_for_migration(connection)
             command.upgrade(_alembic_config(connection), "head")

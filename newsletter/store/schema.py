@@ -24,6 +24,12 @@ issues = sa.Table(
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent", sa.DateTime(timezone=True)),
+    # The scheduled job's (store/reviews.py): the send time it was composed for, the editor's
+    # review (approved, held), why it was held, and when the editor was told of it.
+    sa.Column("send_at", sa.DateTime(timezone=True)),
+    sa.Column("review", sa.String(16)),
+    sa.Column("note", sa.Text),
+    sa.Column("notified", sa.DateTime(timezone=True)),
 )
 
 issue_items = sa.Table(
@@ -97,4 +103,12 @@ duplicates = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("link", sa.Text),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.Text, nullable=False),
+    sa.Column("expires", sa.DateTime(timezone=True), nullable=False),
 )

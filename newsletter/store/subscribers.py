@@ -84,8 +84,8 @@ class Subscribers:
         query = sa.select(subscribers).order_by(subscribers.c.id)
         if status:
             query = query.where(subscribers.c.status == status)
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=1000).execute(query):
+        with self.engine.connect() as conn, conn.execution_options(yield_per=1000).execute(query) as rows:
+            for row in rows:  # closed with the generator: PostgreSQL streams through a server-side cursor
                 yield _subscriber(row)
 
     def count(self, status: str = ACTIVE) -> int:

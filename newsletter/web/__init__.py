@@ -1,9 +1,10 @@
-"""The public web app: `create_app(config, store)` (Starlette). For now, unsubscribing.
+"""The public web app: `create_app(config, store)` (Starlette): unsubscribing, and the archive.
 
 Unsubscribe links carry a signed token (deliver/tokens.py). GET shows a page with one
 confirm button, because mail scanners follow links and must not unsubscribe anyone;
 POST unsubscribes at once: the RFC 8058 one-click request a mail client sends, with no
 cookie, no login and no redirect, and the confirm button's form, which posts the same.
+The archive ([archive] dir, written by the scheduled job) is served as static files at /archive/.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from ..config import Config, secret
 from ..deliver.tokens import UNSUBSCRIBE_PATH, tokens_from
@@ -51,6 +53,10 @@ def create_app(config: Config, store: Store) -> Starlette:
         await run_in_threadpool(store.subscribers.unsubscribe, subscriber, now, f"unsubscribed ({how})")
         return page("unsubscribed.html")
 
-    routes = [Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"])]
+    routes = [
+        Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
+        # check_dir off: the folder appears with the first issue sent; until then, 404s.
+        Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),
+    ]
     return Starlette(routes=routes)
 

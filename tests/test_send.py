@@ -151,7 +151,13 @@ def test_the_command_prints_a_summary(project, smtp_server):
         "  sent     1", "  failed   0", "  bounced  1", "  skipped  0",
     ]
     assert lines[5].startswith("This run: 2 message(s) in ")
-    assert lines[6:] == ["bounced: person1@example.com: 550 5.1.1 no such user", "Issue 1 is sent."]
+    archive = Path(project).parent / "archive"
+    assert lines[6:] == [
+        "bounced: person1@example.com: 550 5.1.1 no such user",
+        f"Issue 1 is sent; archive: 3 file(s) in {archive}",
+    ]
+    page = (archive / "issue-0001.html").read_text(encoding="utf-8")
+    assert "The Test eLetter" in page and "unsubscribe" not in page.lower()
 
 
 def test_rate_limit_spaces_messages():

@@ -59,7 +59,7 @@ def _send_summary(result) -> None:
     for address, status, reply in summary.failures:
         click.echo(f"{status}: {address}: {reply}")
     if result.complete:
-        click.echo(f"Issue {result.issue} is sent.")
+        click.echo(f"Issue {result.issue} is sent; archive: {len(result.archive.files)} file(s) in {result.archive.folder}")
     else:
         left = summary.counts["pending"] + summary.counts["sending"]
         click.echo(f"{left} recipient(s) not done yet: run newsletter send again to resume.")

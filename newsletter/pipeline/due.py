@@ -128,8 +128,7 @@ def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunRepo
 
 
 def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: str) -> RunReport:
-    """Send through the ledger (it refuses a sent issue), then publish the archive."""
-    from .publish import publish
+    """Send through the ledger (it refuses a sent issue; a completed send publishes the archive)."""
     from .send import send
 
     try:
@@ -141,8 +140,8 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
                        sent=counts["sent"], failed=counts["failed"] + counts["bounced"])
     if not result.complete:
         return replace(report, message=f"{what}; {counts['pending'] + counts['sending']} not done: resumes next run")
-    published = publish(config)
-    return replace(report, message=f"{what}; archive: {len(published.files)} file(s) in {published.folder}")
+    archive = result.archive
+    return replace(report, message=f"{what}; archive: {len(archive.files)} file(s) in {archive.folder}")
 
 
 class _Renewal:

@@ -15,6 +15,7 @@ from ..models import Issue, Subscriber
 if TYPE_CHECKING:
     from ..deliver.dispatch import Run
     from ..store.ledger import Summary
+    from .publish import PublishResult
 
 
 def _utc_now() -> dt.datetime:
@@ -34,12 +35,14 @@ class SendResult:
     sample: bytes | None = None
     test_reply: str | None = None
     warnings: tuple[str, ...] = ()
+    archive: PublishResult | None = None  # the web archive, republished once the issue is sent
 
 
 def send(config: Config, *, issue: int | None = None, force: bool = False, dry_run: bool = False,
          test_address: str | None = None, now: dt.datetime | None = None, progress=None, notice=None,
          sleep=None) -> SendResult:
-    """Freeze the issue, write the ledger, and send one message per active subscriber.
+    """Freeze the issue, write the ledger, send one message per active subscriber, and once
+    everyone has been served, publish the issue to the web archive.
 
     Resumes an interrupted send; refuses a sent issue unless `force`. A dry run sends
     nothing and returns a sample; a test sends one `[TEST]` message outside the ledger.
@@ -75,7 +78,12 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
         if run.exception:
             raise run.exception
         complete = store.ledger.complete(number, _utc_now())
-        return replace(result, summary=store.ledger.summary(number), run=run, complete=complete, recipients=total)
+        result = replace(result, summary=store.ledger.summary(number), run=run, complete=complete, recipients=total)
+    if not complete:
+        return result
+    from .publish import publish
+
+    return replace(result, archive=publish(config))
 
 
 def _send_test(config: Config, letters, result: SendResult, address: str, sleep) -> SendResult:

@@ -6,8 +6,14 @@ import difflib
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 GOLDEN = Path(__file__).parent / "golden"
+
+# Property tests check behaviour, not speed; a per-example deadline only makes them fail
+# when the 2-core machine is busy (speed is measured in bench/).
+settings.register_profile("newsletter", deadline=None)
+settings.load_profile("newsletter")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -47,7 +47,7 @@ def cluster(*, durable: bool = False):
     """
     bin_dir = binaries()
     if bin_dir is None:
-        raise FileNotFoundError("PostgreSQL is not installed (apt-get install postgresql)")
+        raise FileNotFoundError("no initdb under /usr/lib/postgresql/*/bin")
     folder = Path(tempfile.mkdtemp(prefix="newsletter-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:

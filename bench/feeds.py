@@ -79,7 +79,7 @@ def serve(port_out) -> None:
             self.wfile.write(body)
 
         def log_message(self, *_args):
-            pass
+            """Quiet: a line per request would bury the figures the benchmark prints."""
 
     class Server(ThreadingHTTPServer):
         request_queue_size = 128  # the default 5 drops concurrent connects: a 1 s SYN retry each

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parent.parent
 
 # Property tests check behaviour, not speed; a per-example deadline only makes them fail
 # when the 2-core machine is busy (speed is measured in bench/).
@@ -159,3 +161,11 @@ def blank_url(request, tmp_path):
     url = pgserver.create_database(admin)
     request.addfinalizer(lambda: pgserver.drop_database(admin, url))
     return url
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the shipped seeds/ and config.toml that a test may change (modules may define their own)."""
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
+    return tmp_path

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from newsletter import config
@@ -31,13 +30,6 @@ BOILERPLATE = [
     "This best seller is in its third edition",
     "ReplyDelete",
 ]
-
-
-@pytest.fixture
-def project(tmp_path):
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
-    return tmp_path
 
 
 def run(project, *args):

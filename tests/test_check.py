@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -197,13 +196,6 @@ def test_findings_list_errors_before_warnings():
 
 
 # --- the command -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(tmp_path):
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
-    return tmp_path
 
 
 def run(project, *args):

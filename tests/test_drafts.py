@@ -4,10 +4,8 @@ back, applying it to a composed issue, and `newsletter build` honouring it."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from newsletter import config as config_module
@@ -143,13 +141,6 @@ def test_added_lines_and_events_are_items_with_ids_from_their_content():
     assert event_item.kind == EVENT and event_item.event.day == dt.date(2016, 9, 5)
     assert drafts.added_items(choices, "elsewhere")[0].id == line_item.id
     assert drafts.added_items(Choices(3, hearing=choices.hearing), "x")[0].id != line_item.id  # a later issue's own
-
-
-@pytest.fixture
-def project(tmp_path):
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
-    return tmp_path
 
 
 def build(project, *args):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from .base import cli, with_config
@@ -32,10 +34,8 @@ def schedule(config):
     scheduler = make_scheduler(config)
     click.echo(f"Scheduling: compose '{config.schedule.compose_at}', send '{config.schedule.send_at}' "
                f"({config.schedule.mode} mode); Ctrl-C stops", err=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl-C or a stop signal is how it ends
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 @cli.command("run-once")

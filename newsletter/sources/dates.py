@@ -68,7 +68,7 @@ def parse_date(text: str, tz: dt.tzinfo) -> dt.datetime | None:
             clean = match["date"] + (" " + match["time"].replace(".", ":") if match["time"] else "")
             return _in_zone(dateparser.parse(clean, dayfirst=True), tz)
     except (ValueError, OverflowError):  # well-formed but impossible, e.g. 31 February
-        pass
+        return None
     return None
 
 

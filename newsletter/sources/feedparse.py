@@ -198,20 +198,19 @@ class ParsePool:
         self._alone = asyncio.Lock()
 
     async def parse(self, job: ParseJob) -> Parsed:
+        """In the shared pool; when a process died there, again in a process of its own."""
         try:
-            return await asyncio.wrap_future(self._submit(job))
+            return await _outcome(self._submit(job))
         except BrokenProcessPool:
-            pass
-        except Exception as e:  # noqa: BLE001 - e.g. a result that cannot be pickled back
-            return Parsed(error=f"cannot parse ({type(e).__name__})")
+            return await self._parse_alone(job)
+
+    async def _parse_alone(self, job: ParseJob) -> Parsed:
         async with self._alone:
             executor = self._executor(1)
             try:
-                return await asyncio.wrap_future(executor.submit(parse, job))
+                return await _outcome(executor.submit(parse, job))
             except BrokenProcessPool:
                 return Parsed(error="its parser process died (over [fetch] parse_memory?); skipped")
-            except Exception as e:  # noqa: BLE001
-                return Parsed(error=f"cannot parse ({type(e).__name__})")
             finally:
                 executor.shutdown(wait=False)
 
@@ -270,3 +269,14 @@ def _start_worker(mib: int) -> None:
     limit = in_use + mib * 2**20
     if hard == resource.RLIM_INFINITY or limit < hard:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+async def _outcome(future: concurrent.futures.Future) -> Parsed:
+    """A worker's result; what it could not hand back (say, an unpicklable value) is the feed's error.
+    A broken pool is raised on: the caller decides whether to try the feed alone."""
+    try:
+        return await asyncio.wrap_future(future)
+    except BrokenProcessPool:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure in a worker stays that one feed's
+        return Parsed(error=f"cannot parse ({type(e).__name__})")

@@ -1,0 +1,294 @@
+"""Mutation testing: how many small bugs planted in a module do its own tests catch?
+
+    python bench/mutation.py [MODULE ...] [--jobs N] [--fail-under PERCENT] [--show-killed]
+
+MODULE is a path under newsletter/ ("deliver/tokens.py"); without one, DEFAULT runs.
+Mutants come from mutmut 2.5's mutation engine (pinned in the `mutation` extra: its
+`list_mutations`/`mutate` operate on one source string, which mutmut 3 no longer offers);
+this script only drives them. Each mutant runs against the test files TESTS maps its
+module to, with `pytest -x`, in a child forked from one process that has already imported
+the libraries (so a mutant costs its tests' time, not an interpreter start), on as many
+cores as this process may use. The mutant replaces the module at import time, so the
+worktree is never written and a killed run leaves nothing behind. A mutant is killed when
+its tests fail or outrun a timeout (a mutant can loop forever), and survives when they pass.
+
+Mutants shown equivalent (no test could tell them apart from the original) are listed in
+bench/mutation-equivalent.toml with a one-line reason; they are left out of the score.
+They are matched by the source line and its mutated form, not by line number, so edits
+elsewhere in the module keep them. Entries that no longer match any mutant are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib.abc
+import importlib.util
+import os
+import signal
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "newsletter"
+EQUIVALENT = Path(__file__).with_name("mutation-equivalent.toml")
+
+# Module under newsletter/ -> the test files that are meant to catch its bugs. Add a line
+# here for a new module; a module missing from DEFAULT can still be named on the command line.
+TESTS: dict[str, list[str]] = {
+    "deliver/headers.py": ["tests/test_headers_edges.py", "tests/test_message.py"],
+    "deliver/tokens.py": ["tests/test_tokens_known.py", "tests/test_unsubscribe.py"],
+    "deliver/personalize.py": ["tests/test_personalize_edges.py", "tests/test_personalize.py"],
+    "sources/feeds.py": ["tests/test_feeds_edges.py", "tests/test_feeds_http.py"],
+    "sources/safexml.py": ["tests/test_feeds_parse.py"],
+    "compose.py": ["tests/test_compose_edges.py", "tests/test_compose.py"],
+}
+DEFAULT = list(TESTS)
+
+# Libraries the tests import, loaded once before forking; a missing one is only slower.
+PRELOAD = (
+    "pytest", "hypothesis", "httpx", "feedparser", "sqlalchemy", "alembic", "jinja2", "premailer",
+    "starlette", "click", "click.testing", "aiosmtpd.controller", "nh3",
+    "ftfy", "charset_normalizer", "dateutil.parser", "rich", "email.policy", "email.headerregistry",
+)
+POLL = 0.02  # seconds between checks on running children
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str
+    number: int
+    line_number: int
+    original: str  # the changed source line(s), stripped
+    mutated: str  # what the mutant has there, stripped ("" when the line is gone)
+    source: str  # the whole mutated module
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mutant: Mutant
+    status: str  # "killed", "timeout", "survived", "equivalent"
+
+
+def mutants_of(module: str) -> list[Mutant]:
+    """Every mutant mutmut's engine makes of one module, with the lines it changes."""
+    from mutmut import Context, list_mutations, mutate
+
+    path = PACKAGE / module
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    found = []
+    for number, mutation in enumerate(list_mutations(Context(source=source, filename=str(path)))):
+        mutated, _ = mutate(Context(source=source, mutation_id=mutation, filename=str(path)))
+        before, after = _changed(lines, mutated.splitlines())
+        found.append(Mutant(module, number, mutation.line_number + 1, before, after, mutated))
+    return found
+
+
+def _changed(old: list[str], new: list[str]) -> tuple[str, str]:
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += [line.strip() for line in old[i1:i2]]
+            added += [line.strip() for line in new[j1:j2]]
+    return "\n".join(removed), "\n".join(added)
+
+
+def load_equivalent(path: Path = EQUIVALENT) -> list[dict]:
+    """The allow-list: each entry names module, line, mutant and a reason."""
+    if not path.exists():
+        return []
+    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", [])
+    for n, entry in enumerate(entries, 1):
+        missing = {"module", "line", "mutant", "reason"} - set(entry)
+        if missing:
+            sys.exit(f"{path}: entry {n} lacks {', '.join(sorted(missing))}")
+    return entries
+
+
+def _is_equivalent(mutant: Mutant, entries: list[dict]) -> bool:
+    return any(
+        e["module"] == mutant.module and e["line"].strip() == mutant.original and e["mutant"].strip() == mutant.mutated
+        for e in entries
+    )
+
+
+class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the mutated source for one module name; every other import goes on as usual."""
+
+    def __init__(self, name: str, path: Path, source: str):
+        self.name, self.path, self.source = name, path, source
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=str(self.path))
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__file__ = str(self.path)
+        exec(compile(self.source, str(self.path), "exec"), module.__dict__)
+
+
+def _run_tests(tests: list[str], mutant: Mutant | None) -> None:
+    """In a forked child: run `tests` with `mutant` in place of its module; exit with pytest's code."""
+    os.setpgrp()  # its own group, so a timeout kills whatever the tests started too
+    sink = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(sink, 1)
+    os.dup2(sink, 2)
+    if mutant is not None:
+        name = "newsletter." + mutant.module.removesuffix(".py").replace("/", ".")
+        sys.meta_path.insert(0, _MutantFinder(name, PACKAGE / mutant.module, mutant.source))
+    from hypothesis import settings
+
+    # No example database (children would share and grow it) and the same examples every run,
+    # so a mutant's fate does not depend on the draw; conftest's profile inherits both.
+    settings.register_profile("mutation", database=None, derandomize=True)
+    settings.load_profile("mutation")
+    import pytest
+
+    # Plugins preloaded before forking cannot have their asserts rewritten; pytest says so, and
+    # the project's filterwarnings = error would turn that notice into a failure.
+    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *quiet, "--rootdir", str(ROOT), *tests])
+    os._exit(int(code))
+
+
+def _spawn(tests: list[str], mutant: Mutant | None) -> int:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _run_tests(tests, mutant)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()  # reaches the terminal only when stderr was not redirected yet
+        finally:
+            os._exit(70)
+    return pid
+
+
+def baseline(module: str) -> float:
+    """Seconds the module's tests take unmutated; they must pass, or no mutant means anything."""
+    started = time.monotonic()
+    _, status = os.waitpid(_spawn(TESTS[module], None), 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{module}: its tests fail without any mutant: python -m pytest {' '.join(TESTS[module])}")
+    return time.monotonic() - started
+
+
+def run(mutants: list[Mutant], timeouts: dict[str, float], jobs: int, progress) -> list[Outcome]:
+    """Run every mutant, `jobs` children at a time; a child past its module's timeout is killed."""
+    waiting = list(reversed(mutants))
+    running: dict[int, tuple[Mutant, float]] = {}
+    outcomes = []
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            mutant = waiting.pop()
+            running[_spawn(TESTS[mutant.module], mutant)] = (mutant, time.monotonic() + timeouts[mutant.module])
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid:
+            mutant, _ = running.pop(pid)
+            outcomes.append(Outcome(mutant, "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"))
+            progress(outcomes[-1])
+            continue
+        now = time.monotonic()
+        for pid, (mutant, deadline) in list(running.items()):
+            if now > deadline:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(pid, 0)
+                del running[pid]
+                outcomes.append(Outcome(mutant, "timeout"))
+                progress(outcomes[-1])
+        time.sleep(POLL)
+    return outcomes
+
+
+def report(module: str, outcomes: list[Outcome], show_killed: bool) -> float:
+    """Print one module's counts and survivors; return its score in percent."""
+    count = {s: sum(o.status == s for o in outcomes) for s in ("killed", "timeout", "survived", "equivalent")}
+    judged = len(outcomes) - count["equivalent"]
+    score = 100.0 * (count["killed"] + count["timeout"]) / judged if judged else 100.0
+    print(
+        f"{module:<26} mutants {len(outcomes):>4}  killed {count['killed']:>4} (+{count['timeout']} timeout)  "
+        f"survived {count['survived']:>3}  equivalent {count['equivalent']:>3}  score {score:5.1f} %"
+    )
+    for o in sorted(outcomes, key=lambda o: o.mutant.number):
+        if o.status == "survived" or (show_killed and o.status in ("killed", "timeout")):
+            m = o.mutant
+            print(f"  {o.status} {m.module}:{m.line_number} (#{m.number})")
+            for line in m.original.splitlines() or [""]:
+                print(f"    - {line}")
+            for line in m.mutated.splitlines() or ["(line removed)"]:
+                print(f"    + {line}")
+    return score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=DEFAULT, help=f"paths under newsletter/ (default: {' '.join(DEFAULT)})")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="children at once (default: usable cores)")
+    parser.add_argument("--fail-under", type=float, default=90.0, help="exit 1 when a module scores below this percent")
+    parser.add_argument("--show-killed", action="store_true", help="list killed mutants too")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in TESTS]
+    if unknown:
+        parser.error(f"no tests mapped for {', '.join(unknown)}: add them to TESTS in {Path(__file__).name}")
+
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    equivalent = load_equivalent()
+    started = time.monotonic()
+    timeouts, mutants = {}, []
+    for module in args.modules:
+        took = baseline(module)
+        timeouts[module] = 3 * took + 10  # generous: the machine is shared and children run side by side
+        made = mutants_of(module)
+        mutants += made
+        print(f"{module}: {len(made)} mutants; its tests take {took:.1f} s unmutated", flush=True)
+
+    done = 0
+
+    def progress(outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        if sys.stderr.isatty():
+            print(f"\r{done}/{len(mutants)} mutants run", end="", file=sys.stderr, flush=True)
+
+    todo = [m for m in mutants if not _is_equivalent(m, equivalent)]
+    outcomes = run(todo, timeouts, args.jobs, progress)
+    outcomes += [Outcome(m, "equivalent") for m in mutants if _is_equivalent(m, equivalent)]
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+    print()
+    scores = {}
+    for module in args.modules:
+        scores[module] = report(module, [o for o in outcomes if o.mutant.module == module], args.show_killed)
+    stale = [e for e in equivalent if e["module"] in args.modules and not any(
+        e["module"] == m.module and e["line"].strip() == m.original and e["mutant"].strip() == m.mutated for m in mutants
+    )]
+    for e in stale:
+        print(f"stale allow-list entry in {EQUIVALENT.name}: {e['module']}: {e['line']!r} -> {e['mutant']!r}")
+    print(f"\n{len(mutants)} mutants in {time.monotonic() - started:.0f} s on {args.jobs} job(s)")
+    low = [m for m, s in scores.items() if s < args.fail_under]
+    if low:
+        print(f"below {args.fail_under:g} %: {', '.join(low)}")
+    return 1 if low else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,10 @@ Mutants come from mutmut 2.5's mutation engine (pinned in the `mutation` extra: 
 this script only drives them. Each mutant runs against the test files TESTS maps its
 module to, with `pytest -x`, in a child forked from one process that has already imported
 the libraries (so a mutant costs its tests' time, not an interpreter start), on as many
-cores as this process may use. The mutant replaces the module at import time, so the
+cores as this process may use. A first, unmutated run records which tests execute which
+function of the module; a mutant inside a function then runs only the tests that reach
+that function (a mutant no test reaches survives without a run), one outside any function
+runs them all. The mutant replaces the module at import time, so the
 worktree is never written and a killed run leaves nothing behind. A mutant is killed when
 its tests fail or outrun a timeout (a mutant can loop forever), and survives when they pass.
 
@@ -21,15 +24,19 @@ elsewhere in the module keep them. Entries that no longer match any mutant are r
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import importlib.abc
 import importlib.util
+import json
 import os
 import signal
 import sys
+import tempfile
+import threading
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +50,7 @@ TESTS: dict[str, list[str]] = {
     "deliver/tokens.py": ["tests/test_tokens_known.py", "tests/test_unsubscribe.py"],
     "deliver/personalize.py": ["tests/test_personalize_edges.py", "tests/test_personalize.py"],
     "sources/feeds.py": ["tests/test_feeds_edges.py", "tests/test_feeds_http.py"],
-    "sources/safexml.py": ["tests/test_feeds_parse.py"],
+    "sources/safexml.py": ["tests/test_safexml.py"],
     "compose.py": ["tests/test_compose_edges.py", "tests/test_compose.py"],
 }
 DEFAULT = list(TESTS)
@@ -65,12 +72,13 @@ class Mutant:
     original: str  # the changed source line(s), stripped
     mutated: str  # what the mutant has there, stripped ("" when the line is gone)
     source: str  # the whole mutated module
+    tests: tuple[str, ...] = ()  # the pytest node ids it runs against
 
 
 @dataclass(frozen=True)
 class Outcome:
     mutant: Mutant
-    status: str  # "killed", "timeout", "survived", "equivalent"
+    status: str  # "killed", "timeout", "survived", "equivalent", or "error" (pytest could not run them)
 
 
 def mutants_of(module: str) -> list[Mutant]:
@@ -135,8 +143,11 @@ class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(compile(self.source, str(self.path), "exec"), module.__dict__)
 
 
-def _run_tests(tests: list[str], mutant: Mutant | None) -> None:
-    """In a forked child: run `tests` with `mutant` in place of its module; exit with pytest's code."""
+def _run_tests(tests: list[str], mutant: Mutant | None, record: tuple[str, Path] | None) -> None:
+    """In a forked child: run `tests` with `mutant` in place of its module; exit with pytest's code.
+
+    With `record` (module, file), write to the file which lines of the module each test executed.
+    """
     os.setpgrp()  # its own group, so a timeout kills whatever the tests started too
     sink = os.open(os.devnull, os.O_WRONLY)
     os.dup2(sink, 1)
@@ -155,15 +166,49 @@ def _run_tests(tests: list[str], mutant: Mutant | None) -> None:
     # Plugins preloaded before forking cannot have their asserts rewritten; pytest says so, and
     # the project's filterwarnings = error would turn that notice into a failure.
     quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *quiet, "--rootdir", str(ROOT), *tests])
+    plugins = [_LineRecorder(PACKAGE / record[0])] if record else []
+    code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *quiet, "--rootdir", str(ROOT), *tests], plugins=plugins)
+    if record:
+        record[1].write_text(json.dumps({"order": plugins[0].order, "lines": plugins[0].lines}))
     os._exit(int(code))
 
 
-def _spawn(tests: list[str], mutant: Mutant | None) -> int:
+class _LineRecorder:
+    """A pytest plugin: which lines of one source file each test executes, in any thread."""
+
+    def __init__(self, source: Path):
+        self.path = str(source)
+        self.current = "import"
+        self.order: list[str] = []
+        self.lines: dict[str, list[int]] = {}
+        self._seen: dict[str, set[int]] = {"import": set()}
+        sys.settrace(self._call)
+        threading.settrace(self._call)
+
+    def _call(self, frame, event, arg):
+        return self._line if frame.f_code.co_filename == self.path else None
+
+    def _line(self, frame, event, arg):
+        if event == "line":
+            self._seen[self.current].add(frame.f_lineno)
+        return self._line
+
+    def pytest_runtest_setup(self, item):
+        self.current = item.nodeid
+        self.order.append(item.nodeid)
+        self._seen.setdefault(item.nodeid, set())
+
+    def pytest_sessionfinish(self):
+        sys.settrace(None)
+        threading.settrace(None)
+        self.lines = {test: sorted(lines) for test, lines in self._seen.items()}
+
+
+def _spawn(tests: list[str], mutant: Mutant | None, record: tuple[str, Path] | None = None) -> int:
     pid = os.fork()
     if pid == 0:
         try:
-            _run_tests(tests, mutant)
+            _run_tests(tests, mutant, record)
         except BaseException:
             import traceback
 
@@ -173,13 +218,45 @@ def _spawn(tests: list[str], mutant: Mutant | None) -> int:
     return pid
 
 
-def baseline(module: str) -> float:
-    """Seconds the module's tests take unmutated; they must pass, or no mutant means anything."""
-    started = time.monotonic()
-    _, status = os.waitpid(_spawn(TESTS[module], None), 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{module}: its tests fail without any mutant: python -m pytest {' '.join(TESTS[module])}")
-    return time.monotonic() - started
+@dataclass(frozen=True)
+class Baseline:
+    seconds: float
+    order: list[str]  # every test, in the order pytest ran them
+    lines: dict[str, set[int]]  # test (or "import") -> the module's lines it executed
+
+
+def baseline(module: str) -> Baseline:
+    """The module's tests unmutated, traced; they must pass, or no mutant means anything."""
+    with tempfile.TemporaryDirectory() as folder:
+        record = Path(folder) / "lines.json"
+        started = time.monotonic()
+        _, status = os.waitpid(_spawn(TESTS[module], None, (module, record)), 0)
+        took = time.monotonic() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{module}: its tests fail without any mutant: python -m pytest {' '.join(TESTS[module])}")
+        traced = json.loads(record.read_text())
+    return Baseline(took, traced["order"], {test: set(lines) for test, lines in traced["lines"].items()})
+
+
+def functions(source: str) -> list[tuple[int, int]]:
+    """The line span of every function (innermost last among nested ones)."""
+    spans = [(n.lineno, n.end_lineno) for n in ast.walk(ast.parse(source))
+             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return sorted(spans)
+
+
+def tests_for(mutant: Mutant, spans: list[tuple[int, int]], base: Baseline) -> tuple[str, ...]:
+    """The tests that execute the function holding the mutant; outside any function, the test files.
+
+    (Files, not node ids: a mutant that breaks the module's import then fails collection, and
+    pytest says so as a failure; node ids that cannot be collected would be a usage error.)
+    """
+    inside = [(start, end) for start, end in spans if start <= mutant.line_number <= end]
+    if not inside:
+        return tuple(TESTS[mutant.module])
+    start, end = max(inside)  # the innermost
+    body = set(range(start + 1, end + 1))  # the def line itself runs at import
+    return tuple(test for test in base.order if base.lines.get(test, set()) & body)
 
 
 def run(mutants: list[Mutant], timeouts: dict[str, float], jobs: int, progress) -> list[Outcome]:
@@ -190,11 +267,15 @@ def run(mutants: list[Mutant], timeouts: dict[str, float], jobs: int, progress) 
     while waiting or running:
         while waiting and len(running) < jobs:
             mutant = waiting.pop()
-            running[_spawn(TESTS[mutant.module], mutant)] = (mutant, time.monotonic() + timeouts[mutant.module])
+            if not mutant.tests:  # no test reaches it
+                outcomes.append(Outcome(mutant, "survived"))
+                progress(outcomes[-1])
+                continue
+            running[_spawn(list(mutant.tests), mutant)] = (mutant, time.monotonic() + timeouts[mutant.module])
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid:
             mutant, _ = running.pop(pid)
-            outcomes.append(Outcome(mutant, "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"))
+            outcomes.append(Outcome(mutant, _verdict(os.waitstatus_to_exitcode(status))))
             progress(outcomes[-1])
             continue
         now = time.monotonic()
@@ -212,19 +293,26 @@ def run(mutants: list[Mutant], timeouts: dict[str, float], jobs: int, progress) 
     return outcomes
 
 
+def _verdict(code: int) -> str:
+    """pytest's exit code as a verdict: 1 failed and 2 interrupted (say, a test module no longer imports)."""
+    return {0: "survived", 1: "killed", 2: "killed"}.get(code, "error")
+
+
 def report(module: str, outcomes: list[Outcome], show_killed: bool) -> float:
     """Print one module's counts and survivors; return its score in percent."""
-    count = {s: sum(o.status == s for o in outcomes) for s in ("killed", "timeout", "survived", "equivalent")}
+    count = {s: sum(o.status == s for o in outcomes) for s in ("killed", "timeout", "survived", "equivalent", "error")}
     judged = len(outcomes) - count["equivalent"]
     score = 100.0 * (count["killed"] + count["timeout"]) / judged if judged else 100.0
     print(
         f"{module:<26} mutants {len(outcomes):>4}  killed {count['killed']:>4} (+{count['timeout']} timeout)  "
         f"survived {count['survived']:>3}  equivalent {count['equivalent']:>3}  score {score:5.1f} %"
+        + (f"  ({count['error']} could not run: see below)" if count["error"] else "")
     )
     for o in sorted(outcomes, key=lambda o: o.mutant.number):
-        if o.status == "survived" or (show_killed and o.status in ("killed", "timeout")):
+        if o.status in ("survived", "error") or (show_killed and o.status in ("killed", "timeout")):
             m = o.mutant
-            print(f"  {o.status} {m.module}:{m.line_number} (#{m.number})")
+            reached = f"{len(m.tests)} test(s) reach it" if m.tests else "no test reaches it"
+            print(f"  {o.status} {m.module}:{m.line_number} (#{m.number}; {reached})")
             for line in m.original.splitlines() or [""]:
                 print(f"    - {line}")
             for line in m.mutated.splitlines() or ["(line removed)"]:
@@ -254,11 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     timeouts, mutants = {}, []
     for module in args.modules:
-        took = baseline(module)
-        timeouts[module] = 3 * took + 10  # generous: the machine is shared and children run side by side
-        made = mutants_of(module)
+        base = baseline(module)
+        timeouts[module] = 3 * base.seconds + 10  # generous: the machine is shared and children run side by side
+        spans = functions((PACKAGE / module).read_text(encoding="utf-8"))
+        made = [replace(m, tests=tests_for(m, spans, base)) for m in mutants_of(module)]
         mutants += made
-        print(f"{module}: {len(made)} mutants; its tests take {took:.1f} s unmutated", flush=True)
+        print(f"{module}: {len(made)} mutants, {len(base.order)} tests taking {base.seconds:.1f} s unmutated (traced)",
+              flush=True)
 
     done = 0
 

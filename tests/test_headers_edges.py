@@ -15,6 +15,7 @@ from newsletter.deliver.headers import clean_header
         ("=?UTF-8?Q?caf=C3=A9?= ok", "caf\u00e9 ok"),
         ("=?iso-8859-1?q?caf=E9?=", "caf\u00e9"),
         ("=?utf-8?q?hi there?=", "hi there"),  # a space inside: forbidden, but Python still decodes it
+        ("=??q?abc?= x", "abc x"),  # no charset: read as ASCII
         # A decoded newline or CR is a space, so an encoded header cannot start a new one.
         ("Hello =?utf-8?q?=0D=0ABcc:_x?= there", "Hello Bcc: x there"),
         ("=?utf-8?q?a=0Ab?=", "a b"),

@@ -357,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         done += 1
         if sys.stderr.isatty():
             print(f"\r{done}/{len(mutants)} mutants run", end="", file=sys.stderr, flush=True)
+        elif done % 50 == 0:  # a log file still shows that it moves
+            print(f"{done}/{len(mutants)} mutants run in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
     todo = [m for m in mutants if not _is_equivalent(m, equivalent)]
     outcomes = run(todo, timeouts, args.jobs, progress)

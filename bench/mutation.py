@@ -17,8 +17,9 @@ its tests fail or outrun a timeout (a mutant can loop forever), and survives whe
 
 Mutants shown equivalent (no test could tell them apart from the original) are listed in
 bench/mutation-equivalent.toml with a one-line reason; they are left out of the score.
-They are matched by the source line and its mutated form, not by line number, so edits
-elsewhere in the module keep them. Entries that no longer match any mutant are reported.
+They are matched by the source line and its mutated form (and, when an entry gives a
+`scope`, the function or class around it), not by line number, so edits elsewhere in
+the module keep them. Entries that no longer match any mutant are reported.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Mutant:
     mutated: str  # what the mutant has there, stripped ("" when the line is gone)
     source: str  # the whole mutated module
     tests: tuple[str, ...] = ()  # the pytest node ids it runs against
+    scope: str = ""  # the innermost function or class around it ("" at module level)
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,16 @@ def load_equivalent(path: Path = EQUIVALENT) -> list[dict]:
     return entries
 
 
-def _is_equivalent(mutant: Mutant, entries: list[dict]) -> bool:
-    return any(
-        e["module"] == mutant.module and e["line"].strip() == mutant.original and e["mutant"].strip() == mutant.mutated
-        for e in entries
+def _matches(entry: dict, mutant: Mutant) -> bool:
+    """Same module, line and mutated line; and the same function or class when the entry names one."""
+    return (
+        entry["module"] == mutant.module and entry["line"].strip() == mutant.original
+        and entry["mutant"].strip() == mutant.mutated and entry.get("scope", mutant.scope) == mutant.scope
     )
+
+
+def _is_equivalent(mutant: Mutant, entries: list[dict]) -> bool:
+    return any(_matches(e, mutant) for e in entries)
 
 
 class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -245,6 +252,16 @@ def functions(source: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def scope_of(line: int, source: str) -> str:
+    """The name of the innermost function or class holding `line`, its decorators included."""
+    holders = [
+        (min([n.lineno] + [d.lineno for d in n.decorator_list]), n.name) for n in ast.walk(ast.parse(source))
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and min([n.lineno] + [d.lineno for d in n.decorator_list]) <= line <= n.end_lineno
+    ]
+    return max(holders)[1] if holders else ""
+
+
 def tests_for(mutant: Mutant, spans: list[tuple[int, int]], base: Baseline) -> tuple[str, ...]:
     """The tests that execute the function holding the mutant; outside any function, the test files.
 
@@ -312,7 +329,8 @@ def report(module: str, outcomes: list[Outcome], show_killed: bool) -> float:
         if o.status in ("survived", "error") or (show_killed and o.status in ("killed", "timeout")):
             m = o.mutant
             reached = f"{len(m.tests)} test(s) reach it" if m.tests else "no test reaches it"
-            print(f"  {o.status} {m.module}:{m.line_number} (#{m.number}; {reached})")
+            where = f" in {m.scope}" if m.scope else ""
+            print(f"  {o.status} {m.module}:{m.line_number}{where} (#{m.number}; {reached})")
             for line in m.original.splitlines() or [""]:
                 print(f"    - {line}")
             for line in m.mutated.splitlines() or ["(line removed)"]:
@@ -345,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         base = baseline(module)
         timeouts[module] = 3 * base.seconds + 10  # generous: the machine is shared and children run side by side
         spans = functions((PACKAGE / module).read_text(encoding="utf-8"))
-        made = [replace(m, tests=tests_for(m, spans, base)) for m in mutants_of(module)]
+        source = (PACKAGE / module).read_text(encoding="utf-8")
+        made = [replace(m, tests=tests_for(m, spans, base), scope=scope_of(m.line_number, source))
+                for m in mutants_of(module)]
         mutants += made
         print(f"{module}: {len(made)} mutants, {len(base.order)} tests taking {base.seconds:.1f} s unmutated (traced)",
               flush=True)
@@ -370,9 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = {}
     for module in args.modules:
         scores[module] = report(module, [o for o in outcomes if o.mutant.module == module], args.show_killed)
-    stale = [e for e in equivalent if e["module"] in args.modules and not any(
-        e["module"] == m.module and e["line"].strip() == m.original and e["mutant"].strip() == m.mutated for m in mutants
-    )]
+    stale = [e for e in equivalent if e["module"] in args.modules and not any(_matches(e, m) for m in mutants)]
     for e in stale:
         print(f"stale allow-list entry in {EQUIVALENT.name}: {e['module']}: {e['line']!r} -> {e['mutant']!r}")
     print(f"\n{len(mutants)} mutants in {time.monotonic() - started:.0f} s on {args.jobs} job(s)")

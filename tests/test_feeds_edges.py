@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import gzip
 import socket
+import struct
 import threading
 import zlib
 
@@ -143,7 +144,8 @@ def test_a_feed_without_validators_is_asked_without_conditions(server):
     server.routes["/feed"] = Reply(200, BODY, RSS_TYPE)
     fetch(server.url("/feed"))
     [request] = server.hits("/feed")
-    assert "if-none-match" not in request and "if-modified-since" not in request
+    assert set(request) == {"host", "user-agent", "accept", "accept-encoding", "connection"}
+    assert request["accept-encoding"] == "gzip, deflate"  # what _Inflater undoes, and nothing else
     assert request["accept"] == (
         "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
     )
@@ -201,6 +203,7 @@ def test_brotli_is_refused_by_name(server):
         ("deflate", b"this is not deflate at all", "body is not valid deflate (Error -3 while decompressing data: "),
         ("gzip", b"this is not gzip at all", "body is not valid gzip (Error -3 while decompressing data: "),
         ("deflate", zlib.compress(BODY)[:2] + b"\xff" * 40, "body is not valid deflate ("),
+        ("gzip", zlib.compress(BODY), "body is not valid gzip ("),  # zlib-wrapped is deflate, not gzip
     ],
 )
 def test_an_invalid_compressed_body_is_one_line(server, encoding, body, problem):
@@ -229,6 +232,12 @@ def test_a_body_of_exactly_the_cap_is_kept_and_one_more_byte_is_refused(server, 
     server.routes["/over"] = Reply(200, coded(b"x" * 1025), {**RSS_TYPE, "Content-Encoding": encoding})
     assert fetch(server.url("/fits"), max_bytes=1024).body == b"x" * 1024
     assert fetch(server.url("/over"), max_bytes=1024).line == f"body larger than 1 KiB; skipped ({server.url('/over')})"
+
+
+def test_a_body_without_a_content_type_has_none(server):
+    server.routes["/feed"] = Reply(200, BODY, {})
+    got = fetch(server.url("/feed"))
+    assert (got.line, got.content_type) == ("HTTP 200", "")
 
 
 def test_an_empty_200_is_a_failure_line(server):
@@ -347,6 +356,34 @@ def test_a_server_that_speaks_no_http_is_a_broken_response():
         thread.join(5)
         listener.close()
     assert got.line.startswith("broken HTTP response: ") and got.line.endswith(f" ({url})")
+
+
+def test_a_connection_reset_is_one_line_naming_the_error():
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def reset():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a RST
+        conn.close()
+
+    thread = threading.Thread(target=reset, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
+    try:
+        got = fetch(url)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert got.line.startswith("ReadError: ") and got.line.endswith(f" ({url})") and got.error == got.line
+
+
+def test_a_redirect_to_https_is_followed(server):
+    """An https target is a web address: it is tried (and here fails, as the server speaks plain HTTP)."""
+    port = server.httpd.server_address[1]
+    server.routes["/feed"] = Reply(302, b"", {"Location": f"https://127.0.0.1:{port}/secure"})
+    got = fetch(server.url("/feed"))
+    assert got.line.startswith("cannot connect: ") and got.line.endswith(f" ({server.url('/feed')})")
 
 
 # Feeds given as local paths

@@ -7,9 +7,12 @@ sits on its line, folding) and the exact message for each thing refused.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from newsletter.deliver.personalize import Recipient, Template, quoted_printable, to_header
+from newsletter.deliver.personalize import Recipient, Template, issue_template, quoted_printable, to_header
+from newsletter.models import Rendered
 from newsletter.errors import DeliverError
 
 SENTINEL = "%%U%%"
@@ -202,3 +205,29 @@ def test_a_message_that_cannot_be_a_template_is_refused(raw, fields, problem):
 def test_an_8bit_part_without_a_sentinel_is_left_alone():
     raw = message(b"plain", encoding=b"8bit")
     assert Template(raw, {SENTINEL: "unsubscribe_url"}).fill(ANN).endswith(raw[raw.index(b"\r\n\r\n--BB"):])
+
+
+def test_an_issue_template_carries_the_list_headers_and_one_click_post():
+    template = issue_template(
+        Rendered("Subject", "<p>x</p>", "x\n"), sender="List <list@example.org>",
+        date=dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc), list_name="The List",
+        list_id="list.example.org", body_fields={},
+    )
+    head = template.fill(ANN).split(b"\r\n\r\n")[0].split(b"\r\nMIME-Version")[0]
+    assert head == (
+        b"From: List <list@example.org>\r\n"
+        b"To: Ann <ann@example.org>\r\n"
+        b"Subject: Subject\r\n"
+        b"Date: Fri, 01 Mar 2024 07:00:00 +0000\r\n"
+        b"Message-ID: <1@example.org>\r\n"
+        b"List-Unsubscribe: <https://e.org/u/x?a=1&b=2>,\r\n <mailto:u@example.org?subject=x>\r\n"
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        b"List-Id: The List <list.example.org>"
+    )
+
+
+def test_a_value_in_an_html_attribute_cannot_close_it():
+    quoting = Recipient("a@example.org", 'O"Brien\'s <b>', "<1@example.org>", "https://e.org/u")
+    raw = Template(message(b"t", b'<a title=3D"%%N%%">x</a>'), {"%%N%%": "name"}).fill(quoting)
+    page = raw.split(b"--BB\r\n")[2].split(b"\r\n\r\n", 1)[1]
+    assert page == b'<a title=3D"=\r\nO&quot;Brien&#x27;s=20&lt;b&gt;=\r\n">x</a>\r\n--BB--\r\n'

@@ -338,43 +338,39 @@ def test_a_refused_connection_is_one_line():
     assert got.state.last_status is None and got.body is None
 
 
-def test_a_server_that_speaks_no_http_is_a_broken_response():
+@contextlib.contextmanager
+def one_connection(answer):
+    """A bare TCP server on 127.0.0.1 that reads one request and lets `answer(conn)` reply; yields its URL."""
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def babble():
+    def serve():
         conn, _ = listener.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"SSH-2.0-not-http\r\n\r\n")
+            answer(conn)
 
-    thread = threading.Thread(target=babble, daemon=True)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
     try:
-        got = fetch(url)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
     finally:
         thread.join(5)
         listener.close()
+
+
+def test_a_server_that_speaks_no_http_is_a_broken_response():
+    with one_connection(lambda conn: conn.sendall(b"SSH-2.0-not-http\r\n\r\n")) as url:
+        got = fetch(url)
     assert got.line.startswith("broken HTTP response: ") and got.line.endswith(f" ({url})")
 
 
+def reset(conn: socket.socket) -> None:
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a RST
+
+
 def test_a_connection_reset_is_one_line_naming_the_error():
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def reset():
-        conn, _ = listener.accept()
-        conn.recv(65536)
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a RST
-        conn.close()
-
-    thread = threading.Thread(target=reset, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
-    try:
+    with one_connection(reset) as url:
         got = fetch(url)
-    finally:
-        thread.join(5)
-        listener.close()
     assert got.line.startswith("ReadError: ") and got.line.endswith(f" ({url})") and got.error == got.line
 
 

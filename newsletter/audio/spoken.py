@@ -21,9 +21,11 @@ _MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>(?:1[89]|20)\d\d)\b)?"
 
-# A URL ends before trailing punctuation, which stays to end the sentence.
+# A URL ends before trailing punctuation (its "tail": see `_without_url`).
 URL = re.compile(
-    r"(?:\b(?:https?|ftp)://|\bwww\.|\b[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}/)[^\s<>\"]*[^\s<>\".,;:!?)\]'’]", re.I
+    r"(?:\b(?:https?|ftp)://|\bwww\.|\b[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}/)[^\s<>\"]*[^\s<>\".,;:!?)\]'’]"
+    r"(?P<tail>[.,;:!?)\]'’]*)",
+    re.I,
 )
 EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:!?])")
@@ -57,7 +59,7 @@ class Speech:
         self.words = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z])")
 
     def __call__(self, text: str) -> str:
-        text = URL.sub("", text)
+        text = URL.sub(_without_url, text)
         text = EMPTY_BRACKETS.sub("", text)
         text = MONEY.sub(_money, text)
         text = CLOCK.sub(_clock, text)
@@ -70,6 +72,13 @@ class Speech:
 
     def _word(self, match: re.Match) -> str:
         return self.lexicon[match[0]]
+
+
+def _without_url(match: re.Match) -> str:
+    """What stays of a URL: the brackets it closes and the last mark of its sentence."""
+    tail = match["tail"]
+    marks = [c for c in tail if c in ".,;:!?"]
+    return "".join(c for c in tail if c in ")]") + "".join(marks[-1:])
 
 
 def _words(number: Decimal | int, scale: str = "") -> str:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..audio.script import Section
     from .publish import PublishResult
 
-AUDIO_FORMAT = 1  # raise it when the way sections become sound changes: every MP3 is made again
+AUDIO_FORMAT = 2  # raise it when the way sections become sound changes: every MP3 is made again
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from mutagen.id3 import ID3
 from schedulekit import at, make_project
-from sendkit import BASE_URL, SECRET, Site, add_people, draft_issue, load
+from sendkit import BASE_URL, NOW, SECRET, Site, add_people, draft_issue, load
 from sendkit import make_project as make_send_project
 
 from newsletter.cli import cli
@@ -261,3 +261,20 @@ def test_the_command_says_what_it_made_and_that_it_kept_it(small):
     assert "unchanged (its text is as it was; --force makes it again)" in second.output
     missing = CliRunner().invoke(cli, ["audio", "--config", str(small), "7"])
     assert missing.exit_code == 1 and missing.output == "Error: there is no issue 7\n"
+
+
+def test_reading_a_sent_issue_republishes_its_page_and_the_podcast_with_a_stable_guid(small):
+    config = load(small)
+    with Store(config.store_url) as store:
+        store.mark_sent(1, NOW)
+    first = audio(config)
+    assert first.archive is not None and config.archive.dir / "podcast.xml" in first.archive.files
+    [player] = lxml.html.fromstring((config.archive.dir / "issue-0001.html").read_bytes()).iter("audio")
+    assert player.get("src") == "issue-0001.mp3"
+    before = feedparser.parse((config.archive.dir / "podcast.xml").read_bytes()).entries
+    _set_audio(small, pause=0.5)  # a new sound for the same issue: rebuilt, same episode
+    again = audio(load(small))
+    after = feedparser.parse((config.archive.dir / "podcast.xml").read_bytes()).entries
+    assert again.made and len(before) == len(after) == 1
+    assert after[0].id == before[0].id == "tag:eletter.example.org,2000:issue-1/audio"
+    assert int(after[0].enclosures[0].length) == again.path.stat().st_size != int(before[0].enclosures[0].length)

@@ -278,3 +278,15 @@ def test_reading_a_sent_issue_republishes_its_page_and_the_podcast_with_a_stable
     assert again.made and len(before) == len(after) == 1
     assert after[0].id == before[0].id == "tag:eletter.example.org,2000:issue-1/audio"
     assert int(after[0].enclosures[0].length) == again.path.stat().st_size != int(before[0].enclosures[0].length)
+
+
+def test_an_issue_with_nothing_to_say_is_one_error(tmp_path):
+    from newsletter.models import HEARING, Issue, Item
+
+    path = make_send_project(tmp_path, 25)
+    only_a_link = Item(id="l", kind=HEARING, source="test", title="", paragraphs=("https://example.org/x",))
+    with Store(load(path).store_url) as store:
+        store.add_items([only_a_link], NOW)
+        store.save_draft(Issue(1, NOW.date(), "Empty", hearing=(only_a_link,)), NOW)
+    with pytest.raises(AudioError, match="^issue 1 has nothing to read aloud but its masthead$"):
+        audio(load(path))

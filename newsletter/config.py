@@ -294,6 +294,36 @@ class ArchiveSection:
     dir: Path = setting(Path("archive"), "Where sent issues are published as web pages and an Atom feed.", path=True)
 
 
+def _bitrate_error(value: str) -> str | None:
+    kbps = re.fullmatch(r"(\d{2,3})k", value)
+    return None if kbps and 32 <= int(kbps[1]) <= 320 else f"{value!r} must be 32k to 320k"
+
+
+@dataclass(frozen=True)
+class AudioSection:
+    enabled: bool = setting(
+        False, "The scheduled job reads each issue aloud to an MP3 just before sending it, so the email can link it."
+    )
+    command: str = setting(
+        "espeak-ng -v en-gb -s 160 -w {wav} -f {text}",
+        "Text-to-speech command run per section, without a shell: {text} is a UTF-8 text file (without "
+        "{text} the text comes on standard input), {wav} the WAV file it must write.",
+        check=lambda v: None if "{wav}" in v else "must contain {wav}, the WAV file the command writes",
+    )
+    workers: int = setting(0, "Sections synthesised at once; 0 for one per CPU.", check=_not_negative)
+    bitrate: str = setting("64k", "MP3 bitrate (mono, 44.1 kHz): 64k suits speech.", check=_bitrate_error)
+    loudness: float = setting(
+        -16.0, "Loudness each section is brought to, in LUFS (EBU R128); podcasts use -16.",
+        check=lambda v: None if -31 <= v <= -5 else f"must be between -31 and -5 LUFS, not {v!r}",
+    )
+    pause: float = setting(
+        1.0, "Seconds of silence after each section.", check=lambda v: None if 0 <= v <= 3 else "must be 0 to 3 seconds"
+    )
+    lexicon: dict = setting(
+        {}, "Extra pronunciations, written form = spoken form (e.g. \"CQC\" = \"C Q C\"), over the built-in lexicon."
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
@@ -311,6 +341,7 @@ class Config:
     web: WebSection = field(default_factory=WebSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
     archive: ArchiveSection = field(default_factory=ArchiveSection)
+    audio: AudioSection = field(default_factory=AudioSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 

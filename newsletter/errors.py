@@ -23,3 +23,7 @@ class RenderError(NewsletterError):
 
 class DeliverError(NewsletterError):
     """A message cannot be built or sent."""
+
+
+class AudioError(NewsletterError):
+    """The audio edition cannot be made: no engine, or no section could be spoken."""

@@ -140,16 +140,18 @@ def make_environment(config: Config) -> jinja2.Environment:
     return env
 
 
-def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) -> Rendered:
+def render_issue(
+    issue: Issue, config: Config, *, web_url: str | None = None, audio_url: str | None = None
+) -> Rendered:
     """Render both parts of `issue`, its longest pieces cut to excerpts while the inlined HTML is
     over [email] size_budget_kb (Gmail clips long messages, often above the unsubscribe link).
 
     `web_url` is the issue's web copy (default: in the archive, `Config.archive_url`; None: no
-    browser, forward or "Read the rest" links).
+    browser, forward or "Read the rest" links). `audio_url` is the issue read aloud ("Listen").
     """
     archive_url = config.archive_url
     web_url = web_url or web_copy_url(archive_url, issue.number)
-    for key, url in (("web_url", web_url), ("[email].archive_url", archive_url)):
+    for key, url in (("web_url", web_url), ("[email].archive_url", archive_url), ("audio_url", audio_url)):
         if url is not None and not is_weblink(url):
             raise RenderError(f"{key} must be an absolute http(s) URL, not {url!r}")
     env = make_environment(config)
@@ -157,6 +159,7 @@ def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) ->
     context = dict(
         issue=issue, newsletter=config.newsletter, sections=config.sections, email=config.email,
         subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN,
+        audio_url=audio_url,
         excerpts=frozenset(),
     )
     cuts: list[str] = []

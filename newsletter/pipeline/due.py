@@ -131,6 +131,7 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
     """Send through the ledger (it refuses a sent issue; a completed send publishes the archive)."""
     from .send import send
 
+    what += _audio(config, number) if config.audio.enabled else ""
     try:
         result = send(config, issue=number, now=now, progress=renewal)
     except NewsletterError as e:
@@ -142,6 +143,18 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
         return replace(report, message=f"{what}; {counts['pending'] + counts['sending']} not done: resumes next run")
     archive = result.archive
     return replace(report, message=f"{what}; archive: {len(archive.files)} file(s) in {archive.folder}")
+
+
+def _audio(config: Config, number: int) -> str:
+    """Read the issue aloud before its send, so the email can link the MP3; a failure only loses the link."""
+    from .audio import audio
+
+    try:
+        result = audio(config, number)
+    except NewsletterError as e:
+        return f" (no audio: {e})"
+    left_out = f", {len(result.warnings)} section(s) left out" if result.warnings else ""
+    return f" (audio {'made' if result.made else 'kept'}: {result.path.name}{left_out})"
 
 
 class _Renewal:

@@ -1,4 +1,5 @@
-"""`publish`: the web archive: each sent issue as a static page, an index and an Atom feed.
+"""`publish`: the web archive: each sent issue as a static page, an index and an Atom feed
+(and, with the audio edition, a player on the page of each issue read aloud and podcast.xml).
 
 Pages come from the web templates (web/archive_*.html) with no personal link in their
 context, so an archived page is the same for everyone and safe to make public.
@@ -39,23 +40,30 @@ def publish(config: Config) -> PublishResult:
     from ..outbox import write_file
     from ..render import first_sentence, render_page, web_copy_url
     from ..store import Store
+    from .audio import mp3_path, podcast, podcast_item
 
     base = config.archive_url and config.archive_url.rstrip("/")
     folder = config.archive.dir
-    written, entries = [], []
+    written, entries, episodes = [], [], []
     with Store(config.store_url) as store:
         for record in (r for r in store.issues() if r.status == "sent"):
             issue = _issue(store, record)
             name = f"issue-{record.number:04d}.html"
             page = web_copy_url(base, record.number) or name
+            sound = mp3_path(config, record.number)
             html = render_page(config, "web/archive_issue.html", issue=issue, subject=record.subject,
-                               web_url=web_copy_url(base, record.number), archive_url=base)
+                               web_url=web_copy_url(base, record.number), archive_url=base,
+                               audio=sound.name if sound.exists() else None)
             written.append(write_file(folder / name, html.encode()))
             lead = issue.lead.paragraphs[0] if issue.lead and issue.lead.paragraphs else record.subject
             entries.append(_Entry(record.number, record.day, record.subject, page, record.sent, first_sentence(lead)))
+            episodes.append(podcast_item(config, base, record, first_sentence(lead)))
     index = render_page(config, "web/archive_index.html", issues=entries, archive_url=base)
     written.append(write_file(folder / "index.html", index.encode()))
     written.append(write_file(folder / "feed.xml", _atom(config, base, entries)))
+    rss = podcast(config, base, [e for e in episodes if e])
+    if rss:
+        written.append(write_file(folder / "podcast.xml", rss))
     return PublishResult(folder, tuple(written))
 
 

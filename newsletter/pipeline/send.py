@@ -135,7 +135,9 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     sections = store.issue_items(number)
     issue = Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
                   *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
-    rendered = render_issue(issue, config)
+    from .audio import audio_url
+
+    rendered = render_issue(issue, config, audio_url=audio_url(config, number))
     if test:
         rendered = replace(rendered, subject=f"[TEST] {rendered.subject}")
     template = issue_template(

@@ -17,23 +17,6 @@ from pathlib import Path
 from . import __version__
 from .errors import ConfigError
 
-DEFAULT_BOILERPLATE = (
-    r"^\d[\d\s]{7,}\d$",  # a bare phone number above a title
-    r"^Shared Topic Areas:",
-    r"'s picture$",
-    r"^Add new comment$",
-    r"^(One|\d+) thoughts? on\b",
-    r"^Leave a Reply$",
-    r"^(Live Health News|Home)\s*\|",
-    r"^Contact \w+ - please use this e-address",
-    r"^Know something I don't",
-    r"^Leaving the NHS, changing jobs",
-    r"\bLogo$",
-    r"^Follow us on ",
-    r"^Please share your good stuff",
-    r"^Listen to today's eLetter",
-    r"^Need inspiration, a good idea",
-)
 DOTTED_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")  # a host name such as eletter.example.org
 
 
@@ -350,7 +333,7 @@ class Config:
 
     @property
     def boilerplate(self) -> tuple[str, ...]:
-        return DEFAULT_BOILERPLATE + tuple(self.corpus.boilerplate)
+        return tuple(self.corpus.boilerplate)
 
 
 SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name not in ("source", "feeds")}

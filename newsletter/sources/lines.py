@@ -89,7 +89,7 @@ class Span(NamedTuple):
     lines: range
 
 
-def first_sentence(text: str, limit: int = 80) -> str:
+def first_sentence(text: str, limit: int = 60) -> str:
     """The first sentence of `text`, shortened: a title for a piece that has none of its own."""
     text = normalise(text)
     match = _FIRST_SENTENCE_END.search(text)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..models import ARTICLE, Item
 from . import trace
 from .boilerplate import SAID
-from .dates import NAME, parse_byline, parse_date
+from .dates import NAME, Byline, parse_byline, parse_date
 from .items import make_item
 from .lines import Rules, Span, block_paragraphs, dedupe, line_paragraphs, shorten, text_end
 from .trace import Ledger
@@ -33,8 +33,14 @@ _LABELLED = re.compile(
 # to the start of that comment's second line: the mark of a comment thread.
 COMMENT_MARK = re.compile(r"^Reply\s?Delete\s*")
 _SAID = re.compile(SAID)
-# A footer byline: "Posted by Jane Doe at 09:14" (Blogger), "Submitted by Jane Doe on ..." (Drupal).
-_FOOTER_BYLINE = re.compile(rf"^(?:Posted|Submitted) by (?P<name>{NAME})\s+(?:at|on)\s+(?P<when>.+)$")
+# Platform bylines that sit apart from the title: "Posted by Jane Doe at 09:14" (Blogger),
+# "Submitted by Jane Doe on Tue, 03/05/2019 - 10:15" (Drupal), "Written by Jane Doe" and
+# "6 min read · Mar 3, 2019" (Medium).
+_PLATFORM_BYLINES = (
+    re.compile(rf"^(?:Posted|Submitted|Written) by (?P<name>{NAME})(?:\s+(?:at|on)\s+(?P<when>.+))?$"),
+    re.compile(r"^\d+ min read\s*[·•|-]\s*(?P<when>.+)$"),
+)
+_PERSON = re.compile(rf"[A-Z][\w'’-]+\s+{NAME}")
 
 
 @dataclass
@@ -53,7 +59,9 @@ def parse_article(lines: Sequence[str], source: str, rules: Rules, ledger: Ledge
     comments = _thread(lines, end, rules, ledger)
     body = list(lines[:end])
     for i, line in enumerate(body):
-        if rules.is_boilerplate(line):
+        if any(p.match(line) for p in _PLATFORM_BYLINES):
+            ledger.mark([i], trace.BYLINE)
+        if rules.is_boilerplate(line) or ledger.fates[i]:
             ledger.mark([i], trace.BOILERPLATE)
             body[i] = ""
     head, start = _read_head(body, rules.tz, markdown, ledger)
@@ -115,6 +123,8 @@ def _take_meta(lines: list[str], i: int, head: _Head, tz: dt.tzinfo, ledger: Led
     for _ in range(_META_LINES):
         j = _skip_blank(lines, i)
         byline = parse_byline(lines[j], tz) if j < len(lines) else None
+        if byline is None and not dated_only and j < len(lines) and _PERSON.fullmatch(lines[j]):
+            byline = _name_over_date(lines, j, tz, ledger)
         if byline is None or (dated_only and byline.published is None):
             break
         head.author = head.author or byline.author
@@ -124,13 +134,24 @@ def _take_meta(lines: list[str], i: int, head: _Head, tz: dt.tzinfo, ledger: Led
     return i
 
 
+def _name_over_date(lines: list[str], j: int, tz: dt.tzinfo, ledger: Ledger) -> Byline | None:
+    """A bare name is a byline when a dateline follows it ("Jane Doe" / "Mar 5, 2023"), or a platform's one."""
+    k = _skip_blank(lines, j + 1)
+    dated = parse_byline(lines[k], tz) if k < len(lines) else None
+    platform = any(ledger.fates[x] == trace.BYLINE for x in range(j + 1, k))
+    return Byline(lines[j], None) if platform or (dated and dated.published and not dated.author) else None
+
+
 def _footer(lines: Sequence[str], head: _Head, tz: dt.tzinfo) -> None:
-    """Author and date from a platform's footer byline, when the top of the page had none."""
+    """Author and date from a platform's own byline lines, when the top of the page had none."""
     for line in lines:
-        match = _FOOTER_BYLINE.match(line)
-        if match:
-            head.author = head.author or match["name"]
-            head.published = head.published or parse_date(match["when"].replace(" - ", " "), tz)
+        for pattern in _PLATFORM_BYLINES:
+            match = pattern.match(line)
+            if match:
+                fields = match.groupdict()
+                head.author = head.author or fields.get("name")
+                when = fields.get("when")
+                head.published = head.published or (parse_date(when.replace(" - ", " "), tz) if when else None)
 
 
 def _skip_blank(lines: Sequence[str], i: int) -> int:
@@ -143,7 +164,7 @@ def _thread(lines: Sequence[str], end: int, rules: Rules, ledger: Ledger) -> lis
     """The reader comments after `end`, one string each; the rest there is chrome.
 
     The thread starts at its opening line ("7 comments:"); each comment starts at a
-    "Name said..." line when the platform writes them, else at a blank line. A
+    "Name said..." line when the platform writes them, else after a blank or chrome line. A
     comment's date line goes with it, unshown.
     """
     opener = next((i for i in range(end, len(lines)) if rules.opens_thread(lines[i])), len(lines))
@@ -155,6 +176,8 @@ def _thread(lines: Sequence[str], end: int, rules: Rules, ledger: Ledger) -> lis
         line = lines[i]
         if rules.is_boilerplate(line) or rules.opens_thread(line):
             ledger.mark([i], trace.BOILERPLATE)
+            if not said:  # a "Reply" link closes a comment where no "said" line opens the next
+                comments.append([])
             continue
         if (said and _SAID.match(line)) or (not said and not line):
             comments.append([])

@@ -36,7 +36,8 @@ FAMILIES = MappingProxyType({
             r"(?i)^(?:home|menu|search|skip to (?:main )?content|back to top|previous(?: post)?|next(?: post)?"
             r"|older posts?|newer posts?|read more|continue reading\b.*|archives?|categories|contact(?: us)?|about(?: us)?"
             r"|log ?in|sign in|advertisement|advertise with us|sponsored)$",
-            r"^[^|.!?]{1,40}(?:\s*\|\s*[^|.!?]{1,40})+\s*\|?$",  # a navigation bar: "News | Weather | Archive"
+            # a navigation bar ("News | Weather | Archive"); not "By Jane Doe | 3 May 2019"
+            r"^(?!By\s)[^|.!?\d]{1,40}(?:\s*\|\s*[^|.!?\d]{1,40})+\s*\|?$",
             r"\bLogo$",
             r"'s (?:picture|avatar)$",
             r"(?i)^(?:image|photo)(?: credit)?\s*(?::|by\b)",
@@ -64,6 +65,7 @@ FAMILIES = MappingProxyType({
             r"^(?:Google\+? photo|Twitter picture|Facebook photo|WordPress\.com Logo)$",
             r"^Notify me of (?:new|follow-up) (?:comments|posts)\b",
             r"^(?:Cancel reply|Post Comment|Required fields are marked \*)$",
+            r"^(?:Email|Name|Website|Comment)(?: \(required\))?\s*\*?$",
             r"^(?:Blog at|Create a (?:free )?website or blog at) WordPress\.com\.?$",
         ),
         thread=(
@@ -99,6 +101,7 @@ FAMILIES = MappingProxyType({
             r"^\d+(?:\.\d+)?K?$",  # clap and response counts
             r"^(?:Follow|Listen|Share|Member-only story|Open in app|Get started|Recommended from Medium|--|·)$",
             r"^\d+ min read\b",
+            r"^\d+(?:\.\d+)?K? Followers$",
             r"^More from .{1,80}$",
             r"^Help\s+Status\s+About\b",
         ),

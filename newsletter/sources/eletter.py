@@ -18,7 +18,7 @@ from ..models import ARTICLE, EVENT, HEARING, Item
 from . import trace
 from .dates import parse_byline, parse_date
 from .items import make_item
-from .lines import Rules, dedupe, first_sentence, line_paragraphs, normalise
+from .lines import Rules, dedupe, first_sentence, is_prose, line_paragraphs, normalise
 from .listings import Listing, event_title, is_listing, read_listings
 from .trace import Ledger
 
@@ -36,7 +36,6 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
 _MASTHEAD_LINES = 3
 _MAX_TITLE = 100
 _SHORT = 60
-_PROSE = 60
 # The promo for an event sits within a few lines under the speaker's name; a list of
 # hearing items starts within a few lines of its heading.
 _PROMO_REACH = 3
@@ -139,13 +138,17 @@ def _own_head(lines: Sequence[str], start: int, rules: Rules, ledger: Ledger, au
     """
     title = None
     if above:
-        j = start - 1
-        while j >= 0 and not lines[j]:
-            j -= 1
-        if j >= 0 and _is_headline(lines[j], rules) and not ledger.fates[j]:
-            ledger.mark([j], trace.TITLE)
-            title = lines[j]
-        return title, author, start
+        for j in reversed(range(max(0, start - 3), start)):
+            byline = parse_byline(lines[j], rules.tz) if lines[j] and not ledger.fates[j] else None
+            if byline and byline.author:
+                author = author or byline.author
+                ledger.mark([j], trace.BYLINE)
+            elif _is_headline(lines[j], rules) and not ledger.fates[j]:
+                ledger.mark([j], trace.TITLE)
+                return lines[j], author, start
+            elif lines[j]:
+                break
+        return None, author, start
     i = start
     for _ in range(2):
         while i < len(lines) and not lines[i]:
@@ -171,11 +174,7 @@ def _is_headline(line: str, rules: Rules) -> bool:
 
 def _prose_follows(lines: Sequence[str], i: int) -> bool:
     following = next((line for line in lines[i:] if line), "")
-    return _is_prose(following)
-
-
-def _is_prose(line: str) -> bool:
-    return len(line) >= _PROSE or (bool(_SENTENCE_END.search(line)) and len(line.split()) >= 6)
+    return is_prose(following)
 
 
 def _longest_prose(lines: Sequence[str], rules: Rules) -> int | None:
@@ -184,7 +183,7 @@ def _longest_prose(lines: Sequence[str], rules: Rules) -> int | None:
     for i, line in enumerate([*lines, "-"]):
         if not line:
             continue
-        if _is_prose(line) and not rules.is_boilerplate(line) and not _ends_lead(line):
+        if is_prose(line) and not rules.is_boilerplate(line) and not _ends_lead(line):
             start = i if start is None else start
             size += len(line)
             continue

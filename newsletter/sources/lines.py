@@ -27,6 +27,10 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*(?=\s)")
 # "Faceless Bureaucrat: How bizarre to be here. " - the page header a blog glues to its first paragraph.
 _HEADER = re.compile(rf"(?P<name>{NAME}):\s+(?P<title>[^.!?]{{3,100}}[.!?])\s+(?=\S)")
+# A line of prose: long, or a sentence of a few words (not a title, a link or a byline).
+_PROSE_CHARS = 80
+_PROSE_WORDS = 6
+_PROSE_END = re.compile(r"[.!?…][\"'”’)]*$")
 # How far after a boilerplate line a second one must appear for the pair to be page chrome.
 _CHROME_LOOKAHEAD = 3
 
@@ -96,22 +100,28 @@ def first_sentence(text: str, limit: int = 60) -> str:
     return shorten(text[: match.end()].rstrip() if match else text, limit).removesuffix(".")
 
 
+def is_prose(line: str) -> bool:
+    """Whether `line` reads as running text rather than a heading, a link or a label."""
+    return len(line) >= _PROSE_CHARS or (bool(_PROSE_END.search(line)) and len(line.split()) >= _PROSE_WORDS)
+
+
 def text_end(lines: Sequence[str], rules: Rules) -> int:
     """Where the text stops and the page chrome or the reader comments begin.
 
     Chrome comes in runs (comment forms, share bars, footers), so a boilerplate line
     after the text has begun ends it when another follows within a few lines, or
     nothing does; a lone one between paragraphs (an advert) is only dropped later.
-    A line opening the comment thread ends it outright.
+    A line opening the comment thread ends it outright. The text begins at the first
+    line of prose (a title, a byline and a share bar above it are not the end of it).
     """
-    started = False
+    started = False  # by the first line of prose: a title and byline are not yet the text
     for i, line in enumerate(lines):
         if not line:
             continue
         if started and rules.opens_thread(line):
             return i
         if not rules.is_boilerplate(line):
-            started = True
+            started = started or is_prose(line)
         elif started and _chrome_follows(lines, i + 1, rules):
             return i
     return len(lines)

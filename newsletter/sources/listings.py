@@ -164,13 +164,13 @@ def _listing(day, clock, venue, name, lines, first, block: range, rules: Rules, 
     plain = []
     for i in block:
         keyed = _KEYED.match(lines[i])
-        if keyed:
-            fields.setdefault(_KEYS[keyed["key"].lower()], keyed["value"].strip())
+        if keyed:  # a ticket keeps its key as its words: "Tickets: https://..." reads "Tickets"
+            key = _KEYS[keyed["key"].lower()]
+            fields.setdefault(key, lines[i] if key == "ticket" else keyed["value"].strip())
         else:
             plain.append(lines[i])
     ticket = next((line for line in plain if _TICKETS.match(line)), None)
-    if ticket is None and "ticket" in fields:
-        ticket = fields["ticket"] or "Tickets"
+    ticket = ticket or fields.get("ticket")
     plain = [line for line in plain if line is not ticket]
     bare_url = next((line for line in plain if _URL.fullmatch(line)), None)
     plain = [line for line in plain if line is not bare_url]

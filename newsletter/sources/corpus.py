@@ -87,3 +87,23 @@ def read_file_page(path: Path, rules: Rules) -> tuple[Page | None, str | None]:
         return None, decoded.problem
     return read_page(decoded.text, str(path), rules, markdown=path.suffix.lower() == ".md"), None
 
+
+
+def inspect_corpus(
+    folder: Path,
+    *,
+    boilerplate: Sequence[str] = (),
+    venue_aliases: Mapping[str, str] = _NO_ALIASES,
+    tz: dt.tzinfo = _LONDON,
+    only: Path | None = None,
+) -> list[tuple[Path, Page | None, str | None]]:
+    """Each corpus file (or just `only`) with what the reader made of it, line by line, or why it could not."""
+    rules = Rules.build(boilerplate, venue_aliases, tz)
+    found = []
+    for path in [Path(only)] if only is not None else _corpus_files(Path(folder)):
+        try:
+            page, problem = read_file_page(path, rules)
+        except Exception as e:  # noqa: BLE001 - as in read_corpus: one bad file never stops the others
+            page, problem = None, f"cannot parse ({type(e).__name__}: {e})"
+        found.append((path, page, problem))
+    return found

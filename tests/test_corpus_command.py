@@ -41,11 +41,11 @@ def test_one_file_line_by_line_with_dropped_lines_marked(project):
     lines = result.output.splitlines()
     assert lines[0] == str(seed) and "5 file(s)" not in result.output
     assert "     1  masthead     31st August 2016" in lines
-    assert "x     3  boilerplate  Live Health News | Weather | Archive" in lines
-    assert "x     5  sidebar      Ed Smith" in lines
+    assert "x    3  boilerplate  Live Health News | Weather | Archive" in lines
+    assert "x    5  sidebar      Ed Smith" in lines
     assert "    11  heading      News and Comment from Roy Lilley" in lines
     assert "    12  paragraph 1  As health services management comes under more and more pressure and greater skills are required, w…" in lines
-    assert "x    41  boilerplate  Contact Roy - please use this e-address" in lines
+    assert "x   41  boilerplate  Contact Roy - please use this e-address" in lines
     assert "    62  event        26th Sept Kings Fund 5.30pm." in lines
     assert any(line.startswith("    76  hearing      >> I'm hearing - more than 700") for line in lines)
 

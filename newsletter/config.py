@@ -55,7 +55,7 @@ class NewsletterSection:
 class CorpusSection:
     path: Path = setting(Path("seeds"), "Folder of .txt and .md documents.", path=True)
     boilerplate: list = setting(
-        [], "Extra regular expressions; a line matching one is not content (added to the built-in list)."
+        [], "Extra regular expressions; a line matching one is not content (added to the platform families' patterns)."
     )
     venue_aliases: dict = setting({}, "Venue names as written -> as shown, e.g. \"Kings Fund\" = \"The King's Fund\".")
     long_form_words: int = setting(150, "A piece with at least this many words can lead the issue.")

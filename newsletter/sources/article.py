@@ -18,7 +18,15 @@ from . import trace
 from .boilerplate import SAID
 from .dates import NAME, Byline, parse_byline, parse_date
 from .items import make_item
-from .lines import Rules, Span, block_paragraphs, dedupe, line_paragraphs, shorten, text_end
+from .lines import (
+    Rules,
+    Span,
+    block_paragraphs,
+    dedupe,
+    line_paragraphs,
+    shorten,
+    text_end,
+)
 from .trace import Ledger
 
 _MAX_TITLE = 120

@@ -26,16 +26,16 @@ FAMILIES = MappingProxyType({
     "generic": Family(
         noise=(
             r"^\+?\d[\d\s()-]{7,}\d$",  # a bare phone number
-            rf"(?i)^(?:share(?: this(?: post| article| page| story)?)?|share on {_SHARE_SITES}|tweet|pin it"
-            rf"|{_SHARE_SITES}|copy link|click to (?:share|print|email)\b.*)\s*:?$",
+            (rf"(?i)^(?:share(?: this(?: post| article| page| story)?)?|share on {_SHARE_SITES}|tweet|pin it"
+             rf"|{_SHARE_SITES}|copy link|click to (?:share|print|email)\b.*)\s*:?$"),
             r"(?i)\b(?:we use|this (?:site|website) uses) cookies\b",
-            r"(?i)^(?:accept(?: all)?(?: cookies)?|reject(?: all)?|cookie (?:settings|policy|preferences)"
-            r"|manage (?:cookies|preferences)|got it!?)$",
-            r"(?i)^(?:subscribe(?: now| to (?:our|the) newsletter| by e-?mail)?|sign up(?: for (?:our|the) newsletter)?"
-            r"|unsubscribe\b.*|enter your e-?mail(?: address)?\b.*|join \d[\d,]* other (?:subscribers|followers)\b.*)$",
-            r"(?i)^(?:home|menu|search|skip to (?:main )?content|back to top|previous(?: post)?|next(?: post)?"
-            r"|older posts?|newer posts?|read more|continue reading\b.*|archives?|categories|contact(?: us)?|about(?: us)?"
-            r"|log ?in|sign in|advertisement|advertise with us|sponsored)$",
+            (r"(?i)^(?:accept(?: all)?(?: cookies)?|reject(?: all)?|cookie (?:settings|policy|preferences)"
+             r"|manage (?:cookies|preferences)|got it!?)$"),
+            (r"(?i)^(?:subscribe(?: now| to (?:our|the) newsletter| by e-?mail)?|sign up(?: for (?:our|the) newsletter)?"
+             r"|unsubscribe\b.*|enter your e-?mail(?: address)?\b.*|join \d[\d,]* other (?:subscribers|followers)\b.*)$"),
+            (r"(?i)^(?:home|menu|search|skip to (?:main )?content|back to top|previous(?: post)?|next(?: post)?"
+             r"|older posts?|newer posts?|read more|continue reading\b.*|archives?|categories|contact(?: us)?|about(?: us)?"
+             r"|log ?in|sign in|advertisement|advertise with us|sponsored)$"),
             # a navigation bar ("News | Weather | Archive"); not "By Jane Doe | 3 May 2019"
             r"^(?!By\s)[^|.!?\d]{1,40}(?:\s*\|\s*[^|.!?\d]{1,40})+\s*\|?$",
             r"\bLogo$",

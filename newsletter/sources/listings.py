@@ -129,11 +129,9 @@ def _day(text: str, page_day: dt.date | None) -> dt.date | None:
 
 def _name_above(lines: Sequence[str], i: int, rules: Rules) -> int | None:
     """The event's name: the short line just above its "Date:" line, if there is one."""
-    j = i - 1
-    if j >= 0 and lines[j] and len(lines[j]) <= _MAX_NAME and not _KEYED.match(lines[j]):
-        if not rules.is_boilerplate(lines[j]) and not _SENTENCE_END.search(lines[j]):
-            return j
-    return None
+    above = lines[i - 1] if i > 0 else ""
+    named = above and len(above) <= _MAX_NAME and not _KEYED.match(above) and not _SENTENCE_END.search(above)
+    return i - 1 if named and not rules.is_boilerplate(above) else None
 
 
 def _block(lines: Sequence[str], start: int, rules: Rules) -> range:

@@ -48,6 +48,8 @@ def _plausible(word: str) -> bool:
 
 
 def _known(word: str) -> bool:
-    from wordfreq import zipf_frequency  # slow to import, and only needed for the rare suspect word
+    from wordfreq import (
+        zipf_frequency,  # slow to import, and only needed for the rare suspect word
+    )
 
     return any(zipf_frequency(word, lang, wordlist="small") >= _KNOWN for lang in LANGUAGES)

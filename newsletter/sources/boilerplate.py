@@ -37,7 +37,8 @@ FAMILIES = MappingProxyType({
              r"|older posts?|newer posts?|read more|continue reading\b.*|archives?|categories|contact(?: us)?|about(?: us)?"
              r"|log ?in|sign in|advertisement|advertise with us|sponsored)$"),
             # a navigation bar ("News | Weather | Archive"); not "By Jane Doe | 3 May 2019"
-            r"^(?!By\s)[^|.!?\d]{1,40}(?:\s*\|\s*[^|.!?\d]{1,40})+\s*\|?$",
+            # (each part starts and ends with a non-space, so a long line cannot make it backtrack)
+            r"^(?!By\s)[^|.!?\d\s](?:[^|.!?\d]{0,38}[^|.!?\d\s])?(?: ?\| ?[^|.!?\d\s](?:[^|.!?\d]{0,38}[^|.!?\d\s])?)+ ?\|?$",
             r"\bLogo$",
             r"'s (?:picture|avatar)$",
             r"(?i)^(?:image|photo)(?: credit)?\s*(?::|by\b)",

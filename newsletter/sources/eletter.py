@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..models import ARTICLE, EVENT, HEARING, Item
 from . import trace
 from .dates import parse_byline, parse_date
 from .items import make_item
-from .lines import Rules, dedupe, first_sentence, is_prose, line_paragraphs, normalise
+from .lines import Rules, dedupe, first_sentence, is_prose, line_paragraphs, next_line, normalise
 from .listings import Listing, event_title, is_listing, read_listings
 from .trace import Ledger
 
@@ -84,7 +85,7 @@ def parse_eletter(lines: Sequence[str], source: str, rules: Rules, ledger: Ledge
     listings = read_listings(rest, page_day, rules)
     for listing in listings:
         ledger.mark(listing.lines, trace.EVENT)
-    promo = [line for line in lines[top + 1 : min(lead_lines, default=len(lines))] if line]
+    promo = _Promo.of([line for line in lines[top + 1 : min(lead_lines, default=top + 1)] if line])
     known = [name for name in (author, *(x.event.speaker for x in listings)) if name]
     events = [_event_item(x, promo, known, source, published) for x in listings]
     ledger.rest(trace.SIDEBAR)
@@ -173,8 +174,7 @@ def _is_headline(line: str, rules: Rules) -> bool:
 
 
 def _prose_follows(lines: Sequence[str], i: int) -> bool:
-    following = next((line for line in lines[i:] if line), "")
-    return is_prose(following)
+    return is_prose(next_line(lines, i))
 
 
 def _longest_prose(lines: Sequence[str], rules: Rules) -> int | None:
@@ -203,7 +203,7 @@ def _lead_end(lines: Sequence[str], start: int, rules: Rules) -> int:
         line = lines[i]
         if rules.is_boilerplate(line) or _ends_lead(line):
             return i
-        if line and _is_sidebar(line) and _is_sidebar(next((x for x in lines[i + 1 :] if x), "-")):
+        if line and _is_sidebar(line) and _is_sidebar(next_line(lines, i + 1, "-")):
             return i
     return len(lines)
 
@@ -232,14 +232,28 @@ def _hearing(lines: Sequence[str], ledger: Ledger) -> list[str]:
     return found
 
 
-def _event_item(listing: Listing, promo: list[str], known: list[str], source: str, published: dt.datetime) -> Item:
+def _event_item(listing: Listing, promo: _Promo, known: list[str], source: str, published: dt.datetime) -> Item:
     """An event Item, its headline completed by the promo that advertises the same speaker."""
     title = event_title(listing, _partner(listing, promo, known))
     event = listing.event
     return make_item(EVENT, title, source, event.description, published=published, event=event)
 
 
-def _partner(listing: Listing, promo: list[str], known: list[str]) -> str | None:
+class _Promo(NamedTuple):
+    """The promo block above the lead, and where each of its lines first appears (case-folded)."""
+
+    lines: list[str]
+    at: dict[str, int]
+
+    @classmethod
+    def of(cls, lines: list[str]) -> _Promo:
+        at: dict[str, int] = {}
+        for i, line in enumerate(lines):
+            at.setdefault(line.casefold(), i)
+        return cls(lines, at)
+
+
+def _partner(listing: Listing, promo: _Promo, known: list[str]) -> str | None:
     """Whom the speaker is "in conversation with", per the promo under the speaker's name.
 
     Scrapes cut names short ("Roy L"), so a name known elsewhere on the page that
@@ -248,12 +262,10 @@ def _partner(listing: Listing, promo: list[str], known: list[str]) -> str | None
     if not listing.event.speaker:
         return None
     speaker = normalise(listing.event.speaker).casefold()
-    for i, line in enumerate(promo):
-        if line.casefold() != speaker:
-            continue
-        for candidate in promo[i + 1 : i + 1 + _PROMO_REACH]:
-            match = _CONVERSATION.search(candidate)
-            if match:
-                who = match["who"]
-                return next((n for n in known if n.startswith(who) and n.casefold() != speaker), who)
+    at = promo.at.get(speaker)
+    for candidate in promo.lines[at + 1 : at + 1 + _PROMO_REACH] if at is not None else ():
+        match = _CONVERSATION.search(candidate)
+        if match:
+            who = match["who"]
+            return next((n for n in known if n.startswith(who) and n.casefold() != speaker), who)
     return None

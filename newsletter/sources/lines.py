@@ -8,6 +8,7 @@ what to drop, where the text ends, and how lines become paragraphs.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -128,8 +129,13 @@ def text_end(lines: Sequence[str], rules: Rules) -> int:
 
 
 def _chrome_follows(lines: Sequence[str], start: int, rules: Rules) -> bool:
-    following = [line for line in lines[start:] if line][:_CHROME_LOOKAHEAD]
+    following = list(itertools.islice(filter(None, itertools.islice(lines, start, None)), _CHROME_LOOKAHEAD))
     return not following or any(rules.is_boilerplate(line) for line in following)
+
+
+def next_line(lines: Sequence[str], start: int, default: str = "") -> str:
+    """The first non-blank line from `start` on (without copying the rest of the page)."""
+    return next(filter(None, itertools.islice(lines, start, None)), default)
 
 
 def _blocks(lines: Sequence[str], start: int, end: int) -> Iterator[range]:

@@ -42,14 +42,13 @@ def _repair_word(match: re.Match[str]) -> str:
 
 
 def _plausible(word: str) -> bool:
-    """Cased as words are (lower, Capitalised or UPPER) and known in some language."""
+    """Cased as words are (no capital after the first letter; all-capitals words never get here) and known."""
     cased = word[1:] == word[1:].lower()
     return cased and _known(word)
 
 
 def _known(word: str) -> bool:
-    from wordfreq import (
-        zipf_frequency,  # slow to import, and only needed for the rare suspect word
-    )
+    # wordfreq is slow to import and only needed for the rare suspect word
+    from wordfreq import zipf_frequency
 
     return any(zipf_frequency(word, lang, wordlist="small") >= _KNOWN for lang in LANGUAGES)

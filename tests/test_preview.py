@@ -116,7 +116,8 @@ def test_every_view_shows_the_issue_and_switching_keeps_the_scroll_position(page
     show(page, "Plain text", "text")
     expect(page.locator("#text")).to_contain_text("News and Comment from Roy Lilley\n================================")
     show(page, "Source", "source")
-    expect(page.locator("#source")).to_contain_text("Subject: The Daily eLetter: As health services management comes under more and more…")
+    # The subject's ellipsis travels as an RFC 2047 encoded word.
+    expect(page.locator("#source")).to_contain_text("Subject: The Daily eLetter: As health services management comes under more and")
     expect(page.locator(".headers")).to_contain_text("Message-ID")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download issue-0001.eml").click()

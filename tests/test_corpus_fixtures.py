@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsletter import models
+from newsletter.sources.boilerplate import noise_patterns, thread_patterns
 from newsletter.sources.corpus import read_corpus, read_file_page
 from newsletter.sources.lines import Rules
 
@@ -124,3 +125,13 @@ def test_an_empty_corpus_folder_says_so(tmp_path):
     documents, warnings = read_corpus(tmp_path)
     assert documents == []
     assert warnings == [f"{tmp_path}: corpus folder is empty (no .txt or .md files)"]
+
+
+def test_anchored_platform_patterns_are_anchored_in_every_branch():
+    """The reader tries a "^..." pattern only at a line's start; a top-level "|" would break that."""
+    import re._constants as c
+    import re._parser as parser
+
+    for pattern in noise_patterns():
+        if pattern.removeprefix("(?i)").startswith("^"):  # "^a|b" would parse as one top-level branch
+            assert parser.parse(pattern)[0] == (c.AT, c.AT_BEGINNING), pattern

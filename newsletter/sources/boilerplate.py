@@ -1,6 +1,8 @@
 """What blog platforms and newsletters wrap around the text, as data: one table per platform family.
 
-Each family lists regular expressions (matched with `re.search`, so anchor them):
+Each family lists regular expressions (matched with `re.search`; anchor them with a
+leading "^" where you can, which lets the reader try them only at the start of a line,
+and keep a "|" inside a group so the anchor covers every branch):
 `noise` marks a line that is never content (share bars, cookie banners, "Posted in"
 tags); `thread` marks the line that opens the reader comments ("7 comments:",
 "One thought on ..."), after which nothing is article text. A reader comment starts at
@@ -42,7 +44,8 @@ FAMILIES = MappingProxyType({
             r"\bLogo$",
             r"'s (?:picture|avatar)$",
             r"(?i)^(?:image|photo)(?: credit)?\s*(?::|by\b)",
-            r"(?i)^(?:©|copyright\b)|\ball rights reserved\b",
+            r"(?i)^(?:©|copyright\b)",
+            r"(?i)\ball rights reserved\b",
             # newsletter furniture: how to reach or follow the editor, change address, listen
             r"(?i)^contact\b.{0,40}\b(?:e-?mail|e-address)\b",
             r"(?i)\b(?:e-?mail|tell|contact) (?:me|us) in confidence\b",

@@ -88,7 +88,6 @@ def read_file_page(path: Path, rules: Rules) -> tuple[Page | None, str | None]:
     return read_page(decoded.text, str(path), rules, markdown=path.suffix.lower() == ".md"), None
 
 
-
 def inspect_corpus(
     folder: Path,
     *,

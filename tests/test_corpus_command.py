@@ -68,3 +68,16 @@ def test_a_missing_folder_is_an_error_and_a_bad_file_one_line(project):
     result = run(project)
     assert result.exit_code == 1
     assert "corpus folder not found" in result.output
+
+
+def test_line_numbers_are_the_files_own(project):
+    page = project / "seeds" / "005_spaced.txt"
+    page.write_text("\n\n  \nA title\n\nBy Jane Doe\n\nA first paragraph of prose, as written.\nShare this:\n", encoding="utf-8")
+    result = run(project, "--file", str(page))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-4:] == [
+        "     4  title        A title",
+        "     6  byline       By Jane Doe",
+        "     8  paragraph 1  A first paragraph of prose, as written.",
+        "x    9  boilerplate  Share this:",
+    ]

@@ -62,7 +62,7 @@ def decode(data: bytes) -> Decoded:
     if _control_share(raw) > _CONTROL_SHARE:
         return Decoded("", "binary file (mostly control characters)")
     text = clean(raw)
-    if not text:
+    if not text.strip():
         return Decoded("", "whitespace-only file")
     return Decoded(text)
 
@@ -76,7 +76,7 @@ def clean(raw: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", text))
     lines = (_SPACE_RUNS.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(lines).strip("\n")
+    return "\n".join(lines).rstrip("\n")  # leading blank lines stay: line numbers match the file
 
 
 def _fix_mojibake(text: str) -> str:

@@ -17,23 +17,6 @@ from pathlib import Path
 from . import __version__
 from .errors import ConfigError
 
-DEFAULT_BOILERPLATE = (
-    r"^\d[\d\s]{7,}\d$",  # a bare phone number above a title
-    r"^Shared Topic Areas:",
-    r"'s picture$",
-    r"^Add new comment$",
-    r"^(One|\d+) thoughts? on\b",
-    r"^Leave a Reply$",
-    r"^(Live Health News|Home)\s*\|",
-    r"^Contact \w+ - please use this e-address",
-    r"^Know something I don't",
-    r"^Leaving the NHS, changing jobs",
-    r"\bLogo$",
-    r"^Follow us on ",
-    r"^Please share your good stuff",
-    r"^Listen to today's eLetter",
-    r"^Need inspiration, a good idea",
-)
 DOTTED_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")  # a host name such as eletter.example.org
 
 
@@ -72,7 +55,7 @@ class NewsletterSection:
 class CorpusSection:
     path: Path = setting(Path("seeds"), "Folder of .txt and .md documents.", path=True)
     boilerplate: list = setting(
-        [], "Extra regular expressions; a line matching one is not content (added to the built-in list)."
+        [], "Extra regular expressions; a line matching one is not content (added to the platform families' patterns)."
     )
     venue_aliases: dict = setting({}, "Venue names as written -> as shown, e.g. \"Kings Fund\" = \"The King's Fund\".")
     long_form_words: int = setting(150, "A piece with at least this many words can lead the issue.")
@@ -381,7 +364,7 @@ class Config:
 
     @property
     def boilerplate(self) -> tuple[str, ...]:
-        return DEFAULT_BOILERPLATE + tuple(self.corpus.boilerplate)
+        return tuple(self.corpus.boilerplate)
 
 
 SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name not in ("source", "feeds")}

@@ -43,7 +43,7 @@ def test_build_writes_a_complete_issue_with_every_document(project):
     folder = project / "out" / "issue-0001"
     assert sorted(p.name for p in folder.iterdir()) == ["issue.eml", "issue.html", "issue.txt"]
     lines = result.output.splitlines()
-    assert lines[0] == "Issue 1 (draft) for 2016-08-31: The Daily eLetter: News and Comment from Roy Lilley"
+    assert lines[0] == "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…"
     assert lines[1:6] == ["  8 new item(s)", "  lead     1", "  pieces   4", "  hearing  2", "  events   1"]
     size = (folder / "issue.html").stat().st_size
     assert lines[6] == f"  html     {size / 1024:.1f} KB (budget 90 KB)" and size < 90 * 1024
@@ -165,7 +165,7 @@ def test_the_real_command_builds_a_parseable_message(project):
     html = parts[1].get_content()
     assert html.count("style=") > 10
     assert "<p " in html and 'style="' in html.split("News and Comment", 1)[1]
-    assert message["Subject"] == "The Daily eLetter: News and Comment from Roy Lilley"
+    assert message["Subject"] == "The Daily eLetter: As health services management comes under more and more…"
     assert message["Message-ID"].endswith("@example.org>")
     assert message["Date"].datetime.tzinfo is not None
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998

@@ -239,7 +239,7 @@ def test_build_prints_what_check_finds_and_what_it_cut(project):
     lines = result.output.splitlines()
     assert lines[7:10] == [
         "  cut 'How bizarre to be in this situation' to an excerpt (80 of 935 words)",
-        "  cut 'News and Comment from Roy Lilley' to an excerpt (93 of 715 words)",
+        "  cut 'As health services management comes under more and more…' to an excerpt (93 of 715 words)",
         "  the excerpts link to the web copy, https://eletter.example.org/archive/issue-0001.html",
     ]
     assert (project / "out" / "issue-0001" / "issue.html").stat().st_size <= 30 * 1024

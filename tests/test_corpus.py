@@ -11,7 +11,7 @@ import pytest
 
 from newsletter import models
 from newsletter.errors import SourceError
-from newsletter.sources import corpus as corpus_module
+from newsletter.sources import page as page_module
 from newsletter.sources.corpus import read_corpus
 from newsletter.sources.dates import parse_byline
 
@@ -116,7 +116,8 @@ def test_seed_003_labelled_title_duplicates_and_comments(seeds):
 def test_seed_004_eletter_lead(seeds):
     lead, *rest = seeds["004"].items
     assert lead.kind == models.ARTICLE
-    assert lead.title == "News and Comment from Roy Lilley"
+    # No headline of its own: the first sentence, shortened, so the subject says something.
+    assert lead.title == "As health services management comes under more and more…"
     assert lead.author == "Roy Lilley"
     assert lead.published == dt.datetime(2016, 8, 31, tzinfo=LONDON)
     assert lead.paragraphs[0].startswith("As health services management comes under more and more pressure")
@@ -247,14 +248,14 @@ def test_only_txt_and_md_files_are_read_not_recursively(tmp_path):
 def test_a_parser_failure_becomes_a_warning(tmp_path, monkeypatch):
     write(tmp_path, "a.txt", "A\n\nText.")
     write(tmp_path, "b.txt", "B\n\nText.")
-    real = corpus_module.parse_article
+    real = page_module.parse_article
 
-    def fussy(text, source, rules, *, markdown=False):
+    def fussy(lines, source, rules, ledger, *, markdown=False):
         if source.endswith("a.txt"):
             raise RuntimeError("boom")
-        return real(text, source, rules, markdown=markdown)
+        return real(lines, source, rules, ledger, markdown=markdown)
 
-    monkeypatch.setattr(corpus_module, "parse_article", fussy)
+    monkeypatch.setattr(page_module, "parse_article", fussy)
     documents, warnings = read_corpus(tmp_path)
     assert warnings == [f"{tmp_path / 'a.txt'}: cannot parse (RuntimeError: boom), skipped"]
     assert [d.items[0].title for d in documents] == ["B"]
@@ -391,7 +392,7 @@ def test_eletter_detected_generically_with_year_rollover_and_sold_out(tmp_path):
     documents, warnings = read_corpus(tmp_path, venue_aliases={"town  hall": "The Town Hall"})
     assert warnings == []
     lead, hearing, event = documents[0].items
-    assert (lead.title, lead.author) == ("News and Comment from Al Mark", "Al Mark")
+    assert (lead.title, lead.author) == ("The lead text", "Al Mark")
     assert lead.paragraphs == ("The lead text.", "The end of it.")
     assert (hearing.kind, hearing.title) == (models.HEARING, "a thing.")
     assert event.title == "Jo Bloggs, Professor of Things, in conversation with Al Mark"

@@ -183,7 +183,7 @@ def test_a_bad_drafts_file_is_a_warning_and_the_issue_is_built(project):
     assert result.exit_code == 0
     assert f"warning: {path}: subject: must be a non-empty string, not ['a list']; ignored" in result.stderr
     assert f"warning: {path}: lead: no item 'no-such-item' in issue 1; ignored" in result.stderr
-    assert "Issue 1 (draft) for 2016-08-31: The Daily eLetter: News and Comment from Roy Lilley" in result.output
+    assert "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…" in result.output
 
 
 def test_the_drafts_folder_is_configurable(project):

@@ -3,8 +3,8 @@
 Commands live in modules by topic; importing them registers them on the `cli` group.
 """
 
-from . import db, feeds, issue, schedule, send, serve  # noqa: F401  (registers the commands)
 from . import audio  # noqa: F401
+from . import corpus, db, feeds, issue, schedule, send, serve  # noqa: F401  (registers the commands)
 from .base import cli
 
 

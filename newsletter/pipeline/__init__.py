@@ -21,6 +21,7 @@ from .due import RunReport, run_due
 from .publish import PublishResult, publish
 from .review import ScheduleStatus, approve, hold, status
 from .audio import AudioResult, audio
+from .corpus import FileReading, corpus
 
 __all__ = [
     "RunReport", "run_due", "PublishResult", "publish", "ScheduleStatus", "approve", "hold", "status",
@@ -29,4 +30,5 @@ __all__ = [
     "list_subscribers", "remove_subscriber", "copy_templates", "templates",
     "MigrateResult", "SchemaState", "db_current", "db_upgrade", "migrate_from",
     "AudioResult", "audio",
+    "FileReading", "corpus",
 ]  # fmt: skip

@@ -13,12 +13,10 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from ..config import DEFAULT_BOILERPLATE
 from ..errors import SourceError
-from ..models import Document, Item
-from .article import parse_article
-from .eletter import is_eletter, parse_eletter
+from ..models import Document
 from .lines import Rules
+from .page import Page, read_page
 from .text import decode
 
 SUFFIXES = (".txt", ".md")
@@ -29,19 +27,22 @@ _LONDON = ZoneInfo("Europe/London")
 def read_corpus(
     folder: Path,
     *,
-    boilerplate: Sequence[str] = DEFAULT_BOILERPLATE,
+    boilerplate: Sequence[str] = (),
     venue_aliases: Mapping[str, str] = _NO_ALIASES,
     tz: dt.tzinfo = _LONDON,
 ) -> tuple[list[Document], list[str]]:
     """One Document per usable .txt/.md file in `folder` (by name, not recursive), and warnings.
 
-    Each warning is one line naming its file. Raises SourceError when `folder` is
-    not a readable folder.
+    `boilerplate` adds patterns to the platform families' (boilerplate.py). Each warning
+    is one line naming its file. Raises SourceError when `folder` is not a readable folder.
     """
     folder = Path(folder)
     rules = Rules.build(boilerplate, venue_aliases, tz)
     documents, warnings = [], []
-    for path in _corpus_files(folder):
+    paths = _corpus_files(folder)
+    if not paths:
+        warnings.append(f"{folder}: corpus folder is empty (no .txt or .md files)")
+    for path in paths:
         try:
             document, problem = read_document(path, rules)
         except Exception as e:  # noqa: BLE001 - one bad file must never stop the others
@@ -67,6 +68,16 @@ def _corpus_files(folder: Path) -> list[Path]:
 
 def read_document(path: Path, rules: Rules) -> tuple[Document | None, str | None]:
     """One file's Document, or None and the reason the file is unusable."""
+    page, problem = read_file_page(path, rules)
+    if page is None:
+        return None, problem
+    if not page.items:
+        return None, "nothing left once boilerplate is removed"
+    return Document(path=str(path), items=page.items), None
+
+
+def read_file_page(path: Path, rules: Rules) -> tuple[Page | None, str | None]:
+    """What the reader makes of one file, line by line, or None and the reason it cannot be read."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -74,16 +85,24 @@ def read_document(path: Path, rules: Rules) -> tuple[Document | None, str | None
     decoded = decode(data)
     if decoded.problem:
         return None, decoded.problem
-    items = parse_text(decoded.text, str(path), rules, markdown=path.suffix.lower() == ".md")
-    if not items:
-        return None, "nothing left once boilerplate is removed"
-    return Document(path=str(path), items=tuple(items)), None
+    return read_page(decoded.text, str(path), rules, markdown=path.suffix.lower() == ".md"), None
 
 
-def parse_text(text: str, source: str, rules: Rules, *, markdown: bool = False) -> list[Item]:
-    """The Items in one file's clean text: an eLetter page's several, or an ordinary page's article."""
-    lines = text.split("\n")
-    if not markdown and is_eletter(lines):
-        return parse_eletter(lines, source, rules)
-    article = parse_article(text, source, rules, markdown=markdown)
-    return [article] if article else []
+def inspect_corpus(
+    folder: Path,
+    *,
+    boilerplate: Sequence[str] = (),
+    venue_aliases: Mapping[str, str] = _NO_ALIASES,
+    tz: dt.tzinfo = _LONDON,
+    only: Path | None = None,
+) -> list[tuple[Path, Page | None, str | None]]:
+    """Each corpus file (or just `only`) with what the reader made of it, line by line, or why it could not."""
+    rules = Rules.build(boilerplate, venue_aliases, tz)
+    found = []
+    for path in [Path(only)] if only is not None else _corpus_files(Path(folder)):
+        try:
+            page, problem = read_file_page(path, rules)
+        except Exception as e:  # noqa: BLE001 - as in read_corpus: one bad file never stops the others
+            page, problem = None, f"cannot parse ({type(e).__name__}: {e})"
+        found.append((path, page, problem))
+    return found

@@ -8,11 +8,15 @@ what to drop, where the text ends, and how lines become paragraphs.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import SourceError
+from .boilerplate import noise_patterns, thread_patterns
+from .dates import NAME
 
 # Hard-wrapped text is wrapped at a fixed width, usually 60-80 columns; lines
 # longer than this are one paragraph per line however they end.
@@ -21,36 +25,75 @@ _MIN_WRAP_WIDTH = 50
 _SENTENCE_END = re.compile(r"[.!?…:][\"”’')\]]*$")
 _LIST_MARK = re.compile(r"^(?:[-*•–]\s|\d+[.)]\s)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+_FIRST_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*(?=\s)")
+# "Faceless Bureaucrat: How bizarre to be here. " - the page header a blog glues to its first paragraph.
+_HEADER = re.compile(rf"(?P<name>{NAME}):\s+(?P<title>[^.!?]{{3,100}}[.!?])\s+(?=\S)")
+# A line of prose: long, or a sentence of a few words (not a title, a link or a byline).
+_PROSE_CHARS = 80
+_PROSE_WORDS = 6
+_PROSE_END = re.compile(r"[.!?…][\"'”’)]*$")
 # How far after a boilerplate line a second one must appear for the pair to be page chrome.
 _CHROME_LOOKAHEAD = 3
+_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+_ANCHORED = re.compile(r"^(?:\(\?[aiLmsux]+\))?\^")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
 class Rules:
-    """What the caller decides about reading: what is boilerplate, venue spellings, time zone."""
+    """What the caller decides about reading: what is boilerplate, venue spellings, time zone.
 
-    boilerplate: tuple[re.Pattern[str], ...]
+    The platform families' patterns (boilerplate.py) always apply; `extra` adds the editor's.
+    """
+
+    boilerplate: tuple[re.Pattern[str], re.Pattern[str]]  # (anchored at the line's start, anywhere)
+    threads: re.Pattern[str]
     venue_aliases: Mapping[str, str]
     tz: dt.tzinfo
 
     @classmethod
-    def build(cls, boilerplate: Sequence[str], venue_aliases: Mapping[str, str], tz: dt.tzinfo) -> Rules:
-        """Compile the patterns once per corpus; a broken one is the caller's error, not a file's."""
-        compiled = []
-        for pattern in boilerplate:
+    def build(cls, extra: Sequence[str], venue_aliases: Mapping[str, str], tz: dt.tzinfo) -> Rules:
+        """Compile the patterns once per corpus; a broken one is the caller's error, not a file's.
+
+        They are joined into two alternations, one tried only at the start of a line: two
+        regex calls per line instead of one per pattern, and no scan of long paragraphs
+        for patterns that can only match at their start. The editor's patterns are
+        searched anywhere, as written.
+        """
+        for pattern in extra:
             try:
-                compiled.append(re.compile(pattern))
+                re.compile(pattern)
             except re.error as e:
                 raise SourceError(f"boilerplate pattern {pattern!r}: {e}") from None
+        anchored = [p for p in noise_patterns() if _ANCHORED.match(p)]
+        anywhere = [p for p in noise_patterns() if not _ANCHORED.match(p)]
+        try:
+            noise = (_any_of(anchored), _any_of([*anywhere, *extra]))
+        except re.error as e:  # e.g. two of the editor's patterns use the same group name
+            raise SourceError(f"boilerplate patterns cannot be used together: {e}") from None
         aliases = {normalise(k).casefold(): v for k, v in venue_aliases.items()}
-        return cls(tuple(compiled), aliases, tz)
+        return cls(noise, _any_of(thread_patterns()), aliases, tz)
 
     def is_boilerplate(self, line: str) -> bool:
-        return bool(line) and any(p.search(line) for p in self.boilerplate)
+        anchored, anywhere = self.boilerplate
+        return bool(line) and (anchored.match(line) is not None or anywhere.search(line) is not None)
+
+    def opens_thread(self, line: str) -> bool:
+        """Whether `line` heads the reader comments ("7 comments:", "Leave a Reply")."""
+        return bool(line) and self.threads.search(line) is not None
 
     def venue(self, name: str) -> str:
         """A venue as the reader should see it (aliases fix house spellings)."""
         return self.venue_aliases.get(normalise(name).casefold(), name)
+
+
+def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One pattern matching where any of `patterns` does; a leading "(?i)" becomes a scoped group."""
+    parts = []
+    for pattern in patterns:
+        flags = _LEADING_FLAGS.match(pattern)
+        parts.append(f"(?{flags[1]}:{pattern[flags.end():]})" if flags else f"(?:{pattern})")
+    return re.compile("|".join(parts) or "(?!)")
 
 
 def normalise(text: str) -> str:
@@ -67,61 +110,86 @@ def shorten(text: str, limit: int = 80) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
-def cut_chrome(lines: Sequence[str], rules: Rules) -> list[str]:
-    """The lines before the page chrome that follows the text.
+class Span(NamedTuple):
+    """A paragraph and the indices of the page lines it was made from."""
+
+    text: str
+    lines: range
+
+
+def first_sentence(text: str, limit: int = 60) -> str:
+    """The first sentence of `text`, shortened: a title for a piece that has none of its own."""
+    text = normalise(text)
+    match = _FIRST_SENTENCE_END.search(text)
+    return shorten(text[: match.end()].rstrip() if match else text, limit).removesuffix(".")
+
+
+def is_prose(line: str) -> bool:
+    """Whether `line` reads as running text rather than a heading, a link or a label."""
+    return len(line) >= _PROSE_CHARS or (bool(_PROSE_END.search(line)) and len(line.split()) >= _PROSE_WORDS)
+
+
+def text_end(lines: Sequence[str], rules: Rules) -> int:
+    """Where the text stops and the page chrome or the reader comments begin.
 
     Chrome comes in runs (comment forms, share bars, footers), so a boilerplate line
     after the text has begun ends it when another follows within a few lines, or
     nothing does; a lone one between paragraphs (an advert) is only dropped later.
+    A line opening the comment thread ends it outright. The text begins at the first
+    line of prose (a title, a byline and a share bar above it are not the end of it).
     """
-    started = False
+    started = False  # by the first line of prose: a title and byline are not yet the text
     for i, line in enumerate(lines):
         if not line:
             continue
+        if started and rules.opens_thread(line):
+            return i
         if not rules.is_boilerplate(line):
-            started = True
+            started = started or is_prose(line)
         elif started and _chrome_follows(lines, i + 1, rules):
-            return list(lines[:i])
-    return list(lines)
+            return i
+    return len(lines)
 
 
 def _chrome_follows(lines: Sequence[str], start: int, rules: Rules) -> bool:
-    following = [line for line in lines[start:] if line][:_CHROME_LOOKAHEAD]
+    following = list(itertools.islice(filter(None, itertools.islice(lines, start, None)), _CHROME_LOOKAHEAD))
     return not following or any(rules.is_boilerplate(line) for line in following)
 
 
-def drop_boilerplate(lines: Iterable[str], rules: Rules) -> list[str]:
-    """Boilerplate lines blanked (not removed) so they still separate paragraphs."""
-    return ["" if rules.is_boilerplate(line) else line for line in lines]
+def next_line(lines: Sequence[str], start: int, default: str = "") -> str:
+    """The first non-blank line from `start` on (without copying the rest of the page)."""
+    return next(filter(None, itertools.islice(lines, start, None)), default)
 
 
-def blocks(lines: Iterable[str]) -> Iterator[list[str]]:
-    """Runs of non-blank lines."""
-    block: list[str] = []
-    for line in lines:
-        if line:
-            block.append(line)
-        elif block:
-            yield block
-            block = []
-    if block:
-        yield block
+def _blocks(lines: Sequence[str], start: int, end: int) -> Iterator[range]:
+    """Runs of non-blank lines between `start` and `end`, as index ranges."""
+    first = None
+    for i in range(start, end):
+        if lines[i] and first is None:
+            first = i
+        elif not lines[i] and first is not None:
+            yield range(first, i)
+            first = None
+    if first is not None:
+        yield range(first, end)
 
 
-def line_paragraphs(lines: Iterable[str]) -> list[str]:
+def line_paragraphs(lines: Sequence[str], start: int = 0, end: int | None = None) -> list[Span]:
     """Plain-text paragraphs: each line is one, except hard-wrapped runs, which are rejoined."""
-    paragraphs: list[str] = []
-    for block in blocks(lines):
-        width = max(len(line) for line in block)
-        paragraph = block[0]
-        for previous, line in zip(block, block[1:]):
-            if _wrapped(previous, line, width):
-                paragraph += " " + line
-            else:
-                paragraphs.append(paragraph)
-                paragraph = line
-        paragraphs.append(paragraph)
-    return [normalise(p) for p in paragraphs]
+    spans: list[Span] = []
+    for block in _blocks(lines, start, len(lines) if end is None else end):
+        width = max(len(lines[i]) for i in block)
+        first = block[0]
+        for i in block[1:]:
+            if not _wrapped(lines[i - 1], lines[i], width):
+                spans.append(_span(lines, range(first, i)))
+                first = i
+        spans.append(_span(lines, range(first, block[-1] + 1)))
+    return spans
+
+
+def _span(lines: Sequence[str], at: range) -> Span:
+    return Span(normalise(" ".join(lines[i] for i in at)), at)
 
 
 def _wrapped(line: str, following: str, width: int) -> bool:
@@ -133,18 +201,48 @@ def _wrapped(line: str, following: str, width: int) -> bool:
     return not _SENTENCE_END.search(line) or following[0].islower()
 
 
-def block_paragraphs(lines: Iterable[str]) -> list[str]:
+def block_paragraphs(lines: Sequence[str], start: int = 0, end: int | None = None) -> list[Span]:
     """Markdown paragraphs: blank-line-separated blocks, sub-heading marks removed."""
-    return [normalise(_MD_HEADING.sub("", " ".join(block))) for block in blocks(lines)]
+    return [
+        Span(normalise(_MD_HEADING.sub("", " ".join(lines[i] for i in at))), at)
+        for at in _blocks(lines, start, len(lines) if end is None else end)
+    ]
 
 
-def dedupe(paragraphs: Iterable[str]) -> list[str]:
-    """Paragraphs in order, each once: scrapes often repeat a page's text."""
+def dedupe(spans: Iterable[Span], title: str | None = None) -> tuple[list[Span], list[Span]]:
+    """Paragraphs in order, each once, and the repeats: scrapes often repeat a page's text.
+
+    Two paragraphs are the same when their letters and digits are, whatever the
+    spacing, punctuation or case; a paragraph that repeats another under an
+    "Author: Title." prefix (what a blog's page header adds) is the same paragraph,
+    and the first one kept loses the prefix.
+    """
+    spans = list(spans)
+    keys = {compare_key(s.text) for s in spans}
     seen: set[str] = set()
-    kept = []
-    for paragraph in paragraphs:
-        key = normalise(paragraph).casefold()
-        if key and key not in seen:
-            seen.add(key)
-            kept.append(paragraph)
-    return kept
+    kept, repeats = [], []
+    for span in spans:
+        text = _without_header(span.text, title, keys)
+        key = compare_key(text)
+        if not key or key in seen:
+            repeats.append(span)
+            continue
+        seen.add(key)
+        kept.append(span._replace(text=text))
+    return kept, repeats
+
+
+def compare_key(text: str) -> str:
+    """The letters and digits of `text`, case-folded: what two copies of a paragraph share."""
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
+def _without_header(text: str, title: str | None, keys: set[str]) -> str:
+    """`text` without an "Author: Title." prefix, when the title is the page's or the rest is a paragraph too."""
+    match = _HEADER.match(text)
+    if not match:
+        return text
+    rest = text[match.end() :]
+    if (title and compare_key(match["title"]) == compare_key(title)) or compare_key(rest) in keys:
+        return rest
+    return text

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from .misread import repair_misreadings
+
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 # Spaces that look like a space to a reader but defeat splitting and matching.
@@ -60,21 +62,21 @@ def decode(data: bytes) -> Decoded:
     if _control_share(raw) > _CONTROL_SHARE:
         return Decoded("", "binary file (mostly control characters)")
     text = clean(raw)
-    if not text:
+    if not text.strip():
         return Decoded("", "whitespace-only file")
     return Decoded(text)
 
 
 def clean(raw: str) -> str:
-    """Repair mojibake, then normalise spaces and line ends so lines compare as text."""
+    """Repair mojibake and single-letter misreadings, then normalise spaces and line ends so lines compare as text."""
     text = raw.lstrip("\ufeff")
     if _MOJIBAKE_HINT.search(text):
         text = _fix_mojibake(text)
-    text = unicodedata.normalize("NFC", text)
+    text = repair_misreadings(unicodedata.normalize("NFC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", text))
     lines = (_SPACE_RUNS.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(lines).strip("\n")
+    return "\n".join(lines).rstrip("\n")  # leading blank lines stay: line numbers match the file
 
 
 def _fix_mojibake(text: str) -> str:

@@ -26,6 +26,7 @@ HTML_BYTES = 256 * 1024
 LINE_CHARS = 2000
 _HTML_FIELDS = ("summary", "content")
 _CUT_MARK = "<p>[…]</p>"
+_CLOSING_ROOM = 4096
 # What the sanitiser always removes; looked for only to tell the editor it happened.
 _UNSAFE = ("<script", "<iframe", "<object", "<embed", "<form", "javascript:")
 _HANDLER = re.compile(r"\son[a-z]+\s*=")
@@ -93,7 +94,9 @@ def _bounded_html(html: str) -> str:
     `html` itself when it fits."""
     if len(html) * 4 <= HTML_BYTES or len(html.encode("utf-8", "surrogatepass")) <= HTML_BYTES:
         return html
-    head = html.encode("utf-8", "surrogatepass")[: HTML_BYTES - len(_CUT_MARK.encode())].decode("utf-8", "ignore")
+    # Room is left for the end tags the sanitiser adds to close what the cut left open.
+    room = HTML_BYTES - len(_CUT_MARK.encode()) - _CLOSING_ROOM
+    head = html.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
     if head.rfind("<") > head.rfind(">"):
         head = head[: head.rfind("<")]
     return head + _CUT_MARK

@@ -7,6 +7,7 @@ and no feed goes silent after one bad fetch.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -200,3 +201,41 @@ def test_a_stored_row_that_cannot_be_rendered_is_left_out_with_a_warning(tmp_pat
     assert built.exit_code == 0, built.output
     assert "left out 'Broken \\ud800 row' from https://bad.example/feed: it cannot be rendered" in built.stderr
     assert "A quiet week" in (tmp_path / "out" / "issue-0001" / "issue.txt").read_text(encoding="utf-8")
+
+
+def test_the_migration_cleans_rows_stored_before_the_door_was_there(blank_url):
+    from alembic import command
+
+    from newsletter.store import migrate
+
+    engine = sa.create_engine(blank_url)
+    dirty = "Bad\x00 \u202etitle\x1b"
+    data = {"id": "a1", "kind": "article", "title": dirty, "source": "feed", "paragraphs": [dirty, "Fine."]}
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic(connection), "0004")
+            items = sa.Table("items", sa.MetaData(), autoload_with=connection)
+            connection.execute(items.insert(), [{"id": "a1", "kind": "article", "source": "feed",
+                                                 "first_seen": dt.datetime.now(dt.timezone.utc), "data": data}])
+            connection.execute(sa.text("INSERT INTO feeds (url, last_error, failures, entries) "
+                                       "VALUES ('u', :error, 1, 0)"), {"error": dirty.replace("\x00", "\x07")})  # PG text: no NUL
+        with engine.begin() as connection:
+            command.upgrade(_alembic(connection), "head")
+            assert migrate.at_head(connection)
+    finally:
+        engine.dispose()
+    with Store(blank_url) as store:
+        [item] = store.pool()
+        assert item.title == "Bad title" and item.paragraphs == ("Bad title", "Fine.")
+        assert store.feeds.states()["u"].last_error == "Bad title"
+
+
+def _alembic(connection):
+    from alembic.config import Config
+
+    from newsletter.store import migrate
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrate.MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg

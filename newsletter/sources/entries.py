@@ -140,7 +140,7 @@ def _title(entry: Entry, paragraphs: tuple[str, ...], link: str | None) -> str:
         return entry.title
     words = " ".join(paragraphs).split()
     if words:
-        return " ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else "")
+        return (" ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else ""))[:LINE_CHARS]
     return link or "Untitled"
 
 

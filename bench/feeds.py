@@ -27,7 +27,6 @@ from __future__ import annotations
 import html
 import multiprocessing
 import os
-import resource
 import shutil
 import statistics
 import subprocess

@@ -183,13 +183,9 @@ def _without_unrenderable(issue: Issue, config: Config, web_url, failure: Render
     dropped, warnings = set(), []
     for item in issue.items:
         section = "lead" if item is issue.lead else next(s for s in sections if item in getattr(issue, s))
-
-        def alone(one: Item) -> Issue:
-            return replace(empty, **{section: one if section == "lead" else (one,)})
-
-        if _renders(alone(item), config, web_url):
+        if _renders(_alone(empty, section, item), config, web_url):
             continue
-        if not _renders(alone(_stand_in(item)), config, web_url):
+        if not _renders(_alone(empty, section, _stand_in(item)), config, web_url):
             raise failure
         dropped.add(id(item))
         warnings.append(f"left out {item.title!r} from {item.source}: it cannot be rendered ({failure})")
@@ -198,6 +194,10 @@ def _without_unrenderable(issue: Issue, config: Config, web_url, failure: Render
     kept = {name: tuple(i for i in getattr(issue, name) if id(i) not in dropped) for name in sections}
     lead = None if issue.lead is not None and id(issue.lead) in dropped else issue.lead
     return replace(issue, lead=lead, **kept), tuple(warnings)
+
+
+def _alone(empty: Issue, section: str, item: Item) -> Issue:
+    return replace(empty, **{section: item if section == "lead" else (item,)})
 
 
 def _stand_in(item: Item) -> Item:

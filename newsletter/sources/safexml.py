@@ -124,3 +124,16 @@ def _declaration_end(body: bytes, at: int) -> tuple[int, int | None]:
         elif depth == 0:
             return at, subset
     raise ValueError(f"not a feed: a DTD of more than {MAX_TOKENS:,} parts")
+
+
+class EntityRefusingParser(ExpatParser):
+    def reset(self) -> None:
+        super().reset()
+        self._parser.EntityDeclHandler = self._refuse
+
+    def _refuse(self, name, *_details) -> None:
+        raise SAXParseException(f"{REFUSED} ({name!r})", None, self)
+
+
+def create_parser(*args, **kwargs) -> EntityRefusingParser:
+    return EntityRefusingParser(*args, **kwargs)

@@ -59,6 +59,10 @@ class CorpusSection:
     )
     venue_aliases: dict = setting({}, "Venue names as written -> as shown, e.g. \"Kings Fund\" = \"The King's Fund\".")
     long_form_words: int = setting(150, "A piece with at least this many words can lead the issue.")
+    max_bytes: int = setting(
+        2**20, "Bytes read of one corpus file; a larger one is read up to here, with a warning.",
+        check=lambda n: None if n > 0 else "must be a positive number of bytes",
+    )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import jinja2
 
 from .config import Config
 from .errors import RenderError
-from .models import Issue, Rendered
+from .models import Issue, Item, Rendered
 from .textwrap_links import LinkRefs, underline, wrap
 
 # Replaced per recipient after inlining (premailer would URL-encode `{{ }}` in an href).
@@ -127,7 +127,7 @@ def template_folders(config: Config) -> list[Path]:
 def make_environment(config: Config) -> jinja2.Environment:
     """Jinja2 set up for email: HTML autoescaped, undefined names fail loudly, tidy whitespace."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(f) for f in template_folders(config)]),
+        loader=_InsideLoader(template_folders(config)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -140,7 +140,84 @@ def make_environment(config: Config) -> jinja2.Environment:
     return env
 
 
+class _InsideLoader(jinja2.FileSystemLoader):
+    """Templates by name from the folders in order; a template whose real path is outside its folder
+    (a symlink out) is skipped, with a warning in `warnings`, and the next folder's is used."""
+
+    def __init__(self, folders: list[Path]):
+        super().__init__([str(f) for f in folders])
+        self.warnings: list[str] = []
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        for folder in self.searchpath:
+            try:
+                found = jinja2.FileSystemLoader(folder).get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+            real = Path(found[1]).resolve()
+            if real.is_relative_to(Path(folder).resolve()):
+                return found
+            self.warnings.append(f"{found[1]}: a link to {real}, outside the templates folder {folder}, skipped")
+        raise jinja2.TemplateNotFound(template)
+
+
 def render_issue(
+    issue: Issue, config: Config, *, web_url: str | None = None, audio_url: str | None = None
+) -> Rendered:
+    """`issue` rendered; should an item make that fail, the issue without it, and a warning naming it.
+
+    A template fault is raised as it is: the issue fails with no items, or with a plain stand-in
+    for the failing item (the same item with ordinary text)."""
+    links = {"web_url": web_url, "audio_url": audio_url}
+    try:
+        return _render_issue(issue, config, **links)
+    except RenderError as failure:
+        kept, dropped = _without_unrenderable(issue, config, links, failure)
+    rendered = _render_issue(kept, config, **links)
+    return replace(rendered, warnings=rendered.warnings + dropped)
+
+
+def _without_unrenderable(issue: Issue, config: Config, links: dict, failure: RenderError):
+    """The issue less each item that cannot be rendered alone, and one warning line per item left out."""
+    sections = ("pieces", "hearing", "events")
+    empty = replace(issue, lead=None, **{name: () for name in sections})
+    if not _renders(empty, config, links):
+        raise failure
+    dropped, warnings = set(), []
+    for item in issue.items:
+        section = "lead" if item is issue.lead else next(s for s in sections if item in getattr(issue, s))
+        if _renders(_alone(empty, section, item), config, links):
+            continue
+        if not _renders(_alone(empty, section, _stand_in(item)), config, links):
+            raise failure
+        dropped.add(id(item))
+        warnings.append(f"left out {item.title!r} from {item.source}: it cannot be rendered ({failure})")
+    if not dropped:
+        raise failure
+    kept = {name: tuple(i for i in getattr(issue, name) if id(i) not in dropped) for name in sections}
+    lead = None if issue.lead is not None and id(issue.lead) in dropped else issue.lead
+    return replace(issue, lead=lead, **kept), tuple(warnings)
+
+
+def _alone(empty: Issue, section: str, item: Item) -> Issue:
+    return replace(empty, **{section: item if section == "lead" else (item,)})
+
+
+def _stand_in(item: Item) -> Item:
+    """`item` with ordinary text in place of its own: what any working template renders."""
+    return replace(item, title="Title", source="source", paragraphs=("Text.",), author=None, link=None,
+                   comments=(), html=None, summary=None)
+
+
+def _renders(issue: Issue, config: Config, links: dict) -> bool:
+    try:
+        _render_issue(issue, config, **links)
+    except RenderError:
+        return False
+    return True
+
+
+def _render_issue(
     issue: Issue, config: Config, *, web_url: str | None = None, audio_url: str | None = None
 ) -> Rendered:
     """Render both parts of `issue`, its longest pieces cut to excerpts while the inlined HTML is
@@ -176,7 +253,12 @@ def render_issue(
     if cuts:
         cuts.append(f"the excerpts link to the web copy, {web_url}" if web_url else _NO_WEB_COPY)
     text = _render(env, "email/issue.txt", {**context, "refs": LinkRefs()}).rstrip("\n") + "\n"
-    warnings = css_warnings + _checks(html, text)
+    for part, body in (("HTML", html), ("text", text)):
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate: no message or file could carry it
+            raise RenderError(f"the {part} part cannot be written as UTF-8 ({e.reason})") from None
+    warnings = css_warnings + tuple(env.loader.warnings) + _checks(html, text)
     return Rendered(subject=subject, html=html, text=text, warnings=warnings, cuts=tuple(cuts))
 
 

@@ -97,6 +97,7 @@ def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: 
         boilerplate=config.boilerplate,
         venue_aliases=config.corpus.venue_aliases,
         tz=config.zone,
+        max_bytes=config.corpus.max_bytes,
     )
     read = [item for document in documents for item in document.items] + list(extra)
     pulled = _pull(config, store, now, progress) if with_feeds else []

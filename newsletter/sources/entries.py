@@ -12,14 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from urllib.parse import urljoin, urlsplit
 
 from ..models import ARTICLE, EVENT, HEARING, Event, Item
-from .sanitize import clean_html, plain_text, text_paragraphs
+from .sanitize import clean_html, clean_text, plain_text, text_paragraphs
 
 KINDS = {"news": ARTICLE, "hearing": HEARING, "events": EVENT}
 TITLE_WORDS = 12
+# Bounds on what one entry may bring in: its HTML (content, summary) and its one-line fields
+# (title, author, link, id, venue). Longer is cut, with a note; no stored item outgrows them.
+HTML_BYTES = 256 * 1024
+LINE_CHARS = 2000
+_HTML_FIELDS = ("summary", "content")
+_CUT_MARK = "<p>[…]</p>"
+_CLOSING_ROOM = 4096
 # What the sanitiser always removes; looked for only to tell the editor it happened.
 _UNSAFE = ("<script", "<iframe", "<object", "<embed", "<form", "javascript:")
 _HANDLER = re.compile(r"\son[a-z]+\s*=")
@@ -54,19 +61,52 @@ class Feed:
 
 def to_items(entries: list[Entry], feed: Feed) -> tuple[list[Item], list[str]]:
     """Items for the entries (newest `max_items` when set), and notes on what was missing or removed."""
+    entries, cut = _at_the_door(entries)
     unique: dict[str, Entry] = {}
     for entry in entries:
         unique.setdefault(_ident(entry), entry)
     chosen = sorted(unique.values(), key=lambda e: e.published or feed.seen, reverse=True)
     chosen = chosen[: feed.max_items] if feed.max_items else chosen
     notes = _notes(entries, len(entries) - len(unique))
+    if cut:
+        notes.append(f"{cut} too long (cut to {HTML_BYTES // 1024} KB)")
     return [_item(entry, feed) for entry in chosen], notes
 
 
+def _at_the_door(entries: list[Entry]) -> tuple[list[Entry], int]:
+    """Every string of every entry cleaned (sanitize.clean_text) and bounded; and how many entries were cut."""
+    done, cut = [], 0
+    for entry in entries:
+        changes, was_cut = {}, False
+        for field in fields(Entry):
+            value = getattr(entry, field.name)
+            if isinstance(value, str):
+                bounded = _bounded_html(value) if field.name in _HTML_FIELDS else value[:LINE_CHARS]
+                was_cut |= field.name in _HTML_FIELDS and bounded is not value
+                changes[field.name] = clean_text(bounded)
+        cut += was_cut
+        done.append(replace(entry, **changes))
+    return done, cut
+
+
+def _bounded_html(html: str) -> str:
+    """At most HTML_BYTES of UTF-8, cut before a tag that would be left open mid-way, and marked as cut;
+    `html` itself when it fits."""
+    if len(html) * 4 <= HTML_BYTES or len(html.encode("utf-8", "surrogatepass")) <= HTML_BYTES:
+        return html
+    # Room is left for the end tags the sanitiser adds to close what the cut left open.
+    room = HTML_BYTES - len(_CUT_MARK.encode()) - _CLOSING_ROOM
+    head = html.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+    if head.rfind("<") > head.rfind(">"):
+        head = head[: head.rfind("<")]
+    return head + _CUT_MARK
+
+
 def _item(entry: Entry, feed: Feed) -> Item:
-    html = clean_html(entry.content or entry.summary or "", entry.base) or None
+    # Cleaned again: a character reference in the HTML (&#x202e;) becomes a character only here.
+    html = clean_text(clean_html(entry.content or entry.summary or "", entry.base)) or None
     paragraphs = text_paragraphs(html) if html else ()
-    summary = plain_text(entry.summary) if entry.content and entry.summary else None
+    summary = clean_text(plain_text(entry.summary)) if entry.content and entry.summary else None
     link = _web_link(entry.link, entry.base)
     event = _event(entry, feed.tz) if feed.section == "events" else None
     kind = ARTICLE if feed.section == "events" and not event else KINDS[feed.section]
@@ -100,7 +140,7 @@ def _title(entry: Entry, paragraphs: tuple[str, ...], link: str | None) -> str:
         return entry.title
     words = " ".join(paragraphs).split()
     if words:
-        return " ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else "")
+        return (" ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else ""))[:LINE_CHARS]
     return link or "Untitled"
 
 

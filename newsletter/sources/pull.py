@@ -113,7 +113,10 @@ def _settle(fetched: feeds.Fetched, parsed: Parsed | None, now: dt.datetime) -> 
     error = fetched.error or (parsed.error if parsed else None)
     if error:
         line = error if fetched.error else f"{error} ({fetched.line})"
-        return Pulled(feed, replace(state, last_error=line, failures=state.failures + 1), (), line, FAILED, True)
+        state = replace(state, last_error=line, failures=state.failures + 1)
+        if state.last_status == 200:  # a body came and was not used: the next fetch must ask for it again
+            state = replace(state, etag=None, last_modified=None)
+        return Pulled(feed, state, (), line, FAILED, True)
     entries = parsed.entries if parsed else state.entries
     state = replace(state, last_success=now, last_error=None, failures=0, entries=entries)
     if parsed is None:

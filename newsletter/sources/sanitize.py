@@ -124,6 +124,26 @@ def plain_text(fragment: str) -> str:
     return one_line(html.unescape(_TEXT_ONLY.clean(fragment)))
 
 
+# What no stored string may hold: lone surrogates (unencodable: UTF-8 output dies on them), C0 and
+# C1 controls but tab and newline (XML 1.0 forbids C0, and they mean nothing in text), Unicode's
+# noncharacters (U+FFFE/U+FFFF and kin), and the bidi overrides and isolates, which can make
+# text read differently from what it is (CVE-2021-42574).
+_UNWANTED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e\u2066-\u2069"
+    + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(1, 17))
+    + "]"
+)
+_CARRIAGE = re.compile("\r\n?")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store, render, mail and put in XML: the one door every string from a feed or a file
+    passes once, on its way in (CRs become newlines; everything in _UNWANTED is removed)."""
+    if "\r" in text:
+        text = _CARRIAGE.sub("\n", text)
+    return _UNWANTED.sub("", text) if _UNWANTED.search(text) else text
+
+
 def one_line(text: str) -> str:
     """Text with every run of spaces and line breaks (Unicode's too) made one space."""
     return " ".join(text.split())

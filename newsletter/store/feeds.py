@@ -12,7 +12,6 @@ source and link, pointing at the item kept.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -53,7 +52,7 @@ class FeedStore:
 
     def save_states(self, states: Iterable[FeedState]) -> None:
         """Replace the remembered state of each feed given."""
-        rows = [dataclasses.asdict(state) for state in states]
+        rows = [dict(vars(state)) for state in states]  # flat: asdict's deep copy was a fifth of an all-304 run
         if not rows:
             return
         with self.engine.begin() as conn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import re
 import threading
@@ -18,10 +19,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 
 from .config import Config
 from .errors import RenderError
-from .models import Issue, Rendered
+from .models import ARTICLE, EVENT, HEARING, Issue, Item, Rendered
+from .content import email_html, html_text
 from .textwrap_links import LinkRefs, underline, wrap
 
 # Replaced per recipient after inlining (premailer would URL-encode `{{ }}` in an href).
@@ -32,8 +35,15 @@ MONTHS = (
 )
 # Properties email clients need that cssutils' CSS 2.1/3 profiles do not know.
 EMAIL_PROPERTIES = ("-webkit-", "-ms-", "mso-", "color-scheme", "supported-color-schemes")
+# CSS 3 text properties cssutils' profiles lack; taught to it so it checks their values too.
+TEXT_WRAPPING = {
+    "overflow-wrap": r"normal|break-word|anywhere",
+    "word-wrap": r"normal|break-word",
+    "word-break": r"normal|break-all|keep-all|break-word",
+}
 UNKNOWN_PROPERTY = re.compile(r"Unknown Property name\. \[\d+:\d+: ([-\w]+)\]")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*\s")
+EXCERPT_CHARS_PER_WORD = 12
 NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 _CSSUTILS_LOG = threading.Lock()
@@ -94,6 +104,9 @@ def excerpt(paragraphs: tuple[str, ...], words: int) -> tuple[str, ...]:
         if not kept:
             kept.append(_shortened(paragraph, words))
         break
+    limit = words * EXCERPT_CHARS_PER_WORD
+    if sum(len(p) for p in kept) > limit:  # a few enormous "words": a pasted blob, a hostile feed
+        return (" ".join(kept)[:limit].rstrip() + "…",)
     return tuple(kept)
 
 
@@ -136,14 +149,22 @@ def make_environment(config: Config) -> jinja2.Environment:
     env.filters.update(
         long_date=long_date, clock=clock, first_sentence=first_sentence, wrap=wrap, underline=underline, anchor=anchor
     )
+    images = config.email.images
+    env.filters.update(
+        email_html=lambda html: markupsafe.Markup(email_html(html, images=images)),
+        html_text=lambda html, refs: html_text(html, refs, images=images),
+    )
     env.tests.update(weblink=is_weblink, same_text=same_text)
     return env
 
 
 def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) -> Rendered:
-    """Render both parts of `issue`, its longest pieces cut to excerpts while the inlined HTML is
-    over [email] size_budget_kb (Gmail clips long messages, often above the unsubscribe link).
+    """Render both parts of `issue`, fitted to [email] size_budget_kb of inlined HTML (and always
+    under Gmail's clip, where the rest of a message, unsubscribe link included, is hidden).
 
+    Fitting goes step by step until the HTML fits: the longest pieces are cut to excerpts,
+    then the lowest-ranked items move to the "More in the web edition" list (`Issue.overflow`),
+    whole in the web copy and unspent for the next issue. Each step is a line of `cuts`.
     `web_url` is the issue's web copy (default: in the archive, `Config.archive_url`; None: no
     browser, forward or "Read the rest" links).
     """
@@ -159,43 +180,145 @@ def render_issue(issue: Issue, config: Config, *, web_url: str | None = None) ->
         subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN,
         excerpts=frozenset(),
     )
+    budget = min(config.email.size_budget_kb * 1024, HARD_LIMIT)
+    html, css_warnings, cuts = _fit(env, context, budget, config.email.excerpt_words)
+    if cuts:
+        cuts.append(f"the excerpts link to the web copy, {web_url}" if web_url else _NO_WEB_COPY)
+    text = _render(env, "email/issue.txt", {**context, "refs": LinkRefs()}).rstrip("\n") + "\n"
+    warnings = css_warnings + _checks(html, text)
+    fitted = _unexcerpted(context["issue"], issue)
+    return Rendered(subject=subject, html=html, text=text, warnings=warnings, cuts=tuple(cuts), issue=fitted)
+
+
+_NO_WEB_COPY = "no [email] archive_url, so no web copy: each excerpt links to its source where it has one"
+# Gmail clips at 102 KB; personalising adds the unsubscribe URL (a few hundred bytes).
+HARD_LIMIT = 100 * 1024
+
+
+def _fit(env: jinja2.Environment, context: dict, budget: int, words: int) -> tuple[str, tuple[str, ...], list[str]]:
+    """Render, cutting to excerpts and then moving items out while over `budget`; updates `context`."""
     cuts: list[str] = []
+    for item in _oversized(context["issue"], budget):  # no use rendering megabytes: these are cut at once
+        context["issue"], cut_id, note = _cut(context["issue"], item, words)
+        context["excerpts"] |= {cut_id}
+        cuts.append(note)
     while True:
-        html, css_warnings = inline_css(_render(env, "email/issue.html", context))
-        if len(html.encode("utf-8")) <= config.email.size_budget_kb * 1024:
-            break
-        cut = _cut_longest(context["issue"], context["excerpts"], config.email.excerpt_words)
+        html, css_warnings = _size_up(env, context)
+        if len(html.encode("utf-8")) <= budget:
+            return html, css_warnings, cuts
+        cut = _cut_longest(context["issue"], context["excerpts"], words)
         if cut is None:
             break
         context["issue"], cut_id, note = cut
         context["excerpts"] |= {cut_id}
         cuts.append(note)
-    if cuts:
-        cuts.append(f"the excerpts link to the web copy, {web_url}" if web_url else _NO_WEB_COPY)
-    text = _render(env, "email/issue.txt", {**context, "refs": LinkRefs()}).rstrip("\n") + "\n"
-    warnings = css_warnings + _checks(html, text)
-    return Rendered(subject=subject, html=html, text=text, warnings=warnings, cuts=tuple(cuts))
+    return _move_out(env, context, budget, cuts)
 
 
-_NO_WEB_COPY = "no [email] archive_url, so no web copy: each excerpt links to its source where it has one"
+def _size_up(env: jinja2.Environment, context: dict) -> tuple[str, tuple[str, ...]]:
+    return inline_css(_render(env, "email/issue.html", context))
+
+
+def _move_out(env, context: dict, budget: int, cuts: list[str]):
+    """Move the fewest lowest-ranked items into the overflow that makes the HTML fit: a bisection
+    over `move_order`, so an issue of n items costs about log2(n) renders, not n."""
+    issue = context["issue"]
+    order = move_order(issue)
+
+    def attempt(k: int):
+        context["issue"] = moved(issue, order[:k])
+        html, css_warnings = _size_up(env, context)
+        return html, css_warnings, len(html.encode("utf-8")) <= budget
+
+    low, high = 0, len(order)  # `low` items moved is known not to fit
+    best = attempt(high)
+    if best[2]:
+        while high - low > 1:
+            middle = (low + high) // 2
+            found = attempt(middle)
+            if found[2]:
+                high, best = middle, found
+            else:
+                low = middle
+    context["issue"] = moved(issue, order[:high])
+    titles = ", ".join(repr(_short(i.title)) for i in order[:high][:5]) + (", …" if high > 5 else "")
+    cuts.append(f"moved {high} lowest-ranked item(s) to \"More in the web edition\": {titles}")
+    if not best[2]:
+        size = len(best[0].encode("utf-8")) / 1024
+        cuts.append(f"still {size:.1f} KB with every item moved out: the templates and [email] settings alone "
+                    f"are over the {budget / 1024:.0f} KB budget")
+    return best[0], best[1], cuts
+
+
+def move_order(issue: Issue) -> list[Item]:
+    """Which items leave the email first: the last of the longest section (ties: hearing, then
+    events, then pieces), so every section keeps its best; the lead goes last of all."""
+    sections = {"hearing": list(issue.hearing), "events": list(issue.events), "pieces": list(issue.pieces)}
+    order: list[Item] = []
+    while any(sections.values()):
+        name = max(sections, key=lambda s: len(sections[s]))
+        order.append(sections[name].pop())
+    return order + ([issue.lead] if issue.lead else [])
+
+
+def moved(issue: Issue, out: list[Item]) -> Issue:
+    """`issue` with the items `out` moved into its overflow, which keeps the issue's order."""
+    gone = {item.id for item in out}
+    keep = lambda items: tuple(i for i in items if i.id not in gone)  # noqa: E731
+    kept = replace(issue, lead=None if issue.lead and issue.lead.id in gone else issue.lead,
+                   pieces=keep(issue.pieces), hearing=keep(issue.hearing), events=keep(issue.events))
+    return replace(kept, overflow=issue.overflow + tuple(i for i in issue.items if i.id in gone))
+
+
+def whole(issue: Issue) -> Issue:
+    """`issue` with its overflow back in its sections: the web copy, which holds everything."""
+    by_kind = lambda kind: tuple(i for i in issue.overflow if i.kind == kind)  # noqa: E731
+    return replace(issue, pieces=issue.pieces + by_kind(ARTICLE), hearing=issue.hearing + by_kind(HEARING),
+                   events=issue.events + by_kind(EVENT), overflow=())
+
+
+def _unexcerpted(fitted: Issue, original: Issue) -> Issue:
+    """The fitted issue's sections with the original (whole) items: what the store and web copy keep."""
+    full = {item.id: item for item in original.items + original.overflow}
+    back = lambda items: tuple(full.get(i.id, i) for i in items)  # noqa: E731
+    return replace(fitted, lead=full.get(fitted.lead.id, fitted.lead) if fitted.lead else None,
+                   pieces=back(fitted.pieces), hearing=back(fitted.hearing), events=back(fitted.events),
+                   overflow=back(fitted.overflow))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _size_of(item: Item) -> int:
+    return len(item.html) if item.html else sum(len(p) for p in item.paragraphs)
+
+
+def _oversized(issue: Issue, budget: int) -> list[Item]:
+    """Articles bigger on their own than the whole budget."""
+    return [a for a in (issue.lead, *issue.pieces) if a and _size_of(a) > budget]
 
 
 def _cut_longest(issue: Issue, done: frozenset, words: int) -> tuple[Issue, str, str] | None:
     """`issue` with its longest uncut article cut to an excerpt, that article's id and a line
     saying so; None when no article is left that an excerpt would shorten."""
     articles = [a for a in (issue.lead, *issue.pieces) if a and a.id not in done]
-    longer = [a for a in articles if excerpt(a.paragraphs, words) != a.paragraphs]
+    longer = [a for a in articles if a.html or excerpt(a.paragraphs, words) != a.paragraphs]
     if not longer:
         return None
-    longest = max(longer, key=lambda a: sum(len(p) for p in a.paragraphs))
-    short = replace(longest, paragraphs=excerpt(longest.paragraphs, words))
+    return _cut(issue, max(longer, key=_size_of), words)
+
+
+def _cut(issue: Issue, longest: Item, words: int) -> tuple[Issue, str, str]:
+    short = replace(longest, paragraphs=excerpt(longest.paragraphs, words), html=None)
     issue = replace(
         issue,
         lead=short if issue.lead is longest else issue.lead,
         pieces=tuple(short if p is longest else p for p in issue.pieces),
     )
     words = f"{short.word_count:,} of {longest.word_count:,} words"
-    return issue, short.id, f"cut {longest.title!r} to an excerpt ({words})"
+    return issue, short.id, f"cut {_short(longest.title)!r} to an excerpt ({words})"
 
 
 def _checks(html: str, text: str) -> tuple[str, ...]:
@@ -262,10 +385,19 @@ def _cssutils_quiet():
             logger.propagate = propagate
 
 
+@functools.cache
+def _teach_cssutils() -> None:
+    import cssutils
+
+    cssutils.profile.addProfile("email text wrapping", TEXT_WRAPPING)
+
+
 def inline_css(page: str) -> tuple[str, tuple[str, ...]]:
     """Inline the <style> rules into style="" attributes, once per issue; media queries stay in
     the head. Returns the HTML and what cssutils and premailer complained about."""
     import premailer  # slow to import (cssutils, requests): only when an issue is rendered
+
+    _teach_cssutils()
 
     lines = _CssutilsLines()
     with _cssutils_quiet(), warnings.catch_warnings(record=True) as caught:

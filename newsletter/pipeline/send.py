@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import DeliverError
-from ..models import Issue, Subscriber
+from ..models import Subscriber
 
 if TYPE_CHECKING:
     from ..deliver.dispatch import Run
@@ -132,9 +132,7 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     record = next((r for r in store.issues() if r.number == number), None)
     if record is None:
         raise DeliverError(f"there is no issue {number}")
-    sections = store.issue_items(number)
-    issue = Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
-                  *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
+    issue = store.issue(number, record.day, record.subject)
     rendered = render_issue(issue, config)
     if test:
         rendered = replace(rendered, subject=f"[TEST] {rendered.subject}")

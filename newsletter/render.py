@@ -196,58 +196,104 @@ HARD_LIMIT = 100 * 1024
 
 
 def _fit(env: jinja2.Environment, context: dict, budget: int, words: int) -> tuple[str, tuple[str, ...], list[str]]:
-    """Render, cutting to excerpts and then moving items out while over `budget`; updates `context`."""
-    cuts: list[str] = []
-    for item in _oversized(context["issue"], budget):  # no use rendering megabytes: these are cut at once
-        context["issue"], cut_id, note = _cut(context["issue"], item, words)
-        context["excerpts"] |= {cut_id}
-        cuts.append(note)
-    while True:
-        html, css_warnings = _size_up(env, context)
-        if len(html.encode("utf-8")) <= budget:
-            return html, css_warnings, cuts
-        cut = _cut_longest(context["issue"], context["excerpts"], words)
-        if cut is None:
-            break
-        context["issue"], cut_id, note = cut
-        context["excerpts"] |= {cut_id}
-        cuts.append(note)
-    return _move_out(env, context, budget, cuts)
+    """The fewest excerpts (longest first), then the fewest items moved out (lowest-ranked first),
+    that make the HTML fit `budget`; `context` is left holding the issue as it fits.
+
+    Each step is a bisection (more cuts or moves never make the HTML bigger), and a state
+    whose HTML before inlining is far over the budget is refused without inlining it, so an
+    issue of any size costs a few renders of about the budget's size, not one per item."""
+    issue = context["issue"]
+    longest = _cut_order(issue, words)
+    found = _fewest(env, context, budget, len(longest), lambda k: (_cut(issue, longest[:k], words), longest[:k]))
+    if found is not None:
+        k, html, css_warnings = found
+        return html, css_warnings, _cut_lines(longest[:k], words)
+    cut = _cut(issue, longest, words)
+    order = move_order(cut)
+    found = _fewest(env, context, budget, len(order), lambda k: (moved(cut, order[:k]), longest))
+    moves = found[0] if found else len(order)
+    cuts = _cut_lines(longest, words) + _move_lines(order[:moves], found is not None, budget)
+    if found is None:
+        return (*_inlined(env, context), cuts)  # `_fewest` left the last state, every item moved out
+    return found[1], found[2], cuts
 
 
-def _size_up(env: jinja2.Environment, context: dict) -> tuple[str, tuple[str, ...]]:
+def _fewest(env, context: dict, budget: int, most: int, state):
+    """(k, html, warnings) for the least k in 0..most whose `state(k)` (an issue and the items cut
+    to excerpts in it) fits the budget, or None; `context` is left holding that state (else `most`'s)."""
+    def attempt(k: int):
+        issue, cut = state(k)
+        context.update(issue=issue, excerpts=frozenset(a.id for a in cut))
+        page = _render(env, "email/issue.html", context)
+        if _least_inlined_size(page) > budget:
+            return None
+        html, css_warnings = inline_css(page)
+        return (k, html, css_warnings) if len(html.encode("utf-8")) <= budget else None
+
+    best = attempt(0)
+    if best is not None or most == 0:
+        return best
+    best, low, high = attempt(most), 0, most
+    if best is None:
+        return None
+    while high - low > 1:  # `low` does not fit, `high` does
+        middle = (low + high) // 2
+        found = attempt(middle)
+        best, low, high = (found, low, middle) if found else (best, middle, high)
+    issue, cut = state(best[0])
+    context.update(issue=issue, excerpts=frozenset(a.id for a in cut))
+    return best
+
+
+# Inlining never shrinks a page by more than its stylesheet (moved into attributes) and its
+# character references written as characters; a page whose HTML before inlining is over the
+# budget by more than that cannot fit and is not inlined at all.
+_SHRINK = 0.7
+
+
+def _least_inlined_size(page: str) -> float:
+    start, end = page.find("<style>"), page.find("</style>")
+    css = end - start if -1 < start < end else 0
+    return (len(page.encode("utf-8")) - css) * _SHRINK
+
+
+def _inlined(env, context: dict):
     return inline_css(_render(env, "email/issue.html", context))
 
 
-def _move_out(env, context: dict, budget: int, cuts: list[str]):
-    """Move the fewest lowest-ranked items into the overflow that makes the HTML fit: a bisection
-    over `move_order`, so an issue of n items costs about log2(n) renders, not n."""
-    issue = context["issue"]
-    order = move_order(issue)
+def _cut_order(issue: Issue, words: int) -> list[Item]:
+    """The articles an excerpt would shorten, longest first."""
+    articles = [a for a in (issue.lead, *issue.pieces) if a]
+    longer = [a for a in articles if a.html or excerpt(a.paragraphs, words) != a.paragraphs]
+    return sorted(longer, key=_size_of, reverse=True)
 
-    def attempt(k: int):
-        context["issue"] = moved(issue, order[:k])
-        html, css_warnings = _size_up(env, context)
-        return html, css_warnings, len(html.encode("utf-8")) <= budget
 
-    low, high = 0, len(order)  # `low` items moved is known not to fit
-    best = attempt(high)
-    if best[2]:
-        while high - low > 1:
-            middle = (low + high) // 2
-            found = attempt(middle)
-            if found[2]:
-                high, best = middle, found
-            else:
-                low = middle
-    context["issue"] = moved(issue, order[:high])
-    titles = ", ".join(repr(_short(i.title)) for i in order[:high][:5]) + (", …" if high > 5 else "")
-    cuts.append(f"moved {high} lowest-ranked item(s) to \"More in the web edition\": {titles}")
-    if not best[2]:
-        size = len(best[0].encode("utf-8")) / 1024
-        cuts.append(f"still {size:.1f} KB with every item moved out: the templates and [email] settings alone "
-                    f"are over the {budget / 1024:.0f} KB budget")
-    return best[0], best[1], cuts
+def _size_of(item: Item) -> int:
+    return len(item.html) if item.html else sum(len(p) for p in item.paragraphs)
+
+
+def _cut(issue: Issue, items: list[Item], words: int) -> Issue:
+    """`issue` with `items` cut to excerpts (their HTML form dropped for the shortened text)."""
+    ids = {a.id for a in items}
+
+    def short(a: Item | None) -> Item | None:
+        return replace(a, paragraphs=excerpt(a.paragraphs, words), html=None) if a and a.id in ids else a
+
+    return replace(issue, lead=short(issue.lead), pieces=tuple(short(p) for p in issue.pieces))
+
+
+def _cut_lines(items: list[Item], words: int) -> list[str]:
+    return [f"cut {_short(a.title)!r} to an excerpt ({sum(len(p.split()) for p in excerpt(a.paragraphs, words)):,} "
+            f"of {a.word_count:,} words)" for a in items]
+
+
+def _move_lines(out: list[Item], fits: bool, budget: int) -> list[str]:
+    titles = ", ".join(repr(_short(i.title)) for i in out[:5]) + (", …" if len(out) > 5 else "")
+    lines = [f"moved {len(out)} lowest-ranked item(s) to \"More in the web edition\": {titles}"]
+    if not fits:
+        lines.append(f"every item moved out and still over the {budget / 1024:.0f} KB budget: the templates and "
+                     "[email] settings alone are too big")
+    return lines
 
 
 def move_order(issue: Issue) -> list[Item]:
@@ -289,36 +335,6 @@ def _unexcerpted(fitted: Issue, original: Issue) -> Issue:
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _size_of(item: Item) -> int:
-    return len(item.html) if item.html else sum(len(p) for p in item.paragraphs)
-
-
-def _oversized(issue: Issue, budget: int) -> list[Item]:
-    """Articles bigger on their own than the whole budget."""
-    return [a for a in (issue.lead, *issue.pieces) if a and _size_of(a) > budget]
-
-
-def _cut_longest(issue: Issue, done: frozenset, words: int) -> tuple[Issue, str, str] | None:
-    """`issue` with its longest uncut article cut to an excerpt, that article's id and a line
-    saying so; None when no article is left that an excerpt would shorten."""
-    articles = [a for a in (issue.lead, *issue.pieces) if a and a.id not in done]
-    longer = [a for a in articles if a.html or excerpt(a.paragraphs, words) != a.paragraphs]
-    if not longer:
-        return None
-    return _cut(issue, max(longer, key=_size_of), words)
-
-
-def _cut(issue: Issue, longest: Item, words: int) -> tuple[Issue, str, str]:
-    short = replace(longest, paragraphs=excerpt(longest.paragraphs, words), html=None)
-    issue = replace(
-        issue,
-        lead=short if issue.lead is longest else issue.lead,
-        pieces=tuple(short if p is longest else p for p in issue.pieces),
-    )
-    words = f"{short.word_count:,} of {longest.word_count:,} words"
-    return issue, short.id, f"cut {_short(longest.title)!r} to an excerpt ({words})"
 
 
 def _checks(html: str, text: str) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ listed after the piece, lists keep their bullets and quotes their "> ".
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 
 from .textwrap_links import LinkRefs, wrap
@@ -29,7 +29,7 @@ def email_html(html: str, *, images: bool) -> str:
 
 
 def _image(tag: str) -> str:
-    attrs = dict(_ATTR.findall(tag))
+    attrs = {name: unescape(value) for name, value in _ATTR.findall(tag)}  # as nh3 wrote them: escaped
     src, alt = attrs.get("src", ""), attrs.get("alt", "").strip()
     if not src.startswith("https://") or not alt:
         return ""

@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from .models import ARTICLE, EVENT, HEARING, Issue, Item
 

@@ -310,7 +310,10 @@ def move_order(issue: Issue) -> list[Item]:
 def moved(issue: Issue, out: list[Item]) -> Issue:
     """`issue` with the items `out` moved into its overflow, which keeps the issue's order."""
     gone = {item.id for item in out}
-    keep = lambda items: tuple(i for i in items if i.id not in gone)  # noqa: E731
+
+    def keep(items: tuple[Item, ...]) -> tuple[Item, ...]:
+        return tuple(i for i in items if i.id not in gone)
+
     kept = replace(issue, lead=None if issue.lead and issue.lead.id in gone else issue.lead,
                    pieces=keep(issue.pieces), hearing=keep(issue.hearing), events=keep(issue.events))
     return replace(kept, overflow=issue.overflow + tuple(i for i in issue.items if i.id in gone))
@@ -318,7 +321,9 @@ def moved(issue: Issue, out: list[Item]) -> Issue:
 
 def whole(issue: Issue) -> Issue:
     """`issue` with its overflow back in its sections: the web copy, which holds everything."""
-    by_kind = lambda kind: tuple(i for i in issue.overflow if i.kind == kind)  # noqa: E731
+    def by_kind(kind: str) -> tuple[Item, ...]:
+        return tuple(i for i in issue.overflow if i.kind == kind)
+
     return replace(issue, pieces=issue.pieces + by_kind(ARTICLE), hearing=issue.hearing + by_kind(HEARING),
                    events=issue.events + by_kind(EVENT), overflow=())
 
@@ -326,7 +331,10 @@ def whole(issue: Issue) -> Issue:
 def _unexcerpted(fitted: Issue, original: Issue) -> Issue:
     """The fitted issue's sections with the original (whole) items: what the store and web copy keep."""
     full = {item.id: item for item in original.items + original.overflow}
-    back = lambda items: tuple(full.get(i.id, i) for i in items)  # noqa: E731
+
+    def back(items: tuple[Item, ...]) -> tuple[Item, ...]:
+        return tuple(full.get(i.id, i) for i in items)
+
     return replace(fitted, lead=full.get(fitted.lead.id, fitted.lead) if fitted.lead else None,
                    pieces=back(fitted.pieces), hearing=back(fitted.hearing), events=back(fitted.events),
                    overflow=back(fitted.overflow))

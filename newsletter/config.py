@@ -128,7 +128,8 @@ class EmailSection:
         "Issue N's web copy is expected at <archive_url>/issue-NNNN.html.",
     )
     size_budget_kb: int = setting(
-        90, "Most KB of inlined HTML; over it the longest pieces are cut to excerpts (Gmail clips at 102 KB).",
+        90, "Most KB of inlined HTML (never above 100): over it the longest pieces are cut to excerpts, then the "
+        "lowest-ranked items move to 'More in the web edition' (Gmail clips at 102 KB).",
         check=lambda n: None if n > 0 else f"must be above 0, not {n!r}",
     )
     excerpt_words: int = setting(

@@ -79,15 +79,17 @@ def select(items: Iterable[Item], *, number: int, date: dt.date, settings: Compo
     offered: list[Item] = []
     for item in _unique(items):
         reason = None if item.id in pinned else _held_out(item, dated[item.id], date, settings)
-        (left.append((item, reason)) if reason else offered.append(item))
+        if reason:
+            left.append((item, reason))
+        else:
+            offered.append(item)
     per_source = _per_source_caps(offered, pinned, dated, settings, left)
-    articles, hearing, events = (
-        _capped(_ranked([i for i in per_source if i.kind == kind], pinned, dated), cap, pinned, left)
-        for kind, cap in ((ARTICLE, None), (HEARING, settings.max_hearing), (EVENT, settings.max_events))
-    )
+    articles, hearing = (_ranked([i for i in per_source if i.kind == kind], pinned, dated) for kind in (ARTICLE, HEARING))
+    hearing = _capped(hearing, settings.max_hearing, pinned, left)
+    soonest = tuple(sorted((i for i in per_source if i.kind == EVENT), key=lambda i: (i.id not in pinned, *_when(i))))
+    events = _capped(soonest, settings.max_events, pinned, left)
     lead = _choose_lead(articles, dated, settings.long_form_words)
     pieces = _capped(tuple(a for a in articles if a is not lead), settings.max_pieces, pinned, left)
-    events = tuple(sorted(events, key=lambda i: (i.id not in pinned, *_when(i))))
     issue = Issue(number, date, _subject(settings.title, lead), lead, pieces, hearing, events)
     return Selection(issue, tuple(left))
 
@@ -136,10 +138,8 @@ def _per_source_caps(items: list[Item], pinned, dated, settings: ComposeSettings
     return kept
 
 
-def _capped(ranked: tuple[Item, ...], cap: int | None, pinned, left: list) -> tuple[Item, ...]:
+def _capped(ranked: tuple[Item, ...], cap: int, pinned, left: list) -> tuple[Item, ...]:
     """The first `cap` items (pins always stay); the rest are left out for a later issue."""
-    if cap is None:
-        return ranked
     kept = [i for n, i in enumerate(ranked) if n < cap or i.id in pinned]
     chosen = {i.id for i in kept}
     left.extend((i, CAP) for i in ranked if i.id not in chosen)

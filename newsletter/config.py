@@ -115,7 +115,8 @@ class EmailSection:
         "Issue N's web copy is expected at <archive_url>/issue-NNNN.html.",
     )
     size_budget_kb: int = setting(
-        90, "Most KB of inlined HTML; over it the longest pieces are cut to excerpts (Gmail clips at 102 KB).",
+        90, "Most KB of inlined HTML (never above 100): over it the longest pieces are cut to excerpts, then the "
+        "lowest-ranked items move to 'More in the web edition' (Gmail clips at 102 KB).",
         check=lambda n: None if n > 0 else f"must be above 0, not {n!r}",
     )
     excerpt_words: int = setting(
@@ -129,6 +130,9 @@ class EmailSection:
     unsubscribe_address: str = setting(
         "", "Address offered as the mailto: choice of List-Unsubscribe (you read that mailbox); empty for none."
     )
+    images: bool = setting(
+        False, "Show feed items' images (https with alt text only, at most the column's width); off: text only."
+    )
 
 
 def _positive(value) -> str | None:
@@ -137,6 +141,17 @@ def _positive(value) -> str | None:
 
 def _not_negative(value) -> str | None:
     return None if value >= 0 else f"must be 0 or more, not {value!r}"
+
+
+@dataclass(frozen=True)
+class ComposeSection:
+    pieces: int = setting(20, "Most further pieces (after the lead) in one issue; the rest wait for later ones.",
+                          check=_not_negative)
+    hearing: int = setting(30, "Most \"I'm hearing\" items in one issue.", check=_not_negative)
+    events: int = setting(20, "Most events in one issue (the soonest).", check=_not_negative)
+    max_age_days: int = setting(
+        14, "Items dated more than this many days before the issue date are not offered.", check=_not_negative
+    )
 
 
 def _not_blank(value: str) -> str | None:
@@ -189,7 +204,10 @@ class FeedConfig:
         "news", "Required: where its items go: news (articles), hearing (\"I'm hearing\") or events.",
         check=_feed_section_error,
     )
-    max_items: int = setting(0, "Keep only its newest N entries per fetch; 0 keeps all.", check=_not_negative)
+    max_items: int = setting(
+        10, "Most of its items in one issue (the newest; the rest wait for later issues); 0: no limit.",
+        check=_not_negative,
+    )
     enabled: bool = setting(True, "Set to false to keep the entry but skip the feed.")
 
     @property
@@ -329,6 +347,7 @@ class Config:
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
     archive: ArchiveSection = field(default_factory=ArchiveSection)
     audio: AudioSection = field(default_factory=AudioSection)
+    compose: ComposeSection = field(default_factory=ComposeSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 

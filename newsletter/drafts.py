@@ -51,6 +51,8 @@ class Choices:
     order: tuple[tuple[str, tuple[str, ...]], ...] = ()
     hearing: tuple[str, ...] = ()
     events: tuple[AddedEvent, ...] = ()
+    # Items taken into the issue before any other, past the caps and the date window.
+    pin: tuple[str, ...] = ()
 
     def ordered(self, section: str) -> tuple[str, ...]:
         return dict(self.order).get(section, ())
@@ -186,7 +188,8 @@ def _time(value) -> dt.time:
     _fail(f"must be a time such as 17:30, not {value!r}")
 
 
-_PARSE = {"subject": _text, "lead": _text, "drop": _texts, "hearing": _texts, "order": _order, "event": _events}
+_PARSE = {"subject": _text, "lead": _text, "drop": _texts, "hearing": _texts, "order": _order, "event": _events,
+          "pin": _texts}
 
 
 def added_items(choices: Choices, source: str) -> tuple[Item, ...]:
@@ -234,6 +237,8 @@ def dumps(choices: Choices) -> str:
         lines += ["", "# Left out of this issue; they stay in the pool for a later one.", f"drop = {_list(choices.drop)}"]
     if choices.hearing:
         lines += ["", "# \"I'm hearing\" lines added by the editor.", f"hearing = {_list(choices.hearing)}"]
+    if choices.pin:
+        lines += ["", "# Taken into this issue first, past the caps and the date window.", f"pin = {_list(choices.pin)}"]
     if choices.order:
         lines += ["", "# These first, in this order; the rest follow as composed.", "[order]"]
         lines += [f"{section} = {_list(ids)}" for section, ids in choices.order]
@@ -299,6 +304,7 @@ def unmatched(composed: Issue, draft: Draft) -> tuple[str, ...]:
     articles = {item.id for item in composed.items if item in composed.pieces or item is composed.lead}
     named = [("lead", choices.lead)] if choices.lead else []
     named += [("drop", i) for i in choices.drop]
+    named += [("pin", i) for i in choices.pin]
     named += [(f"order.{section}", i) for section, ids in choices.order for i in ids]
     found = [f"{draft.path}: {key}: no item {i!r} in issue {composed.number}; ignored" for key, i in named if i not in present]
     if choices.lead in present and choices.lead not in articles:

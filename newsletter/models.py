@@ -71,9 +71,14 @@ class Issue:
     pieces: tuple[Item, ...] = ()
     hearing: tuple[Item, ...] = ()
     events: tuple[Item, ...] = ()
+    # Chosen for the issue but moved out of the email to fit the size budget: the email lists
+    # their headlines ("More in the web edition"), the web copy holds them whole, and they
+    # stay unspent for the next issue.
+    overflow: tuple[Item, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:
+        """The items in the email, in order (not the overflow)."""
         lead = (self.lead,) if self.lead else ()
         return lead + self.pieces + self.hearing + self.events
 
@@ -116,8 +121,10 @@ class Rendered:
     html: str
     text: str
     warnings: tuple[str, ...] = field(default=())
-    # What was cut to excerpts to fit the size budget, one line per piece, for the editor.
+    # What was cut to excerpts or moved out to fit the size budget, one line per step, for the editor.
     cuts: tuple[str, ...] = field(default=())
+    # The issue as it fits: its overflow holds what was moved out (its items whole, not excerpted).
+    issue: Issue | None = None
 
 
 ERROR = "error"

@@ -84,12 +84,13 @@ def built(config: Config, number: int) -> dict[str, bytes]:
 def shape(config: Config, issue: Issue, action: str, form: Mapping[str, str]) -> None:
     """Record one of the editor's choices for `issue` (as shown now) in its drafts file.
 
-    `action` is lead, drop, restore, up, down (with `item`), subject (with `subject`; empty
-    goes back to the composed one), hearing (with `text`) or event (with the [[event]] keys).
+    `action` is lead, drop, restore, up, down, pin, unpin (with `item`), subject (with
+    `subject`; empty goes back to the composed one), hearing (with `text`) or event (with
+    the [[event]] keys). A pinned item is taken into the issue first, past caps and dates.
     """
     shaping = drafts.load(config.drafts.dir, issue.number)
     choices, item = shaping.choices, form.get("item", "")
-    if action in ("lead", "drop", "restore", "up", "down") and not item:
+    if action in ("lead", "drop", "restore", "up", "down", "pin", "unpin") and not item:
         raise NewsletterError(f"{action}: which item? (no item id given)")
     if action == "lead":
         choices = replace(choices, lead=item, drop=_without(choices.drop, item))
@@ -99,6 +100,10 @@ def shape(config: Config, issue: Issue, action: str, form: Mapping[str, str]) ->
         choices = replace(choices, drop=_without(choices.drop, item))
     elif action in ("up", "down"):
         choices = _moved(choices, issue, item, -1 if action == "up" else 1)
+    elif action == "pin":
+        choices = replace(choices, pin=(*_without(choices.pin, item), item), drop=_without(choices.drop, item))
+    elif action == "unpin":
+        choices = replace(choices, pin=_without(choices.pin, item))
     elif action == "subject":
         choices = replace(choices, subject=" ".join(form.get("subject", "").split()) or None)
     elif action == "hearing":

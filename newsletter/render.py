@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import re
 import threading
@@ -18,10 +19,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 
 from .config import Config
 from .errors import RenderError
-from .models import Issue, Item, Rendered
+from .models import ARTICLE, EVENT, HEARING, Issue, Item, Rendered
+from .content import email_html, html_text
 from .textwrap_links import LinkRefs, underline, wrap
 
 # Replaced per recipient after inlining (premailer would URL-encode `{{ }}` in an href).
@@ -32,8 +35,15 @@ MONTHS = (
 )
 # Properties email clients need that cssutils' CSS 2.1/3 profiles do not know.
 EMAIL_PROPERTIES = ("-webkit-", "-ms-", "mso-", "color-scheme", "supported-color-schemes")
+# CSS 3 text properties cssutils' profiles lack; taught to it so it checks their values too.
+TEXT_WRAPPING = {
+    "overflow-wrap": r"normal|break-word|anywhere",
+    "word-wrap": r"normal|break-word",
+    "word-break": r"normal|break-all|keep-all|break-word",
+}
 UNKNOWN_PROPERTY = re.compile(r"Unknown Property name\. \[\d+:\d+: ([-\w]+)\]")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*\s")
+EXCERPT_CHARS_PER_WORD = 12
 NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 _CSSUTILS_LOG = threading.Lock()
@@ -94,6 +104,9 @@ def excerpt(paragraphs: tuple[str, ...], words: int) -> tuple[str, ...]:
         if not kept:
             kept.append(_shortened(paragraph, words))
         break
+    limit = words * EXCERPT_CHARS_PER_WORD
+    if sum(len(p) for p in kept) > limit:  # a few enormous "words": a pasted blob, a hostile feed
+        return (" ".join(kept)[:limit].rstrip() + "…",)
     return tuple(kept)
 
 
@@ -135,6 +148,11 @@ def make_environment(config: Config) -> jinja2.Environment:
     )
     env.filters.update(
         long_date=long_date, clock=clock, first_sentence=first_sentence, wrap=wrap, underline=underline, anchor=anchor
+    )
+    images = config.email.images
+    env.filters.update(
+        email_html=lambda html: markupsafe.Markup(email_html(html, images=images)),
+        html_text=lambda html, refs: html_text(html, refs, images=images),
     )
     env.tests.update(weblink=is_weblink, same_text=same_text)
     return env
@@ -220,9 +238,12 @@ def _renders(issue: Issue, config: Config, links: dict) -> bool:
 def _render_issue(
     issue: Issue, config: Config, *, web_url: str | None = None, audio_url: str | None = None
 ) -> Rendered:
-    """Render both parts of `issue`, its longest pieces cut to excerpts while the inlined HTML is
-    over [email] size_budget_kb (Gmail clips long messages, often above the unsubscribe link).
+    """Render both parts of `issue`, fitted to [email] size_budget_kb of inlined HTML (and always
+    under Gmail's clip, where the rest of a message, unsubscribe link included, is hidden).
 
+    Fitting goes step by step until the HTML fits: the longest pieces are cut to excerpts,
+    then the lowest-ranked items move to the "More in the web edition" list (`Issue.overflow`),
+    whole in the web copy and unspent for the next issue. Each step is a line of `cuts`.
     `web_url` is the issue's web copy (default: in the archive, `Config.archive_url`; None: no
     browser, forward or "Read the rest" links). `audio_url` is the issue read aloud ("Listen").
     """
@@ -239,17 +260,8 @@ def _render_issue(
         audio_url=audio_url,
         excerpts=frozenset(),
     )
-    cuts: list[str] = []
-    while True:
-        html, css_warnings = inline_css(_render(env, "email/issue.html", context))
-        if len(html.encode("utf-8")) <= config.email.size_budget_kb * 1024:
-            break
-        cut = _cut_longest(context["issue"], context["excerpts"], config.email.excerpt_words)
-        if cut is None:
-            break
-        context["issue"], cut_id, note = cut
-        context["excerpts"] |= {cut_id}
-        cuts.append(note)
+    budget = min(config.email.size_budget_kb * 1024, HARD_LIMIT)
+    html, css_warnings, cuts = _fit(env, context, budget, config.email.excerpt_words)
     if cuts:
         cuts.append(f"the excerpts link to the web copy, {web_url}" if web_url else _NO_WEB_COPY)
     text = _render(env, "email/issue.txt", {**context, "refs": LinkRefs()}).rstrip("\n") + "\n"
@@ -259,28 +271,163 @@ def _render_issue(
         except UnicodeEncodeError as e:  # a lone surrogate: no message or file could carry it
             raise RenderError(f"the {part} part cannot be written as UTF-8 ({e.reason})") from None
     warnings = css_warnings + tuple(env.loader.warnings) + _checks(html, text)
-    return Rendered(subject=subject, html=html, text=text, warnings=warnings, cuts=tuple(cuts))
+    fitted = _unexcerpted(context["issue"], issue)
+    return Rendered(subject=subject, html=html, text=text, warnings=warnings, cuts=tuple(cuts), issue=fitted)
 
 
 _NO_WEB_COPY = "no [email] archive_url, so no web copy: each excerpt links to its source where it has one"
+# Gmail clips at 102 KB; personalising adds the unsubscribe URL (a few hundred bytes).
+HARD_LIMIT = 100 * 1024
 
 
-def _cut_longest(issue: Issue, done: frozenset, words: int) -> tuple[Issue, str, str] | None:
-    """`issue` with its longest uncut article cut to an excerpt, that article's id and a line
-    saying so; None when no article is left that an excerpt would shorten."""
-    articles = [a for a in (issue.lead, *issue.pieces) if a and a.id not in done]
-    longer = [a for a in articles if excerpt(a.paragraphs, words) != a.paragraphs]
-    if not longer:
+def _fit(env: jinja2.Environment, context: dict, budget: int, words: int) -> tuple[str, tuple[str, ...], list[str]]:
+    """The fewest excerpts (longest first), then the fewest items moved out (lowest-ranked first),
+    that make the HTML fit `budget`; `context` is left holding the issue as it fits.
+
+    Each step is a bisection (more cuts or moves never make the HTML bigger), and a state
+    whose HTML before inlining is far over the budget is refused without inlining it, so an
+    issue of any size costs a few renders of about the budget's size, not one per item."""
+    issue = context["issue"]
+    longest = _cut_order(issue, words)
+    found = _fewest(env, context, budget, len(longest), lambda k: (_cut(issue, longest[:k], words), longest[:k]))
+    if found is not None:
+        k, html, css_warnings = found
+        return html, css_warnings, _cut_lines(longest[:k], words)
+    cut = _cut(issue, longest, words)
+    order = move_order(cut)
+    found = _fewest(env, context, budget, len(order), lambda k: (moved(cut, order[:k]), longest))
+    moves = found[0] if found else len(order)
+    cuts = _cut_lines(longest, words) + _move_lines(order[:moves], found is not None, budget)
+    if found is None:
+        return (*_inlined(env, context), cuts)  # `_fewest` left the last state, every item moved out
+    return found[1], found[2], cuts
+
+
+def _fewest(env, context: dict, budget: int, most: int, state):
+    """(k, html, warnings) for the least k in 0..most whose `state(k)` (an issue and the items cut
+    to excerpts in it) fits the budget, or None; `context` is left holding that state (else `most`'s)."""
+    def attempt(k: int):
+        issue, cut = state(k)
+        context.update(issue=issue, excerpts=frozenset(a.id for a in cut))
+        page = _render(env, "email/issue.html", context)
+        if _least_inlined_size(page) > budget:
+            return None
+        html, css_warnings = inline_css(page)
+        return (k, html, css_warnings) if len(html.encode("utf-8", "surrogatepass")) <= budget else None
+
+    best = attempt(0)
+    if best is not None or most == 0:
+        return best
+    best, low, high = attempt(most), 0, most
+    if best is None:
         return None
-    longest = max(longer, key=lambda a: sum(len(p) for p in a.paragraphs))
-    short = replace(longest, paragraphs=excerpt(longest.paragraphs, words))
-    issue = replace(
-        issue,
-        lead=short if issue.lead is longest else issue.lead,
-        pieces=tuple(short if p is longest else p for p in issue.pieces),
-    )
-    words = f"{short.word_count:,} of {longest.word_count:,} words"
-    return issue, short.id, f"cut {longest.title!r} to an excerpt ({words})"
+    while high - low > 1:  # `low` does not fit, `high` does
+        middle = (low + high) // 2
+        found = attempt(middle)
+        best, low, high = (found, low, middle) if found else (best, middle, high)
+    issue, cut = state(best[0])
+    context.update(issue=issue, excerpts=frozenset(a.id for a in cut))
+    return best
+
+
+# Inlining never shrinks a page by more than its stylesheet (moved into attributes) and its
+# character references written as characters; a page whose HTML before inlining is over the
+# budget by more than that cannot fit and is not inlined at all.
+_SHRINK = 0.7
+
+
+def _least_inlined_size(page: str) -> float:
+    start, end = page.find("<style>"), page.find("</style>")
+    css = end - start if -1 < start < end else 0
+    return (len(page.encode("utf-8", "surrogatepass")) - css) * _SHRINK
+
+
+def _inlined(env, context: dict):
+    return inline_css(_render(env, "email/issue.html", context))
+
+
+def _cut_order(issue: Issue, words: int) -> list[Item]:
+    """The articles an excerpt would shorten, longest first."""
+    articles = [a for a in (issue.lead, *issue.pieces) if a]
+    longer = [a for a in articles if a.html or excerpt(a.paragraphs, words) != a.paragraphs]
+    return sorted(longer, key=_size_of, reverse=True)
+
+
+def _size_of(item: Item) -> int:
+    return len(item.html) if item.html else sum(len(p) for p in item.paragraphs)
+
+
+def _cut(issue: Issue, items: list[Item], words: int) -> Issue:
+    """`issue` with `items` cut to excerpts (their HTML form dropped for the shortened text)."""
+    ids = {a.id for a in items}
+
+    def short(a: Item | None) -> Item | None:
+        return replace(a, paragraphs=excerpt(a.paragraphs, words), html=None) if a and a.id in ids else a
+
+    return replace(issue, lead=short(issue.lead), pieces=tuple(short(p) for p in issue.pieces))
+
+
+def _cut_lines(items: list[Item], words: int) -> list[str]:
+    return [f"cut {_short(a.title)!r} to an excerpt ({sum(len(p.split()) for p in excerpt(a.paragraphs, words)):,} "
+            f"of {a.word_count:,} words)" for a in items]
+
+
+def _move_lines(out: list[Item], fits: bool, budget: int) -> list[str]:
+    titles = ", ".join(repr(_short(i.title)) for i in out[:5]) + (", …" if len(out) > 5 else "")
+    lines = [f"moved {len(out)} lowest-ranked item(s) to \"More in the web edition\": {titles}"]
+    if not fits:
+        lines.append(f"every item moved out and still over the {budget / 1024:.0f} KB budget: the templates and "
+                     "[email] settings alone are too big")
+    return lines
+
+
+def move_order(issue: Issue) -> list[Item]:
+    """Which items leave the email first: the last of the longest section (ties: hearing, then
+    events, then pieces), so every section keeps its best; the lead goes last of all."""
+    sections = {"hearing": list(issue.hearing), "events": list(issue.events), "pieces": list(issue.pieces)}
+    order: list[Item] = []
+    while any(sections.values()):
+        name = max(sections, key=lambda s: len(sections[s]))
+        order.append(sections[name].pop())
+    return order + ([issue.lead] if issue.lead else [])
+
+
+def moved(issue: Issue, out: list[Item]) -> Issue:
+    """`issue` with the items `out` moved into its overflow, which keeps the issue's order."""
+    gone = {item.id for item in out}
+
+    def keep(items: tuple[Item, ...]) -> tuple[Item, ...]:
+        return tuple(i for i in items if i.id not in gone)
+
+    kept = replace(issue, lead=None if issue.lead and issue.lead.id in gone else issue.lead,
+                   pieces=keep(issue.pieces), hearing=keep(issue.hearing), events=keep(issue.events))
+    return replace(kept, overflow=issue.overflow + tuple(i for i in issue.items if i.id in gone))
+
+
+def whole(issue: Issue) -> Issue:
+    """`issue` with its overflow back in its sections: the web copy, which holds everything."""
+    def by_kind(kind: str) -> tuple[Item, ...]:
+        return tuple(i for i in issue.overflow if i.kind == kind)
+
+    return replace(issue, pieces=issue.pieces + by_kind(ARTICLE), hearing=issue.hearing + by_kind(HEARING),
+                   events=issue.events + by_kind(EVENT), overflow=())
+
+
+def _unexcerpted(fitted: Issue, original: Issue) -> Issue:
+    """The fitted issue's sections with the original (whole) items: what the store and web copy keep."""
+    full = {item.id: item for item in original.items + original.overflow}
+
+    def back(items: tuple[Item, ...]) -> tuple[Item, ...]:
+        return tuple(full.get(i.id, i) for i in items)
+
+    return replace(fitted, lead=full.get(fitted.lead.id, fitted.lead) if fitted.lead else None,
+                   pieces=back(fitted.pieces), hearing=back(fitted.hearing), events=back(fitted.events),
+                   overflow=back(fitted.overflow))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _checks(html: str, text: str) -> tuple[str, ...]:
@@ -347,10 +494,19 @@ def _cssutils_quiet():
             logger.propagate = propagate
 
 
+@functools.cache
+def _teach_cssutils() -> None:
+    import cssutils
+
+    cssutils.profile.addProfile("email text wrapping", TEXT_WRAPPING)
+
+
 def inline_css(page: str) -> tuple[str, tuple[str, ...]]:
     """Inline the <style> rules into style="" attributes, once per issue; media queries stay in
     the head. Returns the HTML and what cssutils and premailer complained about."""
     import premailer  # slow to import (cssutils, requests): only when an issue is rendered
+
+    _teach_cssutils()
 
     lines = _CssutilsLines()
     with _cssutils_quiet(), warnings.catch_warnings(record=True) as caught:

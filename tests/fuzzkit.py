@@ -114,7 +114,7 @@ class Door:
 
     def check_feed(self, body: bytes, content_type: str) -> None:
         """Parse, clean, store, read back, render: no crash, one line for any failure, nothing unclean kept."""
-        parsed = parse(ParseJob(Feed(URL, "news", 0, NOW, dt.timezone.utc), body, content_type, URL, 20))
+        parsed = parse(ParseJob(Feed(URL, "news", NOW, dt.timezone.utc), body, content_type, URL, 20))
         for line in (parsed.error, parsed.warning, *parsed.notes):
             assert line is None or "\n" not in line, line
         for item in parsed.items:

@@ -44,17 +44,17 @@ def test_build_writes_a_complete_issue_with_every_document(project):
     assert sorted(p.name for p in folder.iterdir()) == ["issue.eml", "issue.html", "issue.txt"]
     lines = result.output.splitlines()
     assert lines[0] == "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…"
-    assert lines[1:6] == ["  8 new item(s)", "  lead     1", "  pieces   4", "  hearing  2", "  events   1"]
+    # The other four pieces wait: one is dated 2018, three are undated and so count as first
+    # seen (now, long after the issue date).
+    assert lines[1:6] == ["  8 new item(s)", "  lead     1", "  pieces   0", "  hearing  2", "  events   1"]
     size = (folder / "issue.html").stat().st_size
     assert lines[6] == f"  html     {size / 1024:.1f} KB (budget 90 KB)" and size < 90 * 1024
-    assert lines[7:] == [f"Wrote {folder / name}" for name in ("issue.html", "issue.txt", "issue.eml")]
+    assert lines[7] == "  left 4 item(s) for a later issue: 4 dated (undated: first seen) after the issue date"
+    assert lines[8:] == [f"Wrote {folder / name}" for name in ("issue.html", "issue.txt", "issue.eml")]
     text = " ".join((folder / "issue.txt").read_text(encoding="utf-8").split())  # undo wrapping
     html = " ".join((folder / "issue.html").read_text(encoding="utf-8").split())
+    assert "Yet Another Project" not in text  # dated 2018-01-30, after the issue
     for expected in (
-        "Better than working",
-        "Yet Another Project",
-        "Reworking the NHS",
-        "How bizarre to be in this situation",
         "I think Peter Drucker would go for that.",
         "more than 700 civil servants",
         "web-chats as part of their NHS24 service",

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsletter import config as config_module
+from newsletter import pipeline
 from newsletter.check import check_message, check_parts
 from newsletter.cli import cli
 from newsletter.deliver.message import build_message, message_bytes
@@ -234,6 +236,8 @@ def test_build_prints_what_check_finds_and_what_it_cut(project):
     config = project / "config.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('dir = ""', 'dir = "mine"')
                       .replace("size_budget_kb = 90", "size_budget_kb = 30"), encoding="utf-8")
+    # The corpus as first seen the day before the issue, so its undated pieces are in it.
+    pipeline.fetch(config_module.load(config), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
     result = run(project, "build", "--date", "2016-08-31", "--no-fetch")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

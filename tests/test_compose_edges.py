@@ -52,15 +52,11 @@ def test_a_piece_published_later_on_the_issue_date_counts_as_published_by_then()
     assert issue_of([yesterday, today]).lead.id == "today"
 
 
-def test_a_long_piece_from_the_future_leads_only_when_no_long_piece_is_due():
+def test_a_piece_dated_after_the_issue_is_held_out_and_never_leads():
     future = article("future", published=at(DAY + dt.timedelta(days=1)))
     short = article("short", 10, at(DAY - dt.timedelta(days=1)))
-    undated = article("undated")
     issue = issue_of([short, future])
-    assert issue.lead.id == "future" and [p.id for p in issue.pieces] == ["short"]
-    # An undated long piece has no date by the issue either, so the newest long piece still leads.
-    assert issue_of([short, future, undated]).lead.id == "future"
-    assert issue_of([short, undated]).lead.id == "undated"
+    assert issue.lead.id == "short" and [p.id for p in issue.items] == ["short"]
 
 
 def test_without_any_long_piece_the_newest_short_one_leads():
@@ -86,13 +82,14 @@ def test_pieces_are_newest_first_then_undated_by_source_and_id():
     assert [p.id for p in issue.pieces] == ["d-a1", "d-a2", "d-b", "u0", "u1", "u2"]
 
 
-def test_two_equal_items_are_both_kept_and_only_the_lead_itself_leaves_the_pieces():
+def test_two_items_with_one_id_appear_once():
     twin = article("twin", published=at(DAY))
     issue = issue_of([twin, dataclasses.replace(twin, title="Title twin")])
-    assert issue.lead == twin and issue.pieces == (twin,) and issue.pieces[0] is not issue.lead
+    # One id is one item: it leads once and is not repeated among the pieces.
+    assert issue.lead.id == "twin" and issue.pieces == ()
 
 
-def test_hearing_lines_are_oldest_first_then_undated_by_source_and_id():
+def test_hearing_lines_are_newest_first_then_undated_by_source_and_id():
     def hearing(id_, published=None, source="h.txt"):
         return Item(id_, HEARING, f"line {id_}", source, published=published)
 
@@ -107,7 +104,8 @@ def test_hearing_lines_are_oldest_first_then_undated_by_source_and_id():
         hearing("old", at(DAY - dt.timedelta(days=5))),
     ]
     issue = issue_of(items)
-    assert [h.id for h in issue.hearing] == ["old", "tie-0", "tie-1", "tie-2", "new", "undated-a", "undated-b"]
+    # Ranked newest first (issue 12); ties by source then id; undated last.
+    assert [h.id for h in issue.hearing] == ["new", "tie-0", "tie-1", "tie-2", "old", "undated-a", "undated-b"]
     assert issue.lead is None and issue.pieces == () and issue.events == () and issue.subject == "Daily"
 
 

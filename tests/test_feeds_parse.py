@@ -19,8 +19,8 @@ LONDON = ZoneInfo("Europe/London")
 URL = "https://feeds.example/news.xml"
 
 
-def parsed(body: bytes, section: str = "news", content_type: str = "application/xml", max_items: int = 0):
-    return parse(ParseJob(Feed(URL, section, max_items, NOW, LONDON), body, content_type, URL, 5))
+def parsed(body: bytes, section: str = "news", content_type: str = "application/xml"):
+    return parse(ParseJob(Feed(URL, section, NOW, LONDON), body, content_type, URL, 5))
 
 
 def test_atom_links_resolve_against_xml_base_and_the_feed_url():
@@ -97,9 +97,28 @@ def test_an_events_entry_with_a_start_date_is_an_event_and_one_without_is_an_art
     assert plain.kind == ARTICLE and plain.event is None
 
 
-def test_max_items_keeps_the_newest_entries():
-    body = rss(entry(1), entry(5), entry(3))
-    assert [i.title for i in parsed(body, max_items=2).items] == ["Entry 5", "Entry 3"]
+def test_every_entry_is_kept_newest_first_for_compose_to_choose_from():
+    body = rss(*(entry(n) for n in (1, 5, 3)))
+    assert [i.title for i in parsed(body).items] == ["Entry 5", "Entry 3", "Entry 1"]
+
+
+def test_empty_entries_are_skipped_and_counted_and_an_enclosure_only_entry_links_its_enclosure():
+    empty = dict.fromkeys(("title", "link", "guid", "pubDate", "description"))
+    podcast = {"guid": "ep-12", "enclosure": None}
+    body = rss(entry(1), empty, {**empty, "description": "<p> <br> </p>"}, podcast).replace(
+        b"<item><guid>ep-12</guid></item>",
+        b'<item><guid isPermaLink="false">ep-12</guid><enclosure url="https://cdn.example/show/episode%2012.mp3" '
+        b'length="1200" type="audio/mpeg"/></item>')
+    result = parsed(body)
+    assert "2 were empty (skipped)" in result.notes
+    titles = {i.title: i for i in result.items}
+    assert set(titles) == {"Entry 1", "episode 12.mp3"}
+    assert titles["episode 12.mp3"].link == "https://cdn.example/show/episode%2012.mp3"
+    feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "1", '
+            b'"attachments": [{"url": "https://cdn.example/a.pdf", "mime_type": "application/pdf"}]}, {"id": "2"}]}')
+    from_json = parsed(feed, content_type="application/feed+json")
+    assert [(i.title, i.link) for i in from_json.items] == [("a.pdf", "https://cdn.example/a.pdf")]
+    assert "1 were empty (skipped)" in from_json.notes
 
 
 def test_the_sanitiser_keeps_an_email_safe_allowlist():

@@ -6,6 +6,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 LEVEL = {
     "models": 0, "errors": 0, "config": 0, "textwrap_links": 0, "dedup": 0,
+    "content": 0.5,  # feed HTML for the email: used by render, uses textwrap_links
     "sources": 1, "store": 1, "compose": 1, "render": 1, "deliver": 1, "outbox": 1, "check": 1, "drafts": 1,
     "audio": 1,
     "pipeline": 2,

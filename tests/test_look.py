@@ -54,7 +54,8 @@ def seed_issue(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "seeds", project / "seeds")
     shutil.copy(ROOT / "config.toml", project / "config.toml")
     config = config_module.load(project / "config.toml")
-    result = pipeline.build(config, date=dt.date(2016, 8, 31), now=dt.datetime(2016, 8, 31, 6, tzinfo=config.zone),
+    # Built the evening before, so the undated documents count as first seen before the dated lead.
+    result = pipeline.build(config, date=dt.date(2016, 8, 31), now=dt.datetime(2016, 8, 30, 18, tzinfo=config.zone),
                             no_fetch=True)
     assert [f for f in result.findings if f.level == "error"] == []
     return project / "out" / "issue-0001"

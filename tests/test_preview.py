@@ -40,6 +40,9 @@ def project(tmp_path, smtp_server, monkeypatch) -> Path:
     assert text.count('\ndir = ""\n') == 1 and text.count("\nport = 8025\n") == 1
     text = text.replace('\ndir = ""\n', '\ndir = "my-templates"\n').replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n")
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    # The corpus as first seen the day before the issue: its undated pieces belong to the issue
+    # (first seen today, long after 2016, they would wait for a later one).
+    pipeline.fetch(config_module.load(tmp_path / "config.toml"), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
     return tmp_path
 
 
@@ -193,6 +196,24 @@ def test_drop_move_subject_and_additions_are_saved_and_shown(project, page):
     assert choices["event"] == [{"date": dt.date(2016, 9, 20), "title": "A talk the editor added", "venue": "The Library"}]
     page.locator("[data-section=dropped] li").get_by_role("button", name="Restore").click()
     expect(frame(page).locator(".section-pieces")).to_contain_text("Yet Another Project")
+
+
+def test_the_selection_shows_what_was_left_out_and_why_and_pin_takes_it_in(project, page):
+    config = project / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert text.count("\npieces = 20\n") == 1
+    config.write_text(text.replace("\npieces = 20\n", "\npieces = 2\n"), encoding="utf-8")  # the preview reloads it
+    left = page.locator("details.left-out", has_text="Over a cap")
+    expect(left.locator("summary")).to_have_text("Over a cap ([compose] or the feed's max_items): 2")
+    item = left.locator("li[data-item]", has_text="How bizarre")
+    item_id = item.get_attribute("data-item")
+    expect(frame(page).locator(".section-pieces")).not_to_contain_text("How bizarre")
+    item.get_by_role("button", name="Pin in").click()
+    expect(frame(page).locator(".section-pieces .headline").first).to_have_text("How bizarre to be in this situation")
+    expect(page.locator("[data-section=pinned]")).to_contain_text(item_id)
+    assert tomllib.loads((project / "drafts" / "issue-0001.toml").read_text(encoding="utf-8")) == {"pin": [item_id]}
+    page.locator("[data-section=pinned] li").get_by_role("button", name="Unpin").click()
+    expect(frame(page).locator(".section-pieces")).not_to_contain_text("How bizarre")
 
 
 def test_send_test_delivers_one_marked_message_and_records_no_send(project, page, smtp_server):

@@ -496,13 +496,25 @@ def test_without_a_web_copy_excerpts_link_to_their_source_or_say_they_are_excerp
     assert "This is an excerpt: the rest did not fit in this email." in out.text
 
 
-def test_when_cutting_every_piece_is_not_enough_it_stops_and_says_what_it_cut():
-    hearing = tuple(replace(make_issue().hearing[0], id=f"h{n}", paragraphs=(LONG,)) for n in range(150))
-    out = render_issue(replace(huge_issue(), hearing=hearing), Config())
-    assert len(out.html.encode("utf-8")) > 90 * 1024  # `newsletter check` reports it
-    assert [c.split(" to ")[0] for c in out.cuts[:-1]] == [
+def test_when_cutting_every_piece_is_not_enough_the_lowest_ranked_items_move_to_the_web_edition_list():
+    hearing = tuple(replace(make_issue().hearing[0], id=f"h{n}", paragraphs=(LONG,)) for n in range(300))
+    config = config_with(email={"archive_url": "https://example.org/archive"})
+    out = render_issue(replace(huge_issue(), hearing=hearing), config)
+    assert len(out.html.encode("utf-8")) <= 90 * 1024
+    assert [c.split(" to ")[0] for c in out.cuts[:3]] == [
         "cut 'Obsession with Activity must end'", "cut 'Also long'", "cut 'News and Comment from Roy Lilley'",
     ]
+    moved = out.issue.overflow
+    assert out.cuts[3].startswith(f"moved {len(moved)} lowest-ranked item(s) to \"More in the web edition\"")
+    # The last hearing items went, and went whole (the web copy shows them in full).
+    assert [i.id for i in moved] == [f"h{n}" for n in range(300 - len(moved), 300)]
+    assert [i.id for i in out.issue.hearing] == [f"h{n}" for n in range(300 - len(moved))]
+    assert out.issue.pieces[0].paragraphs == (LONG,) * 150
+    doc = lxml.html.fromstring(out.html)
+    links = doc.xpath("//ul[@class='overflow-list']//a/@href")
+    assert links[0] == f"https://example.org/archive/issue-0001.html#item-{moved[0].id}" and len(links) == 20
+    assert f"And {len(moved) - 20} more in the web edition" in out.html
+    assert "More in the web edition" in out.text and f"#item-{moved[0].id}" in out.text
 
 
 def test_an_issue_within_the_budget_is_not_cut(rendered):

@@ -146,3 +146,15 @@ def test_leases_admit_one_holder_until_released_or_expired(tmp_path):
         assert store.leases.acquire("x", "b", now + dt.timedelta(seconds=91), 60)  # expired
         store.leases.release("x", "b")
         assert store.leases.holder("x", now) is None and store.leases.acquire("x", "a", now, 60)
+
+
+def test_the_scheduled_send_refuses_an_issue_check_finds_errors_in(project, smtp_server):
+    override = project.parent / "mine" / "email" / "_overflow.html"
+    override.parent.mkdir(parents=True)
+    override.write_text('<tr><td><a href="javascript:alert(1)">Win a prize</a></td></tr>\n', encoding="utf-8")
+    with project.open("a", encoding="utf-8") as config:
+        config.write('[templates]\ndir = "mine"\n')
+    assert run(project, at(2024, 4, 1, 5, 0)).action == "composed"
+    refused = run(project, at(2024, 4, 1, 7, 0))
+    assert refused.action == "failed" and "issue 1 has 1 check error(s), so it is not sent" in refused.message
+    assert subscribers_mail(smtp_server) == [] and issue(project).status == "draft"

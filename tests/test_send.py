@@ -261,3 +261,19 @@ def test_starttls_checks_the_certificate(tmp_path, tls_server, monkeypatch):
     assert tls_server.received == [] and ledger(path)["person0@example.com"][0] == "pending"
     monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))  # now the test CA is trusted
     assert send(path).complete and len(tls_server.received) == 1
+
+
+def test_an_issue_check_finds_errors_in_is_refused_naming_them_unless_forced(project, smtp_server):
+    add_people(project, 2)
+    override = project.parent / "mine" / "email" / "_overflow.html"
+    override.parent.mkdir(parents=True)
+    override.write_text('<tr><td><a href="javascript:alert(1)">Win a prize</a></td></tr>\n', encoding="utf-8")
+    with project.open("a", encoding="utf-8") as config:
+        config.write('[templates]\ndir = "mine"\n')
+    result = CliRunner().invoke(cli, ["send", "--config", str(project)])
+    assert result.exit_code == 1 and smtp_server.received == []
+    assert "Error: issue 1 has 1 check error(s), so it is not sent: <a href=\"javascript:alert(1)\"> 'Win a prize'" in result.output
+    assert "--force sends it anyway" in result.output
+    with Store(load(project).store_url) as store:
+        assert store.draft().number == 1  # nothing frozen, nothing spent
+    assert send(project, force=True).complete and len(smtp_server.received) == 2

@@ -54,6 +54,8 @@ def build(config, day, dry_run, allow_empty, no_fetch):
         click.echo(f"  {section:<8} {count}")
     if result.dropped:
         click.echo(f"  dropped  {len(result.dropped)} (kept for a later issue)")
+    if issue.overflow:
+        click.echo(f"  more     {len(issue.overflow)} (headlines only: whole in the web edition, kept for the next issue)")
     click.echo(f"  html     {result.html_bytes / 1024:.1f} KB (budget {config.email.size_budget_kb} KB)")
     for cut in result.cuts:
         click.echo(f"  {cut}")

@@ -13,7 +13,8 @@ from .base import cli, with_config
 
 @cli.command()
 @click.option("--issue", "number", type=int, help="Issue number (default: an interrupted send, else the draft).")
-@click.option("--force", is_flag=True, help="Send an issue that was sent already, again, to everyone active.")
+@click.option("--force", is_flag=True,
+              help="Send even an issue `check` finds errors in, or one sent already (again, to everyone active).")
 @click.option("--dry-run", is_flag=True, help="Count the recipients and print one sample message; send nothing.")
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one [TEST] copy to ADDRESS, outside the ledger.")
 @with_config
@@ -21,7 +22,8 @@ def send(config, number, force, dry_run, test_address):
     """Send an issue to every active subscriber: one personalised message each.
 
     Freezes the issue (its items are spent), records every recipient in the send ledger
-    and each outcome as the server answers. Run it again after a crash or Ctrl-C and it
+    and each outcome as the server answers. An issue `newsletter check` finds errors in is
+    refused, naming them, unless --force. Run it again after a crash or Ctrl-C and it
     resumes: nobody is skipped, and only the messages in flight at the crash may arrive
     twice (they are listed). Needs NEWSLETTER_SECRET, [web] base_url and [smtp].
 

@@ -34,6 +34,9 @@ class BuildResult:
     # editor's drafts file dropped (they stay in the pool).
     contents: dict[str, bytes] = field(default_factory=dict)
     dropped: tuple[Item, ...] = ()
+    # The pool's items left out of the issue, each with why (compose's "later", "window",
+    # "cap"; "budget" for the overflow, which the email lists and the web copy holds).
+    left: tuple[tuple[Item, str], ...] = ()
 
 
 
@@ -54,7 +57,7 @@ def build(
     fits the issue (every piece sent, only past events left) and `allow_empty` is off:
     nothing is written.
     """
-    from ..compose import ComposeSettings, compose
+    from ..compose import select
     from ..store import Store
     from .. import drafts
 
@@ -69,19 +72,22 @@ def build(
                            extra=shaping.items)
         fetched, warnings = gathered.result, gathered.result.warnings + shaping.warnings
         new_items = fetched.new_items
-        pool = _pool(store, gathered, (config.corpus.path, config.drafts.dir))
-        settings = ComposeSettings(config.newsletter.title, config.corpus.long_form_words)
-        composed = compose(pool, number=number, date=date, settings=settings)
+        pool, seen = _pool(store, gathered, (config.corpus.path, config.drafts.dir), now)
+        pins = shaping.choices.pin + tuple(item.id for item in shaping.items)  # the editor's additions are in
+        selection = select(pool, number=number, date=date, settings=compose_settings(config), seen=seen, pins=pins)
+        composed = selection.issue
         issue = drafts.apply(composed, shaping.choices)
         warnings += drafts.unmatched(composed, shaping)
         if not issue.items and not allow_empty:
             return BuildResult(None, new_items, (), warnings, fetched)
         files, rendered = _render_files(issue, config, now)
+        issue = rendered.issue
         warnings += rendered.warnings
         findings = _lint(files["issue.eml"], config)
         dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
-        report = dict(html_bytes=len(files["issue.html"]), cuts=rendered.cuts, findings=findings, contents=files,
-                      dropped=dropped)
+        left = selection.left + tuple((item, "budget") for item in issue.overflow)
+        report = dict(html_bytes=len(files["issue.html"]), cuts=_steps(selection) + rendered.cuts, findings=findings,
+                      contents=files, dropped=dropped, left=left)
         if dry_run:
             return BuildResult(issue, new_items, (), warnings, fetched, **report)
         store.save_draft(issue, now)
@@ -91,17 +97,39 @@ def build(
     return BuildResult(issue, new_items, tuple(written), warnings, fetched, **report)
 
 
-def _pool(store, gathered: _Gathered, read_whole: tuple[Path, ...]) -> list[Item]:
-    """The unspent items, with a dry run's unstored new ones.
+def _pool(store, gathered: _Gathered, read_whole: tuple[Path, ...], now: dt.datetime):
+    """The unspent items, with a dry run's unstored new ones, and when each was first seen.
 
     An item from a folder read whole on every build (the corpus, the drafts files) that is
     not there as read now (its file was edited or removed) leaves the pool, so an edit
     replaces the old text instead of doubling it.
     """
     read_ids = {item.id for item in gathered.read}
-    stored = store.pool() + list(gathered.unseen)
-    return [item for item in stored
+    stored = store.pool_seen() + [(item, now) for item in gathered.unseen]
+    kept = [(item, seen) for item, seen in stored
             if item.id in read_ids or not any(Path(item.source).is_relative_to(f) for f in read_whole)]
+    return [item for item, _ in kept], {item.id: seen for item, seen in kept}
+
+
+def compose_settings(config: Config):
+    """[compose] and each feed's max_items, as compose takes them."""
+    from ..compose import ComposeSettings
+
+    c = config.compose
+    caps = {feed.key: feed.max_items for feed in config.feeds}
+    return ComposeSettings(config.newsletter.title, config.corpus.long_form_words, config.zone, c.pieces, c.hearing,
+                           c.events, c.max_age_days, feed_caps=caps)
+
+
+def _steps(selection) -> tuple[str, ...]:
+    """The selection's line of the build summary: what waits for a later issue, and why."""
+    reasons = selection.reasons()
+    if not reasons:
+        return ()
+    said = {"cap": "over a cap ([compose], a feed's max_items)", "window": "older than [compose] max_age_days",
+            "later": "dated (undated: first seen) after the issue date", "past": "events already past"}
+    parts = ", ".join(f"{count:,} {said[reason]}" for reason, count in sorted(reasons.items()))
+    return (f"left {sum(reasons.values()):,} item(s) for a later issue: {parts}",)
 
 
 def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[str, bytes], Rendered]:

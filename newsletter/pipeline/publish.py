@@ -68,9 +68,10 @@ def publish(config: Config) -> PublishResult:
 
 
 def _issue(store, record) -> Issue:
-    sections = store.issue_items(record.number)
-    return Issue(record.number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
-                 *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
+    """The web copy holds everything of the issue: its overflow goes back into its sections."""
+    from ..render import whole
+
+    return whole(store.issue(record.number, record.day, record.subject))
 
 
 def _atom(config: Config, base: str | None, entries: list[_Entry]) -> bytes:

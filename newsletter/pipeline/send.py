@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import DeliverError
-from ..models import Issue, Subscriber
+from ..models import Subscriber
 
 if TYPE_CHECKING:
     from ..deliver.dispatch import Run
@@ -62,6 +62,8 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
             raise DeliverError("there is no issue to send: newsletter build makes one")
         letters, rendered = _letters(config, store, number, now, test=bool(test_address))
         result = SendResult(number, rendered.subject, warnings=rendered.warnings)
+        if not (test_address or force) and _status(store, number) == "draft":
+            _refuse_errors(config, rendered, number, now)
         if test_address:
             return _send_test(config, letters, result, test_address, sleep)
         if dry_run:
@@ -84,6 +86,26 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
     from .publish import publish
 
     return replace(result, archive=publish(config))
+
+
+def _status(store, number: int) -> str | None:
+    return next((r.status for r in store.issues() if r.number == number), None)
+
+
+def _refuse_errors(config: Config, rendered, number: int, now: dt.datetime) -> None:
+    """An issue `check` finds errors in (clipped by Gmail, a broken link...) is not sent; the
+    error names each. Checked before the first message only: a resumed send goes on."""
+    from ..deliver.message import build_message, message_bytes, new_message_id
+    from ..models import ERROR
+    from .lint import _lint
+
+    message = build_message(rendered, sender=config.email.from_address, to=config.email.to_placeholder, date=now,
+                            message_id=new_message_id(config.email.message_id_domain, f"issue-{number:04d}.check"))
+    errors = [f for f in _lint(message_bytes(message), config) if f.level == ERROR]
+    if errors:
+        listed = "; ".join(f.message for f in errors)
+        raise DeliverError(f"issue {number} has {len(errors)} check error(s), so it is not sent: {listed} "
+                           "(fix them and build again, or --force sends it anyway)")
 
 
 def _send_test(config: Config, letters, result: SendResult, address: str, sleep) -> SendResult:
@@ -132,9 +154,7 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     record = next((r for r in store.issues() if r.number == number), None)
     if record is None:
         raise DeliverError(f"there is no issue {number}")
-    sections = store.issue_items(number)
-    issue = Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
-                  *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
+    issue = store.issue(number, record.day, record.subject)
     from .audio import audio_url
 
     rendered = render_issue(issue, config, audio_url=audio_url(config, number))

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, fields, replace
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from ..models import ARTICLE, EVENT, HEARING, Event, Item
 from .sanitize import clean_html, clean_text, plain_text, text_paragraphs
@@ -27,6 +27,7 @@ LINE_CHARS = 2000
 _HTML_FIELDS = ("summary", "content")
 _CUT_MARK = "<p>[…]</p>"
 _CLOSING_ROOM = 4096
+UNTITLED = "Untitled"
 # What the sanitiser always removes; looked for only to tell the editor it happened.
 _UNSAFE = ("<script", "<iframe", "<object", "<embed", "<form", "javascript:")
 _HANDLER = re.compile(r"\son[a-z]+\s*=")
@@ -46,6 +47,7 @@ class Entry:
     base: str | None = None
     starts: dt.datetime | None = None
     venue: str | None = None
+    enclosure: str | None = None  # the URL of its first enclosure (a podcast episode, a PDF)
 
 
 @dataclass(frozen=True)
@@ -54,23 +56,33 @@ class Feed:
 
     key: str
     section: str
-    max_items: int
     seen: dt.datetime
     tz: dt.tzinfo
 
 
 def to_items(entries: list[Entry], feed: Feed) -> tuple[list[Item], list[str]]:
-    """Items for the entries (newest `max_items` when set), and notes on what was missing or removed."""
+    """Items for the entries, newest first, and notes on what was missing, removed, cut or skipped.
+
+    How many of them an issue takes is compose's business (a feed's max_items), so what one
+    issue cannot hold waits for the next. An entry with nothing in it (no title, text, link
+    or enclosure) is skipped: it would be an "Untitled" piece with nothing to read.
+    """
     entries, cut = _at_the_door(entries)
     unique: dict[str, Entry] = {}
     for entry in entries:
         unique.setdefault(_ident(entry), entry)
     chosen = sorted(unique.values(), key=lambda e: e.published or feed.seen, reverse=True)
-    chosen = chosen[: feed.max_items] if feed.max_items else chosen
+    items = [_item(entry, feed) for entry in chosen]
+    kept = [item for item in items if not _empty(item)]
     notes = _notes(entries, len(entries) - len(unique))
     if cut:
         notes.append(f"{cut} too long (cut to {HTML_BYTES // 1024} KB)")
-    return [_item(entry, feed) for entry in chosen], notes
+    notes += [f"{len(items) - len(kept)} were empty (skipped)"] if len(kept) < len(items) else []
+    return kept, notes
+
+
+def _empty(item: Item) -> bool:
+    return not (item.paragraphs or item.link or item.event) and item.title == UNTITLED
 
 
 def _at_the_door(entries: list[Entry]) -> tuple[list[Entry], int]:
@@ -107,7 +119,7 @@ def _item(entry: Entry, feed: Feed) -> Item:
     html = clean_text(clean_html(entry.content or entry.summary or "", entry.base)) or None
     paragraphs = text_paragraphs(html) if html else ()
     summary = clean_text(plain_text(entry.summary)) if entry.content and entry.summary else None
-    link = _web_link(entry.link, entry.base)
+    link = _web_link(entry.link, entry.base) or _web_link(entry.enclosure, entry.base)
     event = _event(entry, feed.tz) if feed.section == "events" else None
     kind = ARTICLE if feed.section == "events" and not event else KINDS[feed.section]
     return Item(
@@ -135,13 +147,17 @@ def _ident(entry: Entry) -> str:
 
 
 def _title(entry: Entry, paragraphs: tuple[str, ...], link: str | None) -> str:
-    """The entry's title; without one, its first words, else its link, so no heading is ever blank."""
+    """The entry's title; without one, its first words, else its enclosure's file name, else its
+    link, so no heading is ever blank."""
     if entry.title:
         return entry.title
     words = " ".join(paragraphs).split()
     if words:
         return (" ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else ""))[:LINE_CHARS]
-    return link or "Untitled"
+    if entry.enclosure and link:
+        name = unquote(urlsplit(link).path.rstrip("/").rpartition("/")[2])
+        return name or link
+    return link or UNTITLED
 
 
 def _web_link(link: str | None, base: str | None) -> str | None:

@@ -159,6 +159,7 @@ def _entry(e, feed_base: str) -> Entry:
         base=base,
         starts=_w3cdtf(e.get("ev_startdate")),
         venue=one_line(e["ev_location"]) if e.get("ev_location") else None,
+        enclosure=next((x.get("href") for x in e.get("enclosures", ()) if x.get("href")), None),
     )
 
 

@@ -53,7 +53,14 @@ def _entry(item: dict, base: str, feed_author: str | None) -> Entry:
         summary=text_to_html(item["summary"]) if _text(item.get("summary")) else None,
         content=content,
         base=base,
+        enclosure=_attachment(item.get("attachments")),
     )
+
+
+def _attachment(attachments) -> str | None:
+    """The first attachment's URL (JSON Feed's enclosures)."""
+    urls = (_text(a.get("url")) for a in attachments if isinstance(a, dict)) if isinstance(attachments, list) else ()
+    return next(filter(None, urls), None)
 
 
 def _id(value) -> str | None:

@@ -96,7 +96,7 @@ async def _fetch_and_parse(http, gate, feed, state, settings: FetchSection, now,
     if fetched.body is None:
         return _settle(fetched, None, now)
     job = ParseJob(
-        Feed(feed.key, feed.section, feed.max_items, now, tz),
+        Feed(feed.key, feed.section, now, tz),
         fetched.body,
         fetched.content_type,
         fetched.url,

@@ -21,6 +21,7 @@ from .schema import issue_items, issues, items
 
 DRAFT = "draft"
 SENT = "sent"
+OVERFLOW = "overflow"  # the issue_items section of an issue's overflow (see Issue.overflow)
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,24 @@ class Store:
 
     def pool(self) -> list[Item]:
         """Items not yet spent by a sent issue, oldest first seen first."""
+        return [item for item, _ in self.pool_seen()]
+
+    def pool_seen(self) -> list[tuple[Item, dt.datetime]]:
+        """The pool, each item with when it was first seen (compose dates undated items by it).
+
+        An item in a sent issue's overflow (moved out of the email to fit the size budget)
+        is not spent: the next issue can take it.
+        """
         spent = (
             sa.select(issue_items.c.item)
             .join(issues, issues.c.number == issue_items.c.issue)
             .where(issues.c.status.in_((ISSUE_SENDING, SENT)))  # a send under way has spent them too
+            .where(issue_items.c.section != OVERFLOW)
         )
-        query = sa.select(items.c.data).where(items.c.id.not_in(spent)).order_by(items.c.first_seen, items.c.id)
+        query = (sa.select(items.c.data, items.c.first_seen).where(items.c.id.not_in(spent))
+                 .order_by(items.c.first_seen, items.c.id))
         with self.engine.connect() as conn:
-            return [item_from_json(data) for data in conn.scalars(query)]
+            return [(item_from_json(data), _utc(seen)) for data, seen in conn.execute(query)]
 
     def draft(self) -> IssueRecord | None:
         """The issue being prepared, if any: there is at most one."""
@@ -117,6 +128,12 @@ class Store:
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(sa.select(issues).order_by(issues.c.number.desc()))]
 
+    def issue(self, number: int, day: dt.date, subject: str) -> Issue:
+        """Issue `number` as stored: its sections and overflow, in order (send and publish render it)."""
+        sections = self.issue_items(number)
+        return Issue(number, day, subject, next(iter(sections.get("lead", ())), None),
+                     *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events", OVERFLOW)))
+
     def issue_items(self, number: int) -> dict[str, list[Item]]:
         """The items of issue `number` by section, in order."""
         query = (
@@ -137,6 +154,7 @@ def _sections(issue: Issue):
     yield "pieces", issue.pieces
     yield "hearing", issue.hearing
     yield "events", issue.events
+    yield OVERFLOW, issue.overflow
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

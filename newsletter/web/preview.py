@@ -221,8 +221,29 @@ def _draft_context(live: Live) -> dict:
         head=dict(number=issue.number, status="draft", date=issue.date, subject=issue.subject),
         issue=issue, findings=result.findings, warnings=result.warnings, cuts=result.cuts,
         dropped=result.dropped, choices=shaping.choices, drafts_path=path, eml_url="/draft/issue.eml",
+        left=_left_out(result.left),
         draft_warnings=[line for line in result.warnings if line.startswith(f"{shaping.path}:")],
     )
+
+
+LEFT_SHOWN = 50
+LEFT_REASONS = {
+    "budget": "Moved to \u201cMore in the web edition\u201d to fit the size budget",
+    "cap": "Over a cap ([compose] or the feed's max_items)",
+    "later": "Dated (undated: first seen) after the issue date",
+    "window": "Older than [compose] max_age_days",
+    "past": "Events already past",
+}
+
+
+def _left_out(left) -> list[tuple[str, int, list]]:
+    """(reason's label, how many, the first LEFT_SHOWN items) per reason: 20,000 rows help no one."""
+    groups: dict[str, list] = {}
+    for item, reason in left:
+        groups.setdefault(reason, []).append(item)
+    return [(LEFT_REASONS.get(reason, reason), len(items), items[:LEFT_SHOWN])
+            for reason, items in sorted(groups.items(), key=lambda kv: list(LEFT_REASONS).index(kv[0])
+                                        if kv[0] in LEFT_REASONS else len(LEFT_REASONS))]
 
 
 def _sent_context(config: Config, number: int) -> dict:

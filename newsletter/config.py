@@ -252,6 +252,15 @@ class WebSection:
         "", "Public https address of `newsletter serve`, used in unsubscribe links; needed to send.",
         check=_base_url_error,
     )
+    read_timeout: float = setting(
+        10.0, "Seconds a client of serve or preview may take to send a request's head, and again its body.",
+        check=_positive,
+    )
+    max_body_kb: int = setting(64, "Largest request body serve and preview read, in KB (forms are far smaller).",
+                               check=_positive)
+    max_connections: int = setting(
+        500, "Connections serve and preview handle at once; more are answered 503.", check=_positive
+    )
 
 
 def _crontab_error(expr: str) -> str | None:

@@ -32,12 +32,15 @@ def serve(config, host, port):
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but loopback lets others change and send your draft.")
+              help="Address to listen on; off loopback, pages need a login (see below).")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free one).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Issue date (default: today).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name the preview answers to besides loopback's (repeatable), e.g. the one "
+                   "others reach it by when --host is not loopback.")
 @with_config
-def preview(config, host, port, day, open_browser):
+def preview(config, host, port, day, open_browser, allowed_hosts):
     """Preview the next issue live in a browser, shape it, and send yourself a test.
 
     Serves the draft as `newsletter build` would make it now (nothing is fetched or
@@ -47,22 +50,40 @@ def preview(config, host, port, day, open_browser):
     and open pages reload by themselves. Choices made on the page (lead, order, drops,
     subject, added lines and events) go to DRAFTS/issue-NNNN.toml, which build honours.
 
+    Off loopback every page needs a login: the password in NEWSLETTER_PREVIEW_PASSWORD, or
+    else a token printed at start; and only the host names given with --allowed-host work.
+
     Example: newsletter preview --date 2016-08-31 --open
     """
     import webbrowser
 
     from ..web.preview import create_preview_app
 
-    if not _is_loopback(host):
-        click.echo(f"warning: serving on {host}: anyone who can reach it can read the draft, change it "
-                   "and send test emails through your SMTP server", err=True)
+    password = None if _is_loopback(host) else _preview_password()
     sock = _listen(host, port)  # bound first: the real port of --port 0 is known, and --open never races it
     url = f"{_url(host, sock)}/draft"
-    app = create_preview_app(config, date=day.date() if day else None, host=host)
+    app = create_preview_app(config, date=day.date() if day else None, host=host, allowed_hosts=allowed_hosts,
+                             password=password)
     click.echo(f"Previewing the next issue on {url} (Ctrl-C stops)", err=True)
     if open_browser:
         webbrowser.open(url)  # the socket listens already, so the page waits for the first build
     _run(app, sock, config, timeout_graceful_shutdown=1)  # an open page must not hold up Ctrl-C
+
+
+def _preview_password() -> str:
+    """NEWSLETTER_PREVIEW_PASSWORD, else a new random token, printed, for the login off loopback."""
+    import os
+    import secrets
+
+    from ..web.login import PASSWORD_VARIABLE
+
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password:
+        click.echo(f"Off loopback: log in with the password in {PASSWORD_VARIABLE}", err=True)
+        return password
+    password = secrets.token_urlsafe(16)
+    click.echo(f"Off loopback: log in with this token (or set {PASSWORD_VARIABLE}): {password}", err=True)
+    return password
 
 
 def _is_loopback(host: str) -> bool:

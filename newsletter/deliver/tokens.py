@@ -68,16 +68,35 @@ def _xor(data: bytes, stream: bytes) -> bytes:
     return bytes(a ^ b for a, b in zip(data, stream))
 
 
+MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+MIN_DISTINCT = 10
+
+
 def tokens_from(secret: str | None) -> Tokens:
-    """Tokens for the configured secret; a clear error naming the variable when it is missing or short."""
+    """Tokens for the configured secret; a clear error naming the variable when it is missing or not random."""
     if not secret:
-        raise DeliverError(
-            f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it. Set it to a long random "
-            "value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))', and keep it"
-        )
-    if len(secret) < MIN_SECRET:
-        raise DeliverError(f"{SECRET_VARIABLE} is too short: use at least {MIN_SECRET} random characters")
+        raise DeliverError(f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it; {MAKE_ONE}, and keep it")
+    problem = _not_random(secret)
+    if problem:
+        raise DeliverError(f"{SECRET_VARIABLE} {problem}, so links signed with it could be forged; {MAKE_ONE}")
     return Tokens(secret)
+
+
+def _not_random(secret: str) -> str | None:
+    """Why `secret` is obviously not a random value, or None. (A check for accidents, not a proof of randomness.)"""
+    if len(secret) < MIN_SECRET:
+        return f"is too short (under {MIN_SECRET} characters)"
+    if any(c.isspace() or not c.isprintable() for c in secret):
+        return "holds spaces or control characters"
+    if len(set(secret)) < MIN_DISTINCT:
+        return f"repeats a few characters (fewer than {MIN_DISTINCT} different ones)"
+    run = longest = 1
+    for a, b in zip(secret, secret[1:]):
+        run = run + 1 if abs(ord(b) - ord(a)) <= 1 else 1
+        longest = max(longest, run)
+    if longest * 2 > len(secret):
+        return "is mostly a run such as 0123456789 or aaaa"
+    return None
 
 
 UNSUBSCRIBE_PATH = "/unsubscribe/"

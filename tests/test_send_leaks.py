@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,6 @@ def test_message_ids_are_opaque_and_stable_per_recipient_and_round(tmp_path, smt
     for message_id in ids:
         left = re.fullmatch(r"<([a-z2-7]{26})@example\.org>", message_id)
         assert left, message_id  # no issue number, round or subscriber id to count from
+    with sqlite3.connect(tmp_path / "newsletter.db") as db:  # issue 14, item 16: one timestamp format
+        stamps = [row[0] for row in db.execute("SELECT updated FROM sends UNION ALL SELECT updated FROM subscribers")]
+    assert len(stamps) == 24 and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", s) for s in stamps), stamps

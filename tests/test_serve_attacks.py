@@ -3,6 +3,7 @@ and oversized requests, clients that hang up mid-POST, and the listening socket'
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -98,3 +99,30 @@ def test_the_listening_socket_sets_tcp_nodelay_for_every_connection():
         accepted, _ = server.accept()
         with accepted:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_many_one_click_posts_at_once_are_idempotent_and_forgeries_change_nothing(serve):
+    from concurrent.futures import ThreadPoolExecutor
+
+    port, _, config = serve
+    with Store(config.store_url) as store:
+        people = list(store.subscribers.all())
+    links = [f"/unsubscribe/{Tokens(SECRET).make(p.id, p.key)}" for p in people[:2]]
+    forged = [f"/unsubscribe/{Tokens(SECRET + 'x').make(p.id, p.key)}" for p in people] + [links[0][:-2] + "AA"]
+    keyless = f"/unsubscribe/{Tokens(SECRET).make(people[2].id, None)}"  # signed, but not this row's: no change
+
+    def post(url: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("POST", url, b"List-Unsubscribe=One-Click",
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(25) as pool:
+        answers = list(pool.map(post, links * 50 + forged * 20 + [keyless] * 20))
+    assert answers == [200] * 100 + [400] * (len(forged) * 20) + [200] * 20
+    with Store(config.store_url) as store:
+        assert [(s.status, s.reason) for s in store.subscribers.all()] == [
+            ("unsubscribed", "unsubscribed (one-click)")] * 2 + [("active", None)]

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from sendkit import SECRET
 
+from newsletter.store import Store
+
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2016-08-31"
 
@@ -78,6 +80,15 @@ def test_the_store_is_private_and_built_files_public_whatever_the_umask(project)
     (project / "newsletter.db").chmod(0o644)  # a store made before this: made private on the next open
     assert newsletter(project, "subscribers", "list").returncode == 0
     assert stat.S_IMODE((project / "newsletter.db").stat().st_mode) == 0o600
+    old = os.umask(0)
+    try:  # -wal and -shm exist while the store is open (SQLite removes them at the last close)
+        with Store(f"sqlite:///{project / 'newsletter.db'}") as store, store.engine.begin() as conn:
+            store.subscribers.count()
+            conn.exec_driver_sql("CREATE TEMP TABLE t (x)")
+            open_files = [project / f"newsletter.db{suffix}" for suffix in ("", "-wal", "-shm")]
+            assert {stat.S_IMODE(p.stat().st_mode) for p in open_files} == {0o600}
+    finally:
+        os.umask(old)
 
 
 def nested(depth: int, kind: str) -> str:

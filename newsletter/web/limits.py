@@ -34,18 +34,17 @@ class BoundedBody:
             return
         try:
             async with asyncio.timeout(self.seconds):
-                body = await self._read(scope, receive)
+                read = await self._read(scope, receive)
         except TimeoutError:
-            body = PlainTextResponse(f"the request body took over {self.seconds:g} s", status_code=408)
-        if isinstance(body, PlainTextResponse):
-            body.headers["Connection"] = "close"
-            await body(scope, receive, send)
-            return
-        if body is None:
+            read = PlainTextResponse(f"the request body took over {self.seconds:g} s", status_code=408)
+        if isinstance(read, PlainTextResponse):  # refused: say why, and end the connection
+            read.headers["Connection"] = "close"
+            await read(scope, receive, send)
+        elif read is None:
             client = scope.get("client") or ("?", 0)
             log.info("%s %s: the client hung up before its request was read", client[0], scope["path"])
-            return
-        await self.app(scope, _replay(body, receive), send)
+        else:
+            await self.app(scope, _replay(read, receive), send)
 
     async def _read(self, scope, receive) -> bytes | PlainTextResponse | None:
         """The whole body; a 431 or 413 response when the head or body is too big; None when the client left."""

@@ -31,6 +31,27 @@ def setting(default, help: str, *, path: bool = False, check=None):
     return field(default=default, metadata=metadata)
 
 
+def _mailbox_error(value: str, *, named: bool = True, optional: bool = False) -> str | None:
+    """Why `value` is not one email address (with a display name when `named`), checked as strictly as
+    subscribers' (email-validator, ASCII only); None when it is fine. It goes into headers and SMTP commands."""
+    from email.utils import getaddresses
+
+    from email_validator import EmailNotValidError, validate_email
+
+    if optional and not value:
+        return None
+    if any(c in value for c in "\r\n\0"):
+        return f"{value!r} must not hold a line break"
+    found = getaddresses([value])
+    if len(found) != 1 or not found[0][1] or (found[0][0] and not named):
+        return f"{value!r} must be one address" + (" (a name may go before it: Name <address>)" if named else "")
+    try:
+        validate_email(found[0][1], check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as e:
+        return f"{found[0][1]!r}: {e}"
+    return None
+
+
 def _time_zone_error(name: str) -> str | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -101,9 +122,10 @@ class SectionsSection:
 
 @dataclass(frozen=True)
 class EmailSection:
-    from_address: str = setting("The Daily eLetter <eletter@example.org>", "The From mailbox.")
+    from_address: str = setting("The Daily eLetter <eletter@example.org>", "The From mailbox.", check=_mailbox_error)
     to_placeholder: str = setting(
-        "Subscriber <subscriber@example.invalid>", "The To of a built issue before it is personalised."
+        "Subscriber <subscriber@example.invalid>", "The To of a built issue before it is personalised.",
+        check=lambda v: f"{v!r} must not hold a line break" if any(c in v for c in "\r\n\0") else None,
     )
     message_id_domain: str = setting("example.org", "Domain of Message-IDs (the sending domain).")
     footer: str = setting(
@@ -128,7 +150,8 @@ class EmailSection:
         check=lambda v: None if DOTTED_NAME.fullmatch(v) else f"{v!r} must look like name.example.org",
     )
     unsubscribe_address: str = setting(
-        "", "Address offered as the mailto: choice of List-Unsubscribe (you read that mailbox); empty for none."
+        "", "Address offered as the mailto: choice of List-Unsubscribe (you read that mailbox); empty for none.",
+        check=lambda v: _mailbox_error(v, named=False, optional=True),
     )
     images: bool = setting(
         False, "Show feed items' images (https with alt text only, at most the column's width); off: text only."
@@ -257,6 +280,15 @@ class WebSection:
         "", "Public https address of `newsletter serve`, used in unsubscribe links; needed to send.",
         check=_base_url_error,
     )
+    read_timeout: float = setting(
+        10.0, "Seconds a client of serve or preview may take to send a request's head, and again its body.",
+        check=_positive,
+    )
+    max_body_kb: int = setting(64, "Largest request body serve and preview read, in KB (forms are far smaller).",
+                               check=_positive)
+    max_connections: int = setting(
+        500, "Connections serve and preview handle at once; more are answered 503.", check=_positive
+    )
 
 
 def _crontab_error(expr: str) -> str | None:
@@ -286,7 +318,10 @@ class ScheduleSection:
         "auto", "auto: send at send_at unless held; approve: send only once approved.",
         check=lambda v: None if v in SCHEDULE_MODES else f"must be one of {', '.join(SCHEDULE_MODES)}, not {v!r}",
     )
-    editor_email: str = setting("", "Who is told of each draft, hold and late issue; empty: nobody (logged only).")
+    editor_email: str = setting(
+        "", "Who is told of each draft, hold and late issue; empty: nobody (logged only).",
+        check=lambda v: _mailbox_error(v, named=False, optional=True),
+    )
     preview_url: str = setting("http://127.0.0.1:8000/draft", "The preview link in the editor's email.")
     min_new_items: int = setting(1, "No issue when it would have fewer items than this.", check=_not_negative)
     max_lateness: int = setting(
@@ -416,6 +451,8 @@ def load(path: Path | str | None = None) -> Config:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: TOML syntax error: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from None
     return from_dict(data, path.resolve())

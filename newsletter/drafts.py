@@ -13,12 +13,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
+import threading
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import EVENT, HEARING, Event, Issue, Item
+from .outbox import write_file
 
 SECTIONS = ("pieces", "hearing", "events")
 EVENT_KEYS = ("date", "title", "time", "venue", "tickets", "about")
@@ -87,6 +88,8 @@ def read(path: Path, number: int) -> tuple[Choices, tuple[str, ...]]:
         return Choices(number), ()
     except tomllib.TOMLDecodeError as e:
         return Choices(number), (f"{path}: TOML syntax error: {e}; the editor's choices are ignored",)
+    except RecursionError:
+        return Choices(number), (f"{path}: arrays or tables nested too deeply to read; the editor's choices are ignored",)
     except (OSError, UnicodeDecodeError) as e:
         return Choices(number), (f"{path}: cannot read: {e}; the editor's choices are ignored",)
     problems: list[str] = []
@@ -214,11 +217,19 @@ def _id(number: int, kind: str, content: str) -> str:
 
 
 def write(path: Path, choices: Choices) -> None:
-    """Write the file whole under a temporary name, then rename it: a watcher never reads half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(dumps(choices), encoding="utf-8")
-    os.replace(temporary, path)
+    """Write the file whole (atomically: a watcher never reads half of it)."""
+    write_file(path, dumps(choices).encode("utf-8"))
+
+
+_EDITS: dict[Path, threading.Lock] = {}
+_EDITS_LOCK = threading.Lock()
+
+
+def editing(folder: Path, number: int) -> threading.Lock:
+    """The lock to hold from reading issue `number`'s drafts file to writing it back: two edits
+    at once would each write their own change over the file and lose the other's."""
+    with _EDITS_LOCK:
+        return _EDITS.setdefault(path_for(folder, number).resolve(), threading.Lock())
 
 
 def dumps(choices: Choices) -> str:

@@ -159,6 +159,7 @@ class Subscriber:
     status: str = ACTIVE
     reason: str | None = None
     created: dt.datetime | None = None
+    key: str | None = None  # random, in unsubscribe tokens; None for rows added before keys existed
 
 
 # A send ledger row's states (store/ledger.py); a row can also end BOUNCED, which bounces its subscriber.
@@ -173,6 +174,7 @@ class Addressee:
     email: str
     name: str
     round: int
+    key: str | None = None  # the subscriber's token key (see Subscriber.key)
 
 
 @dataclass(frozen=True)

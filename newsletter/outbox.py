@@ -1,4 +1,11 @@
-"""Write a built issue's files so that a reader never sees a half-written folder."""
+"""The one way the project writes files: atomically, so a reader never sees half a file or folder.
+
+Every write goes through a uniquely named temporary sibling (mkstemp/mkdtemp: two writers at
+once never share one) renamed into place. Modes are set on purpose, not left to the umask or
+to mkstemp's private defaults: what we write here is public (a built issue, web pages, the
+editor's drafts file, all shared through git or a web server), so files are 0644 and folders 0755.
+The subscriber list lives in the store, which is private (store/dialects.py).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,18 @@ import tempfile
 from pathlib import Path
 
 
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
+
+
 def write_folder(folder: Path, files: dict[str, bytes]) -> list[Path]:
     """Write `files` into a temporary sibling of `folder`, then swap it into place."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        staging.chmod(FOLDER_MODE)  # mkdtemp makes it 0700
         for name, data in files.items():
             (staging / name).write_bytes(data)
+            (staging / name).chmod(FILE_MODE)
         old = None
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old")
@@ -37,7 +49,7 @@ def write_file(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(staging, 0o644)  # a public web page, not mkstemp's private 0600
+        os.chmod(staging, FILE_MODE)  # not mkstemp's private 0600
         os.replace(staging, path)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

@@ -87,7 +87,13 @@ def shape(config: Config, issue: Issue, action: str, form: Mapping[str, str]) ->
     `action` is lead, drop, restore, up, down, pin, unpin (with `item`), subject (with
     `subject`; empty goes back to the composed one), hearing (with `text`) or event (with
     the [[event]] keys). A pinned item is taken into the issue first, past caps and dates.
+    Edits of one file wait for each other, so no saved choice is lost to another's write.
     """
+    with drafts.editing(config.drafts.dir, issue.number):
+        _shape(config, issue, action, form)
+
+
+def _shape(config: Config, issue: Issue, action: str, form: Mapping[str, str]) -> None:
     shaping = drafts.load(config.drafts.dir, issue.number)
     choices, item = shaping.choices, form.get("item", "")
     if action in ("lead", "drop", "restore", "up", "down", "pin", "unpin") and not item:

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.sandbox
 import markupsafe
 
 from .config import Config
@@ -138,8 +139,12 @@ def template_folders(config: Config) -> list[Path]:
 
 
 def make_environment(config: Config) -> jinja2.Environment:
-    """Jinja2 set up for email: HTML autoescaped, undefined names fail loudly, tidy whitespace."""
-    env = jinja2.Environment(
+    """Jinja2 set up for email: HTML autoescaped, undefined names fail loudly, tidy whitespace.
+
+    Sandboxed (immutable): editors share template folders through git, and a template may
+    shape the issue but never reach Python's internals, run commands or read the environment
+    (`cycler.__init__.__globals__.os` is a SecurityError naming the file and line)."""
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=_InsideLoader(template_folders(config)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,

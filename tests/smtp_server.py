@@ -37,6 +37,7 @@ class Recorder:
         self.on_message = None  # called with the count of messages received so far
         self.pipelining = True
         self.connections = 0
+        self.commands: list[str] = []  # every MAIL and RCPT argument the server was given, in order
         self._lock = threading.Lock()
 
     def reply(self, stage: str, address: str, *lines: str) -> None:
@@ -53,7 +54,14 @@ class Recorder:
         session.host_name = hostname
         return responses[:1] + ["250-PIPELINING"] * self.pipelining + responses[1:]
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.commands.append(f"MAIL {address}")
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.commands.append(f"RCPT {address}")
         scripted = self._scripted("rcpt", address, server)
         if scripted:
             return scripted

@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 LEVEL = {
     "models": 0, "errors": 0, "config": 0, "textwrap_links": 0, "dedup": 0,
     "content": 0.5,  # feed HTML for the email: used by render, uses textwrap_links
-    "sources": 1, "store": 1, "compose": 1, "render": 1, "deliver": 1, "outbox": 1, "check": 1, "drafts": 1,
+    "sources": 1, "store": 1, "compose": 1, "render": 1, "deliver": 1, "outbox": 0, "check": 1, "drafts": 1,
     "audio": 1,
     "pipeline": 2,
     "preview": 2.5,  # the preview's verbs are made of pipeline's (a dry-run build; build, then send --test)

@@ -234,18 +234,24 @@ def test_other_host_names_and_cross_site_posts_are_refused(preview):
     assert preview.request("POST", "/draft/shape", {**own, "Origin": preview.url}) == 303
 
 
-def test_the_command_serves_and_warns_when_not_on_loopback(project):
+def test_the_command_serves_off_loopback_behind_a_login(project):
     command = [sys.executable, "-m", "newsletter", "preview", "--host", "0.0.0.0", "--port", "0",
                "--date", DAY.isoformat(), "--config", str(project / "config.toml")]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
         try:
-            warning, serving = process.stderr.readline(), process.stderr.readline()
-            assert warning.startswith("warning: serving on 0.0.0.0: anyone who can reach it can read the draft")
+            login, serving = process.stderr.readline(), process.stderr.readline()
+            token = re.fullmatch(r"Off loopback: log in with this token \(or set NEWSLETTER_PREVIEW_PASSWORD\): (\S+)\n",
+                                 login)[1]
             port = int(re.fullmatch(r"Previewing the next issue on http://0\.0\.0\.0:(\d+)/draft \(Ctrl-C stops\)\n",
                                     serving)[1])
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             try:
-                connection.request("GET", "/draft")
+                connection.request("POST", "/login", body=f"password={token}",
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+                logged_in = connection.getresponse()
+                logged_in.read()
+                cookie = logged_in.getheader("set-cookie").split(";")[0]
+                connection.request("GET", "/draft", headers={"Cookie": cookie})
                 response = connection.getresponse()
                 assert response.status == 200 and "News and Comment from Roy Lilley" in response.read().decode()
             finally:

@@ -29,8 +29,8 @@ KNOWN = {
 @pytest.mark.parametrize("subscriber_id, token", KNOWN.items())
 def test_known_answers(subscriber_id, token):
     tokens = Tokens(SECRET)
-    assert tokens.make(subscriber_id) == token
-    assert tokens.read(token) == subscriber_id
+    assert tokens.make(subscriber_id, None) == token  # a keyless (pre-0006) subscriber's token
+    assert tokens.read(token) == (subscriber_id, None)
 
 
 def test_the_format_is_the_documented_construction():
@@ -43,12 +43,12 @@ def test_the_format_is_the_documented_construction():
     mac = hmac.new(key(b"newsletter unsubscribe mac v1"), payload, hashlib.sha256).digest()[:16]
     stream = hmac.new(key(b"newsletter unsubscribe mask v1"), mac, hashlib.sha256).digest()
     masked = bytes(a ^ b for a, b in zip(payload, stream))
-    assert Tokens(SECRET).make(42) == base64.urlsafe_b64encode(mac + masked).decode()
+    assert Tokens(SECRET).make(42, None) == base64.urlsafe_b64encode(mac + masked).decode()
 
 
 def test_another_secret_makes_other_tokens_and_reads_none_of_these():
     other = Tokens("another secret, also long")
-    assert other.make(1) == "eWer4_oS2fL9OzDLDx0Vukdyd7Dbeh6W"
+    assert other.make(1, None) == "eWer4_oS2fL9OzDLDx0Vukdyd7Dbeh6W"
     assert all(other.read(token) is None for token in KNOWN.values())
 
 
@@ -74,16 +74,20 @@ def test_a_missing_secret_is_a_clear_error(secret):
     with pytest.raises(DeliverError) as caught:
         tokens_from(secret)
     assert str(caught.value) == (
-        "NEWSLETTER_SECRET is not set: unsubscribe links are signed with it. Set it to a long random value, "
-        "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))', and keep it"
+        "NEWSLETTER_SECRET is not set: unsubscribe links are signed with it; "
+        "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))', and keep it"
     )
 
 
 def test_a_secret_of_15_characters_is_too_short_and_16_is_enough():
+    random16 = "q7Zx2LmP9wRt4KbN"
     with pytest.raises(DeliverError) as caught:
-        tokens_from(SECRET[:15])
-    assert str(caught.value) == "NEWSLETTER_SECRET is too short: use at least 16 random characters"
-    assert tokens_from(SECRET).make(42) == KNOWN[42]
+        tokens_from(random16[:15])
+    assert str(caught.value) == (
+        "NEWSLETTER_SECRET is too short (under 16 characters), so links signed with it could be forged; "
+        "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+    assert tokens_from(random16).make(42, None) == Tokens(random16).make(42, None)
 
 
 @pytest.mark.parametrize(

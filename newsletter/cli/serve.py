@@ -9,7 +9,7 @@ from .base import cli, with_config
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free one).")
 @with_config
 def serve(config, host, port):
     """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click)
@@ -20,25 +20,27 @@ def serve(config, host, port):
 
     Example: newsletter serve --port 8000
     """
-    import uvicorn
-
     from ..store import Store
     from ..web import create_app
 
     with Store(config.store_url) as store:
         app = create_app(config, store)  # fails here, in one line, when NEWSLETTER_SECRET is missing
-        click.echo(f"Serving on http://{host}:{port}/ (public address: {config.web.base_url or 'not set'})", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        sock = _listen(host, port)
+        click.echo(f"Serving on {_url(host, sock)}/ (public address: {config.web.base_url or 'not set'})", err=True)
+        _run(app, sock, config)
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but loopback lets others change and send your draft.")
+              help="Address to listen on; off loopback, pages need a login (see below).")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free one).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Issue date (default: today).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name the preview answers to besides loopback's (repeatable), e.g. the one "
+                   "others reach it by when --host is not loopback.")
 @with_config
-def preview(config, host, port, day, open_browser):
+def preview(config, host, port, day, open_browser, allowed_hosts):
     """Preview the next issue live in a browser, shape it, and send yourself a test.
 
     Serves the draft as `newsletter build` would make it now (nothing is fetched or
@@ -48,26 +50,40 @@ def preview(config, host, port, day, open_browser):
     and open pages reload by themselves. Choices made on the page (lead, order, drops,
     subject, added lines and events) go to DRAFTS/issue-NNNN.toml, which build honours.
 
+    Off loopback every page needs a login: the password in NEWSLETTER_PREVIEW_PASSWORD, or
+    else a token printed at start; and only the host names given with --allowed-host work.
+
     Example: newsletter preview --date 2016-08-31 --open
     """
     import webbrowser
 
-    import uvicorn
-
     from ..web.preview import create_preview_app
 
-    if not _is_loopback(host):
-        click.echo(f"warning: serving on {host}: anyone who can reach it can read the draft, change it "
-                   "and send test emails through your SMTP server", err=True)
+    password = None if _is_loopback(host) else _preview_password()
     sock = _listen(host, port)  # bound first: the real port of --port 0 is known, and --open never races it
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/draft"
-    app = create_preview_app(config, date=day.date() if day else None, host=host)
+    url = f"{_url(host, sock)}/draft"
+    app = create_preview_app(config, date=day.date() if day else None, host=host, allowed_hosts=allowed_hosts,
+                             password=password)
     click.echo(f"Previewing the next issue on {url} (Ctrl-C stops)", err=True)
     if open_browser:
         webbrowser.open(url)  # the socket listens already, so the page waits for the first build
-    settings = uvicorn.Config(app, log_level="warning",
-                              timeout_graceful_shutdown=1, ws="none", http="h11")  # an open page must not hold up Ctrl-C
-    uvicorn.Server(settings).run(sockets=[sock])
+    _run(app, sock, config, timeout_graceful_shutdown=1)  # an open page must not hold up Ctrl-C
+
+
+def _preview_password() -> str:
+    """NEWSLETTER_PREVIEW_PASSWORD, else a new random token, printed, for the login off loopback."""
+    import os
+    import secrets
+
+    from ..web.login import PASSWORD_VARIABLE
+
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password:
+        click.echo(f"Off loopback: log in with the password in {PASSWORD_VARIABLE}", err=True)
+        return password
+    password = secrets.token_urlsafe(16)
+    click.echo(f"Off loopback: log in with this token (or set {PASSWORD_VARIABLE}): {password}", err=True)
+    return password
 
 
 def _is_loopback(host: str) -> bool:
@@ -85,6 +101,29 @@ def _listen(host: str, port: int):
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return socket.create_server((host.strip("[]"), port), family=family)
+        sock = socket.create_server((host.strip("[]"), port), family=family)
     except OSError as e:
         raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    # asyncio sets TCP_NODELAY only on sockets it creates itself; without it every answer on a
+    # kept-alive connection waits ~40 ms for the client's delayed ACK (Nagle). Accepted sockets inherit it.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _url(host: str, sock) -> str:
+    return f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}"
+
+
+def _run(app, sock, config, **settings) -> None:
+    """Serve `app` on `sock` with the [web] bounds on each client (see web/limits.py)."""
+    import uvicorn
+
+    from ..web.limits import HEAD_BYTES, KEEP_ALIVE, BoundedBody, bounded_protocol
+
+    web = config.web
+    bounded = BoundedBody(app, web.max_body_kb * 1024, web.read_timeout)
+    uvicorn.Server(uvicorn.Config(
+        bounded, log_level="warning", ws="none", http=bounded_protocol(web.read_timeout),
+        timeout_keep_alive=KEEP_ALIVE, h11_max_incomplete_event_size=HEAD_BYTES,
+        limit_concurrency=web.max_connections, **settings,
+    )).run(sockets=[sock])

@@ -40,11 +40,13 @@ class Letters:
     sign: Callable[[bytes], bytes] | None = None
 
     def message_id(self, subscriber: int, round_: int) -> str:
-        """The same for every attempt at one recipient in one round, so a retried copy can be recognised."""
-        return f"<{self.issue:04d}.{round_}.{subscriber}.{self.digest}@{self.domain}>"
+        """The same for every attempt at one recipient in one round, so a retried copy can be recognised;
+        opaque, so it tells no reader the subscriber's place on the list (nor its length)."""
+        return f"<{self.tokens.opaque(f'{self.issue}.{round_}.{subscriber}.{self.digest}')}@{self.domain}>"
 
-    def make(self, who: Addressee) -> tuple[bytes, str]:
-        token = self.tokens.make(who.subscriber)
+    def make(self, who: Addressee, token: str | None = None) -> tuple[bytes, str]:
+        """The message for `who`; `token` instead of their real unsubscribe token (a dry run's sample)."""
+        token = token or self.tokens.make(who.subscriber, who.key)
         message_id = self.message_id(who.subscriber, who.round)
         mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{token}" if self.mailto else ""
         data = self.template.fill(Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto))

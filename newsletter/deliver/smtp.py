@@ -125,6 +125,10 @@ class Connection:
 
         With PIPELINING (RFC 2920) the three commands go in one write: one round trip, not three.
         """
+        if _unsafe(sender):
+            raise Unavailable(f"the sender {sender!r} holds a line break or angle bracket: refused", permanent=True)
+        if _unsafe(recipient):  # written raw when pipelined: a CR/LF would smuggle in another command
+            return Reply(501, f"not sent: the address {recipient!r} holds a line break or angle bracket", "rcpt")
         commands = ((f"MAIL FROM:<{sender}>", "mail", (250,)), (f"RCPT TO:<{recipient}>", "rcpt", (250, 251)),
                     ("DATA", "data", (354,)))
         if smtp.has_extn("pipelining"):
@@ -250,6 +254,11 @@ def _connect(s: SmtpSettings) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+def _unsafe(address: str) -> bool:
+    """True for an address that could end its SMTP command early or start another."""
+    return any(c in address for c in "\r\n\0<>")
 
 
 def dot_stuffed(data: bytes) -> bytes:

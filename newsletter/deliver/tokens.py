@@ -1,9 +1,12 @@
 """Unsubscribe tokens: opaque, signed with NEWSLETTER_SECRET, and carrying no address.
 
-A token is a MAC of the subscriber's id followed by the id masked with a key stream drawn
-from that MAC (a synthetic-IV construction), in URL-safe base64: a reader learns nothing
-from it, and changing any character makes it invalid. The keys are derived for this one
-purpose, so the secret can sign other things later without one kind of token passing for another.
+A token is a MAC of the subscriber's id and random key followed by them masked with a key
+stream drawn from that MAC (a synthetic-IV construction), in URL-safe base64: a reader
+learns nothing from it, and changing any character makes it invalid. The random key
+(store/subscribers.py) ties a token to one subscription: SQLite reuses the ids of deleted
+rows, and a copied store can too, but never the key. Subscribers added before keys existed
+(key None) keep their shorter id-only tokens. The keys are derived per purpose, so the
+secret also makes opaque Message-IDs without one kind of value passing for another.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from ..errors import DeliverError
 
 SECRET_VARIABLE = "NEWSLETTER_SECRET"
 MIN_SECRET = 16
-ID_BYTES, MAC_BYTES = 8, 16
-TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}" % (4 * (ID_BYTES + MAC_BYTES) // 3))
+ID_BYTES, KEY_BYTES, MAC_BYTES = 8, 9, 16
+TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}|[A-Za-z0-9_-]{%d}" % (
+    4 * (ID_BYTES + KEY_BYTES + MAC_BYTES) // 3, 4 * (ID_BYTES + MAC_BYTES) // 3))
 
 
 class Tokens:
-    """Makes and checks unsubscribe tokens with one secret."""
+    """Makes and checks unsubscribe tokens (and opaque Message-IDs) with one secret."""
 
     def __init__(self, secret: str):
         def keyed(purpose: bytes):
@@ -30,14 +34,16 @@ class Tokens:
             return hmac.new(key, digestmod=hashlib.sha256)
 
         self._sign, self._mask = keyed(b"newsletter unsubscribe mac v1"), keyed(b"newsletter unsubscribe mask v1")
+        self._message = keyed(b"newsletter message-id v1")
 
-    def make(self, subscriber_id: int) -> str:
-        payload = subscriber_id.to_bytes(ID_BYTES, "big")
+    def make(self, subscriber_id: int, key: str | None) -> str:
+        """The token of subscriber `subscriber_id` whose random key (hex) is `key` (None: an old, keyless row)."""
+        payload = subscriber_id.to_bytes(ID_BYTES, "big") + (bytes.fromhex(key) if key else b"")
         mac = _digest(self._sign, payload)[:MAC_BYTES]
         return base64.urlsafe_b64encode(mac + _xor(payload, _digest(self._mask, mac))).decode("ascii")
 
-    def read(self, token: str) -> int | None:
-        """The subscriber id a genuine token names; None for anything forged, altered or malformed."""
+    def read(self, token: str) -> tuple[int, str | None] | None:
+        """(subscriber id, key) a genuine token names; None for anything forged, altered or malformed."""
         if not TOKEN.fullmatch(token):
             return None
         raw = base64.urlsafe_b64decode(token.encode("ascii"))
@@ -45,7 +51,11 @@ class Tokens:
         payload = _xor(masked, _digest(self._mask, mac))
         if not hmac.compare_digest(mac, _digest(self._sign, payload)[:MAC_BYTES]):
             return None
-        return int.from_bytes(payload, "big")
+        return int.from_bytes(payload[:ID_BYTES], "big"), payload[ID_BYTES:].hex() or None
+
+    def opaque(self, text: str) -> str:
+        """A fixed name for `text` that reveals nothing of it (26 base32 characters): for Message-IDs."""
+        return base64.b32encode(_digest(self._message, text.encode("utf-8"))[:16]).decode("ascii")[:26].lower()
 
 
 def _digest(keyed, data: bytes) -> bytes:
@@ -58,16 +68,35 @@ def _xor(data: bytes, stream: bytes) -> bytes:
     return bytes(a ^ b for a, b in zip(data, stream))
 
 
+MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+MIN_DISTINCT = 10
+
+
 def tokens_from(secret: str | None) -> Tokens:
-    """Tokens for the configured secret; a clear error naming the variable when it is missing or short."""
+    """Tokens for the configured secret; a clear error naming the variable when it is missing or not random."""
     if not secret:
-        raise DeliverError(
-            f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it. Set it to a long random "
-            "value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))', and keep it"
-        )
-    if len(secret) < MIN_SECRET:
-        raise DeliverError(f"{SECRET_VARIABLE} is too short: use at least {MIN_SECRET} random characters")
+        raise DeliverError(f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it; {MAKE_ONE}, and keep it")
+    problem = _not_random(secret)
+    if problem:
+        raise DeliverError(f"{SECRET_VARIABLE} {problem}, so links signed with it could be forged; {MAKE_ONE}")
     return Tokens(secret)
+
+
+def _not_random(secret: str) -> str | None:
+    """Why `secret` is obviously not a random value, or None. (A check for accidents, not a proof of randomness.)"""
+    if len(secret) < MIN_SECRET:
+        return f"is too short (under {MIN_SECRET} characters)"
+    if any(c.isspace() or not c.isprintable() for c in secret):
+        return "holds spaces or control characters"
+    if len(set(secret)) < MIN_DISTINCT:
+        return f"repeats a few characters (fewer than {MIN_DISTINCT} different ones)"
+    run = longest = 1
+    for a, b in zip(secret, secret[1:]):
+        run = run + 1 if abs(ord(b) - ord(a)) <= 1 else 1
+        longest = max(longest, run)
+    if longest * 2 > len(secret):
+        return "is mostly a run such as 0123456789 or aaaa"
+    return None
 
 
 UNSUBSCRIBE_PATH = "/unsubscribe/"

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .publish import PublishResult
 
 
+DRY_RUN_TOKEN = "TOKEN-NOT-SHOWN-IN-A-DRY-RUN"
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -137,7 +140,8 @@ def _dry_run(store, letters, result: SendResult, force: bool) -> SendResult:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
     with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after one row
         first = next(people, None) or Subscriber(0, "subscriber@example.invalid")
-    sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1))
+    # A placeholder, not the first subscriber's working token: a dry run's output gets pasted around.
+    sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1), token=DRY_RUN_TOKEN)
     return replace(result, recipients=store.subscribers.count(), sample=sample)
 
 

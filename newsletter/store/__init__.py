@@ -50,7 +50,7 @@ class Store:
             self.leases = Leases(self.engine)
             self.reviews = Reviews(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
-            raise StoreError(f"{sa.engine.make_url(url).render_as_string()}: cannot open store: {e}") from None
+            raise StoreError(f"{dialects.masked(url)}: cannot open store: {e}") from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -29,12 +29,12 @@ class Copied:
 
 def shown(url: str) -> str:
     """A database URL fit to print: the password, if any, masked."""
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    return dialects.parse(url).render_as_string(hide_password=True)
 
 
 def exists(url: str) -> bool:
     """False for a SQLite file that is not there (opening it would create it); servers are asked later."""
-    parsed = sa.engine.make_url(url)
+    parsed = dialects.parse(url)
     if parsed.get_backend_name() != dialects.SQLITE or parsed.database in (None, "", ":memory:"):
         return True
     return Path(parsed.database).exists()

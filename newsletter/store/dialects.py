@@ -8,27 +8,68 @@ once on a new database upgrade it once; `SELECT ... FOR UPDATE SKIP LOCKED` for 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from ..errors import StoreError
 
 POSTGRESQL, SQLITE = "postgresql", "sqlite"
 # Any constant number: every `newsletter` process agrees on it, nothing else takes it.
 MIGRATION_LOCK = 0x6E65_7773  # "news"
 
 
+def parse(url: str) -> sa.URL:
+    """`url` parsed, with a driver installed; else StoreError in one line with the password masked."""
+    try:
+        parsed = sa.engine.make_url(url)
+        parsed.get_dialect().import_dbapi()
+    except (sa.exc.ArgumentError, ValueError) as e:
+        why = e if isinstance(e, sa.exc.ArgumentError) else "its port is not a number"  # int()'s text may hold the password
+        raise StoreError(f"{masked(url)}: not a database URL ({why}); e.g. sqlite:///newsletter.db or "
+                         "postgresql+psycopg://user@host:5432/name") from None
+    except ImportError as e:
+        raise StoreError(f"{masked(url)}: no driver for it is installed ({e}); newsletter supports "
+                         "sqlite:/// and postgresql+psycopg://") from None
+    return parsed
+
+
+def masked(url: str) -> str:
+    """`url` fit to print, even when it does not parse: any password replaced by ***."""
+    return PASSWORD.sub(r"\1***@", url)
+
+
+PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:).*@")  # to the last @: a password may hold @ and :
+
+
 def engine(url: str) -> sa.Engine:
-    """An engine for `url` with the settings its database needs; a SQLite file's folder is made."""
-    parsed = sa.engine.make_url(url)
+    """An engine for `url` with the settings its database needs; a SQLite file's folder is made, 0700."""
+    parsed = parse(url)
     if parsed.get_backend_name() == SQLITE:
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        made = sa.create_engine(url)
+            _private_file(Path(parsed.database))
+        made = sa.create_engine(parsed)
         sa.event.listen(made, "connect", _sqlite_pragmas)
         return made
     if parsed.get_backend_name() == POSTGRESQL:
-        return sa.create_engine(url, connect_args={"options": "-c timezone=UTC"}, pool_pre_ping=True)
-    return sa.create_engine(url)
+        return sa.create_engine(parsed, connect_args={"options": "-c timezone=UTC"}, pool_pre_ping=True)
+    return sa.create_engine(parsed)
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would make it 0644 under the usual umask):
+    it holds the whole subscriber list. SQLite gives its -wal and -shm files the same mode.
+    A store made before this is made private too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

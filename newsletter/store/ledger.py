@@ -99,7 +99,7 @@ class Ledger:
             rows = {row.subscriber: row for row in taken}
             people = conn.execute(WHO, {"p_ids": list(rows)}).all() if rows else []
         return sorted(
-            (Addressee(p.id, p.email, p.name, rows[p.id].round) for p in people),
+            (Addressee(p.id, p.email, p.name, rows[p.id].round, p.token_key) for p in people),
             key=lambda c: c.subscriber,
         )
 
@@ -256,7 +256,7 @@ TAKE = (  # step two: the locked rows become this sender's
     .values(CLAIMED)
     .returning(sends.c.subscriber, sends.c.round)
 )
-WHO = sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name).where(
+WHO = sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.token_key).where(
     subscribers.c.id.in_(B("p_ids", expanding=True)))
 _this_row = sa.and_(sends.c.issue == B("p_issue"), sends.c.subscriber == B("p_subscriber"))
 RECORD = (  # a row some other sender finished meanwhile is not overwritten

@@ -52,6 +52,9 @@ subscribers = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("created", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    # Random (hex), in unsubscribe tokens, so a token names one subscription even if an id is
+    # reused; NULL for rows added before migration 0006 (their tokens carry the id alone).
+    sa.Column("token_key", sa.String(32)),
 )
 
 sends = sa.Table(

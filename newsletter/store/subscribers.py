@@ -7,6 +7,7 @@ module only keeps them. The key is unique, so one person is one row however they
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -17,6 +18,7 @@ from ..models import ACTIVE, UNSUBSCRIBED, Subscriber
 from .schema import subscribers
 
 STATUSES = ("active", "unsubscribed", "bounced")
+KEY_BYTES = 9  # of randomness in each subscriber's unsubscribe token (deliver/tokens.py KEY_BYTES)
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,21 @@ class Subscribers:
 
     def unsubscribe(self, id_: int, now: dt.datetime, reason: str) -> Subscriber | None:
         """Take an active subscriber off the list at once; a bounced or unsubscribed one stays as is."""
+        return self._unsubscribe(subscribers.c.id == id_, now, reason)
+
+    def unsubscribe_link(self, id_: int, key: str | None, now: dt.datetime, reason: str) -> Subscriber | None:
+        """`unsubscribe` for the one subscription a link's token names: its id and its key (None: a keyless row)."""
+        same_key = subscribers.c.token_key == key if key else subscribers.c.token_key.is_(None)
+        return self._unsubscribe(sa.and_(subscribers.c.id == id_, same_key), now, reason)
+
+    def _unsubscribe(self, which, now: dt.datetime, reason: str) -> Subscriber | None:
         with self.engine.begin() as conn:
             conn.execute(
                 subscribers.update()
-                .where(subscribers.c.id == id_, subscribers.c.status == ACTIVE)
+                .where(which, subscribers.c.status == ACTIVE)
                 .values(status=UNSUBSCRIBED, reason=reason, updated=_utc(now))
             )
-            found = conn.execute(sa.select(subscribers).where(subscribers.c.id == id_)).first()
+            found = conn.execute(sa.select(subscribers).where(which)).first()
         return _subscriber(found) if found else None
 
 
@@ -115,9 +125,10 @@ def _row(new: NewSubscriber, now: dt.datetime) -> dict:
     return {
         "email": new.email, "email_key": new.key, "name": new.name, "status": new.status,
         "reason": None if new.status == ACTIVE else "imported", "created": now, "updated": now,
+        "token_key": secrets.token_hex(KEY_BYTES),
     }
 
 
 def _subscriber(row) -> Subscriber:
     created = row.created.replace(tzinfo=dt.timezone.utc) if row.created.tzinfo is None else row.created
-    return Subscriber(row.id, row.email, row.name, row.status, row.reason, created)
+    return Subscriber(row.id, row.email, row.name, row.status, row.reason, created, row.token_key)

@@ -3,7 +3,8 @@
 Unsubscribe links carry a signed token (deliver/tokens.py). GET shows a page with one
 confirm button, because mail scanners follow links and must not unsubscribe anyone;
 POST unsubscribes at once: the RFC 8058 one-click request a mail client sends, with no
-cookie, no login and no redirect, and the confirm button's form, which posts the same.
+cookie, no login and no redirect, and the confirm button's form; the reason recorded says which.
+HEAD, which link scanners send, is answered like GET and changes nothing.
 The archive ([archive] dir, written by the scheduled job) is served as static files at /archive/.
 """
 
@@ -42,15 +43,15 @@ def create_app(config: Config, store: Store) -> Starlette:
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
     async def unsubscribe(request: Request) -> HTMLResponse:
-        subscriber = tokens.read(request.path_params["token"])
-        if subscriber is None:
+        named = tokens.read(request.path_params["token"])
+        if named is None:
             return page("invalid.html", status=400)
-        if request.method == "GET":
+        if request.method != "POST":  # GET, and HEAD (link scanners): only show the confirm button
             return page("unsubscribe.html", action=request.url.path)
-        body = await request.body()
-        how = "one-click" if b"List-Unsubscribe=One-Click" in body else "web page"
+        # RFC 8058's body comes from a mail client; the confirm page's button posts `confirmed=page`.
+        how = "one-click" if b"List-Unsubscribe=One-Click" in await request.body() else "web page"
         now = dt.datetime.now(dt.timezone.utc)
-        await run_in_threadpool(store.subscribers.unsubscribe, subscriber, now, f"unsubscribed ({how})")
+        await run_in_threadpool(store.subscribers.unsubscribe_link, *named, now, f"unsubscribed ({how})")
         return page("unsubscribed.html")
 
     routes = [
@@ -58,5 +59,7 @@ def create_app(config: Config, store: Store) -> Starlette:
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
         Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    app.router.redirect_slashes = False  # its redirect is built from the Host header: a 404 instead
+    return app
 

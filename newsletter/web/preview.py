@@ -3,8 +3,8 @@
 Pages: the index of issues, and an issue page with its views (desktop 600 px, mobile
 375 px, without <style>, plain text, source, check). On the draft's page plain forms
 shape the issue by rewriting its drafts file, and send a test. The app can send mail and
-write files, so it answers only to the host names it serves on (no DNS rebinding) and
-refuses form posts from other sites.
+write files, so it answers only to loopback's host names and those it is told (no DNS
+rebinding), refuses form posts from other sites, and off loopback asks for a login first.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import datetime as dt
 import email.parser
 import email.policy
 import re
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 import jinja2
 from starlette.applications import Starlette
@@ -36,7 +36,9 @@ from .. import pipeline, preview
 from ..config import Config
 from ..errors import NewsletterError
 from ..render import builtin_templates
+from .flash import Flash
 from .live import Live, Reloader
+from .login import LoginRequired
 
 GMAIL_CLIP_KB = 102
 VIEWS = (("desktop", "Desktop"), ("mobile", "Mobile"), ("nostyle", "No style"), ("text", "Plain text"),
@@ -63,25 +65,34 @@ class LocalOnly:
     def _refusal(self, method: str, headers: Headers) -> str | None:
         host = headers.get("host", "")
         name = host.rsplit(":", 1)[0] if ":" in host.rsplit("]", 1)[-1] else host
-        if "*" not in self.hosts and name.strip("[]").lower() not in self.hosts:
-            return f"this preview does not answer to the host name {name!r}"
+        if name.strip("[]").lower() not in self.hosts:
+            return f"this preview does not answer to the host name {name!r} (see newsletter preview --allowed-host)"
         origin = headers.get("origin")
         if method == "POST" and origin is not None and origin != f"http://{host}":
             return f"refused a form posted from another site ({origin})"
         return None
 
 
-def create_preview_app(config: Config, *, date: dt.date | None = None, host: str = "127.0.0.1") -> Starlette:
-    """The preview of `config`'s next issue as of `date` (default: today), served on `host`."""
+def create_preview_app(config: Config, *, date: dt.date | None = None, host: str = "127.0.0.1",
+                       allowed_hosts: tuple[str, ...] = (), password: str | None = None) -> Starlette:
+    """The preview of `config`'s next issue as of `date` (default: today), served on `host`.
+
+    It answers to loopback's names, `host` unless it is a wildcard address, and `allowed_hosts`;
+    with `password`, every page needs a login first (see login.py).
+    """
     routes = [
         Route("/", _index), Route("/draft", _draft), Route("/draft/issue.eml", _download),
         Route("/issues/{number:int}", _sent), Route("/issues/{number:int}/issue.eml", _download),
         Route("/events", _events), Route("/draft/shape", _shape, methods=["POST"]),
         Route("/draft/test", _send_test, methods=["POST"]),
     ]
-    hosts = ("127.0.0.1", "localhost", "::1") + ((host.strip("[]").lower(),) if host not in ("0.0.0.0", "::") else ("*",))
-    app = Starlette(routes=routes, lifespan=_lifespan, middleware=[Middleware(LocalOnly, hosts=hosts)])
-    app.state.live = Live(config, date)
+    named = (host,) if host.strip("[]") not in ("0.0.0.0", "::", "") else ()
+    hosts = tuple(h.strip("[]").lower() for h in ("127.0.0.1", "localhost", "::1", *named, *allowed_hosts))
+    middleware = [Middleware(LocalOnly, hosts=hosts)]
+    if password:
+        middleware.append(Middleware(LoginRequired, password=password))
+    app = Starlette(routes=routes, lifespan=_lifespan, middleware=middleware)
+    app.state.live, app.state.flash = Live(config, date), Flash()
     return app
 
 
@@ -106,7 +117,7 @@ _PAGES = jinja2.Environment(
 
 def _page(name: str, request: Request, **context) -> HTMLResponse:
     live: Live = request.app.state.live
-    said = {key: request.query_params.get(key) for key in ("notice", "problem")}
+    said = request.app.state.flash.take(request.query_params.get("said"))
     body = _PAGES.get_template(f"web/{name}").render(
         newsletter=live.config.newsletter.title, token=live.token, views=VIEWS, **said, **context
     )
@@ -167,13 +178,13 @@ async def _shape(request: Request) -> Response:
     form = await _form(request)
     issue = live.shown.result.issue if live.shown.result else None
     if issue is None:
-        return _back("problem", "there is no draft to shape")
+        return _back(request, "problem", "there is no draft to shape")
     try:
         await run_in_threadpool(preview.shape, live.config, issue, form.get("action", ""), form)
     except NewsletterError as e:
-        return _back("problem", str(e))
+        return _back(request, "problem", str(e))
     await live.rebuild()  # the watcher would too; doing it now means the next page shows the change
-    return _back()
+    return _back(request)
 
 
 async def _send_test(request: Request) -> Response:
@@ -182,8 +193,8 @@ async def _send_test(request: Request) -> Response:
     try:
         line = await run_in_threadpool(preview.send_test, live.config, address, date=live.date)
     except NewsletterError as e:
-        return _back("problem", f"the test was not sent: {e}")
-    return _back("notice", line)
+        return _back(request, "problem", f"the test was not sent: {e}")
+    return _back(request, "notice", line)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -191,9 +202,10 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
-def _back(kind: str | None = None, line: str = "") -> RedirectResponse:
-    """Back to the draft (303: the browser follows with a GET), with a line to show there."""
-    return RedirectResponse(f"/draft?{kind}={quote(line)}" if kind else "/draft", status_code=303)
+def _back(request: Request, kind: str | None = None, line: str = "") -> RedirectResponse:
+    """Back to the draft (303: the browser follows with a GET), with a line to show there once."""
+    return RedirectResponse(f"/draft?said={request.app.state.flash.put(kind, line)}" if kind else "/draft",
+                            status_code=303)
 
 
 def _views(contents: dict[str, bytes]) -> dict:

@@ -238,6 +238,9 @@ class SmtpSection:
     dkim_key_file: str = setting("", "PEM private key for DKIM signing (relative to this file); empty: no signing.")
     dkim_selector: str = setting("eletter", "DKIM selector: the key is published at <selector>._domainkey.<domain>.")
     dkim_domain: str = setting("", "DKIM signing domain (d=); empty: [email] message_id_domain.")
+    dkim_ed25519_key_file: str = setting(
+        "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none.")
+    dkim_ed25519_selector: str = setting("eletter-ed", "Selector of the Ed25519 key.")
 
 
 def _base_url_error(url: str) -> str | None:

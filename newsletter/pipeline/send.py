@@ -154,8 +154,11 @@ def _dkim(config: Config):
         return None
     from ..deliver.dkim import Signer
 
-    domain = config.smtp.dkim_domain or config.email.message_id_domain
-    return Signer(config.folder / config.smtp.dkim_key_file, config.smtp.dkim_selector, domain).sign
+    s = config.smtp
+    domain = s.dkim_domain or config.email.message_id_domain
+    second = config.folder / s.dkim_ed25519_key_file if s.dkim_ed25519_key_file else None
+    return Signer(config.folder / s.dkim_key_file, s.dkim_selector, domain, second_key=second,
+                  second_selector=s.dkim_ed25519_selector).sign
 
 
 def _smtp_settings(config: Config):

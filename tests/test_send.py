@@ -261,3 +261,20 @@ def test_starttls_checks_the_certificate(tmp_path, tls_server, monkeypatch):
     assert tls_server.received == [] and ledger(path)["person0@example.com"][0] == "pending"
     monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))  # now the test CA is trusted
     assert send(path).complete and len(tls_server.received) == 1
+
+
+@pytest.mark.parametrize("security, built", [("none", 0), ("starttls", 1)])
+def test_one_tls_context_per_send_and_none_without_tls(tmp_path, tls_server, smtp_server, monkeypatch, security, built):
+    """Building a TLS context costs ~40 ms: once per send however many connections, never for security = none."""
+    import ssl
+
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))
+    server = tls_server if security == "starttls" else smtp_server
+    path = make_project(tmp_path, server.port, security=security, connections=3)
+    draft_issue(path)
+    add_people(path, 6)
+    assert send(path).complete and len(server.received) == 6
+    assert len(made) == built and server.connections == 3 * (1 + built)  # EHLO again after STARTTLS

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..models import FAILED, PENDING, SKIPPED, Addressee, Outcome
 from .personalize import Recipient, Template
-from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver
+from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver, tls_context
 from .tokens import Tokens, unsubscribe_url
 
 
@@ -97,6 +97,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._done = threading.Event()
         self._waited = False
+        self._tls = tls_context(job.smtp)  # one for all of this send's connections
 
     def run(self) -> Run:
         """Send until no open row is left to this sender; Ctrl-C stops after the messages in flight."""
@@ -123,7 +124,7 @@ class Dispatcher:
 
     def _work(self) -> None:
         job = self.job
-        connection = Connection(job.smtp)
+        connection = Connection(job.smtp, self._tls)
         done: Outcome | None = None
         try:
             connection.open()

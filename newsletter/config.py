@@ -229,7 +229,7 @@ class SmtpSection:
     username: str = setting("", "Login name; the password comes from NEWSLETTER_SMTP_PASSWORD. Empty: no login.")
     connections: int = setting(4, "Connections used at once, each reused for many messages.", check=_positive)
     rate_limit: float = setting(0.0, "Most messages per second over all connections; 0 for no limit.", check=_not_negative)
-    retries: int = setting(3, "Tries after a 4xx reply or a dropped connection, with doubling pauses.", check=_not_negative)
+    retries: int = setting(3, "Tries after a dropped connection, with doubling pauses.", check=_not_negative)
     timeout: float = setting(60.0, "Seconds to wait for the server at each step.", check=_positive)
     claim_seconds: float = setting(
         60.0, "How long a sender's hold on recipients lasts unless renewed; a restart after a crash waits this long.",
@@ -241,6 +241,9 @@ class SmtpSection:
     dkim_ed25519_key_file: str = setting(
         "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none.")
     dkim_ed25519_selector: str = setting("eletter-ed", "Selector of the Ed25519 key.")
+    retry_for_hours: float = setting(
+        48.0, "A recipient answered 4xx (greylisting, full mailbox) is tried again later, with jittered "
+        "backoff from 5 minutes to 4 hours, for this many hours; then failed.", check=_positive)
 
 
 def _base_url_error(url: str) -> str | None:

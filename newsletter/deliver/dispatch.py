@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import random
 import threading
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from concurrent.futures import Future
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..models import FAILED, PENDING, SKIPPED, Addressee, Outcome
+from ..models import DEFERRED, FAILED, PENDING, SKIPPED, Addressee, Outcome
 from .personalize import Recipient, Template
 from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver, tls_context
 from .tokens import Tokens, unsubscribe_url
@@ -61,6 +62,24 @@ class Job:
     retries: int = 3
     lease: float = 60.0
     batch: int = 20  # rows claimed at a time: small, so concurrent senders share the work
+    retry_for: dt.timedelta = dt.timedelta(hours=48)  # how long a 4xx-answered recipient is tried
+
+
+FIRST_WAIT, LONGEST_WAIT = dt.timedelta(minutes=5), dt.timedelta(hours=4)
+
+
+def deferral(who: Addressee, reply: str, attempts: int, now: dt.datetime, retry_for: dt.timedelta,
+             jitter: float) -> Outcome:
+    """A 4xx answer: try again later, each wait about as long as all the waiting so far (5 minutes
+    at first, at most 4 hours, `jitter` in 0.8..1.2 so deferred recipients do not return as a
+    herd), the last try at `retry_for` after the first answer; after that the message fails."""
+    since = who.deferred_since or now
+    waited = now - since
+    if waited >= retry_for:
+        return Outcome(who.subscriber, FAILED, f"{reply} (given up after {retry_for.total_seconds() / 3600:g} h)",
+                       attempts)
+    wait = min(max(FIRST_WAIT, waited), LONGEST_WAIT) * jitter
+    return Outcome(who.subscriber, DEFERRED, reply, attempts, retry_at=min(now + wait, since + retry_for))
 
 
 @dataclass
@@ -85,8 +104,10 @@ class Dispatcher:
 
     def __init__(self, job: Job, ledger, letters: Letters, *, limiter: RateLimit | None = None,
                  sleep: Callable[[float], None] = time.sleep, now: Callable[[], dt.datetime] = utc_now,
-                 progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None,
+                 jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2)):
         self.job, self.ledger, self.letters = job, ledger, letters
+        self.jitter = jitter
         self.limiter = limiter or RateLimit(0)
         self.sleep, self.now = sleep, now
         self.progress, self.notice = progress, notice
@@ -166,9 +187,12 @@ class Dispatcher:
         if reply is None:
             self._tally(SKIPPED)
             return None
-        status = FAILED if reply.status == "retry" else reply.status
-        self._tally(status)
-        return Outcome(who.subscriber, status, str(reply), attempts)
+        if reply.status == "retry":
+            outcome = deferral(who, str(reply), attempts, self.now(), self.job.retry_for, self.jitter())
+        else:
+            outcome = Outcome(who.subscriber, reply.status, str(reply), attempts)
+        self._tally(outcome.status)
+        return outcome
 
     def _step(self, done: Outcome | None, start: int | None = None, message_id: str | None = None) -> bool | None:
         """Record `done` and mark `start` sending, committed before this returns; None without `start`."""

@@ -3,8 +3,9 @@
 A `Connection` is opened once and reused for many messages (one recipient each); it is
 reopened after the server drops it, and pipelines its commands when the server offers it.
 The message goes out already dot-stuffed in one bytes.replace (smtplib's data() runs a
-regular expression over it instead: a large share of the cost of a 50 KB message). `deliver` sends one message, retrying 4xx replies
-and drops with doubling pauses; 5xx replies are final. A server that cannot be reached or
+regular expression over it instead: a large share of the cost of a 50 KB message). `deliver` sends one message, retrying dropped
+connections with doubling pauses; a 4xx reply is returned at once (greylisting servers want
+minutes, not seconds: the dispatcher defers the recipient in the ledger); 5xx replies are final. A server that cannot be reached or
 refuses us as a client (TLS, login, sender) raises `Unavailable`: that stops the whole
 send, since every other message would fail the same way.
 """
@@ -194,8 +195,8 @@ def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retri
             go: Callable[[], bool] | None = None) -> tuple[Reply | None, int]:
     """Send one message; returns the final reply (None if `go` said no) and the attempts made.
 
-    4xx replies and dropped connections are tried again after `pause`, then twice that, and
-    so on, `retries` times. `go` is asked once, before the first DATA (see Connection.send).
+    Dropped connections are tried again after `pause`, then twice that, and so on, `retries`
+    times; a 4xx reply is returned at once, for the caller to defer. `go` is asked once, before the first DATA (see Connection.send).
     Raises Unavailable when the server cannot be reached again.
     """
     dropped = False
@@ -210,7 +211,7 @@ def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retri
         if reply is None:
             return None, attempt + 1
         dropped = dropped or reply.code == 0
-        if reply.status != "retry" or attempt == retries:
+        if reply.code != 0 or attempt == retries:
             return reply, attempt + 1
         sleep(min(pause * 2 ** attempt, MAX_PAUSE))
     raise AssertionError("unreachable")

@@ -241,6 +241,11 @@ class SmtpSection:
     dkim_ed25519_key_file: str = setting(
         "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none.")
     dkim_ed25519_selector: str = setting("eletter-ed", "Selector of the Ed25519 key.")
+    bounce_address: str = setting(
+        "", 'VERP return path, e.g. "bounces+{token}@example.org": each message\'s bounces come back to an address '
+        "naming its recipient (a signed token); empty: the From address. Read by `newsletter bounces fetch`.",
+        check=lambda v: None if not v or re.fullmatch(r"[A-Za-z0-9._+-]*\{token\}[A-Za-z0-9._+-]*@[A-Za-z0-9.-]+", v)
+        else "must be an address with {token} in its local part, e.g. bounces+{token}@example.org")
     retry_for_hours: float = setting(
         48.0, "A recipient answered 4xx (greylisting, full mailbox) is tried again later, with jittered "
         "backoff from 5 minutes to 4 hours, for this many hours; then failed.", check=_positive)
@@ -300,6 +305,23 @@ class ArchiveSection:
     dir: Path = setting(Path("archive"), "Where sent issues are published as web pages and an Atom feed.", path=True)
 
 
+def _mailbox_error(value: str) -> str | None:
+    if not value or not value.startswith(("imap://", "imaps://")) or re.fullmatch(r"imaps://[^@/\s]+@[^/\s]+(/\S*)?", value):
+        return None
+    return f"{value!r}: IMAP goes over TLS only: imaps://user@host[:port][/folder]"
+
+
+@dataclass(frozen=True)
+class BouncesSection:
+    mailbox: str = setting(
+        "", "Where bounces, complaints and unsubscribe mails arrive: a Maildir folder (relative to this file) or "
+        "imaps://user@host[:port][/folder] (password in NEWSLETTER_BOUNCES_PASSWORD); empty: not read.",
+        check=_mailbox_error)
+    soft_limit: int = setting(3, "A subscriber whose last this-many issues all soft-bounced is set to bounced.",
+                              check=_positive)
+    max_message_kb: int = setting(1024, "Larger messages in the mailbox are set aside unread.", check=_positive)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
@@ -317,6 +339,7 @@ class Config:
     web: WebSection = field(default_factory=WebSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
     archive: ArchiveSection = field(default_factory=ArchiveSection)
+    bounces: BouncesSection = field(default_factory=BouncesSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 

@@ -158,6 +158,8 @@ class Subscriber:
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
 # An outcome, not a row state: a 4xx answer; the row is pending again with a retry time.
 DEFERRED = "deferred"
+# What a report in the bounce mailbox says (deliver/bounces.py reads it, store/bounces.py applies it).
+HARD, SOFT, COMPLAINT, UNSUBSCRIBE = "hard", "soft", "complaint", "unsubscribe"
 
 
 @dataclass(frozen=True)

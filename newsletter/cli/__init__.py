@@ -3,7 +3,7 @@
 Commands live in modules by topic; importing them registers them on the `cli` group.
 """
 
-from . import db, feeds, issue, schedule, send, serve  # noqa: F401  (registers the commands)
+from . import bounces, db, feeds, issue, schedule, send, serve  # noqa: F401  (registers the commands)
 from .base import cli
 
 

@@ -39,6 +39,14 @@ class Letters:
     base_url: str
     mailto: str = ""  # the List-Unsubscribe mailto address, or ""
     sign: Callable[[bytes], bytes] | None = None
+    bounce_address: str = ""  # VERP: "bounces+{token}@example.org", or "" for the From address
+    bounce_tokens: Tokens | None = None
+
+    def return_path(self, subscriber: int, default: str) -> str:
+        """The envelope sender: with VERP, one per recipient, carrying their signed bounce token."""
+        if not self.bounce_address:
+            return default
+        return self.bounce_address.replace("{token}", self.bounce_tokens.make(subscriber))
 
     def message_id(self, subscriber: int, round_: int) -> str:
         """The same for every attempt at one recipient in one round, so a retried copy can be recognised."""
@@ -178,8 +186,8 @@ class Dispatcher:
         data, message_id = self.letters.make(who)
         marked = self._committer.submit((done, who.subscriber, message_id))
         try:
-            reply, attempts = deliver(connection, self.job.sender, who.email, data, retries=self.job.retries,
-                                      sleep=self.sleep, go=marked.result)
+            reply, attempts = deliver(connection, self.letters.return_path(who.subscriber, self.job.sender), who.email,
+                                      data, retries=self.job.retries, sleep=self.sleep, go=marked.result)
         except Unavailable as e:
             if marked.result() and not e.maybe_delivered:  # certainly not sent: pending for the next run
                 self._step(Outcome(who.subscriber, PENDING, str(e), 0))

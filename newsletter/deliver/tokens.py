@@ -22,14 +22,15 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}" % (4 * (ID_BYTES + MAC_BYTES) // 3))
 
 
 class Tokens:
-    """Makes and checks unsubscribe tokens with one secret."""
+    """Makes and checks tokens of one purpose with one secret: "unsubscribe" (links), "bounce" (VERP
+    return paths); a token of one purpose never passes for the other."""
 
-    def __init__(self, secret: str):
-        def keyed(purpose: bytes):
-            key = hmac.new(secret.encode("utf-8"), purpose, hashlib.sha256).digest()
+    def __init__(self, secret: str, purpose: str = "unsubscribe"):
+        def keyed(use: str):
+            key = hmac.new(secret.encode("utf-8"), f"newsletter {purpose} {use} v1".encode(), hashlib.sha256).digest()
             return hmac.new(key, digestmod=hashlib.sha256)
 
-        self._sign, self._mask = keyed(b"newsletter unsubscribe mac v1"), keyed(b"newsletter unsubscribe mask v1")
+        self._sign, self._mask = keyed("mac"), keyed("mask")
 
     def make(self, subscriber_id: int) -> str:
         payload = subscriber_id.to_bytes(ID_BYTES, "big")
@@ -58,7 +59,7 @@ def _xor(data: bytes, stream: bytes) -> bytes:
     return bytes(a ^ b for a, b in zip(data, stream))
 
 
-def tokens_from(secret: str | None) -> Tokens:
+def tokens_from(secret: str | None, purpose: str = "unsubscribe") -> Tokens:
     """Tokens for the configured secret; a clear error naming the variable when it is missing or short."""
     if not secret:
         raise DeliverError(
@@ -67,7 +68,7 @@ def tokens_from(secret: str | None) -> Tokens:
         )
     if len(secret) < MIN_SECRET:
         raise DeliverError(f"{SECRET_VARIABLE} is too short: use at least {MIN_SECRET} random characters")
-    return Tokens(secret)
+    return Tokens(secret, purpose)
 
 
 UNSUBSCRIBE_PATH = "/unsubscribe/"

@@ -20,6 +20,7 @@ from .db import MigrateResult, SchemaState, db_current, db_upgrade, migrate_from
 from .due import RunReport, run_due
 from .publish import PublishResult, publish
 from .review import ScheduleStatus, approve, hold, status
+from .bounces import BounceResult, fetch_bounces
 
 __all__ = [
     "RunReport", "run_due", "PublishResult", "publish", "ScheduleStatus", "approve", "hold", "status",
@@ -27,4 +28,5 @@ __all__ = [
     "SendResult", "send", "ImportResult", "add_subscriber", "export_subscribers", "import_subscribers",
     "list_subscribers", "remove_subscriber", "copy_templates", "templates",
     "MigrateResult", "SchemaState", "db_current", "db_upgrade", "migrate_from",
+    "BounceResult", "fetch_bounces",
 ]  # fmt: skip

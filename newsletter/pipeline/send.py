@@ -156,7 +156,8 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     )
     digest = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()[:12]
     letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
-                      config.email.unsubscribe_address, _dkim(config))
+                      config.email.unsubscribe_address, _dkim(config), config.smtp.bounce_address,
+                      tokens_from(secret("secret"), "bounce"))
     return letters, rendered
 
 

@@ -162,3 +162,50 @@ def test_every_shape_is_read_whatever_the_recipient_and_code(shape):
             assert recipient.lower() in report.addresses and report.code
         assert f"<{n}.abc@example.org>" in report.message_ids
         assert "\n" not in report.detail and "\r" not in report.detail and len(report.detail) <= 300
+
+
+@pytest.fixture(scope="module")
+def imap():
+    import imapserver
+
+    reason = imapserver.missing()
+    if reason:
+        imapserver.skip_or_fail(reason)
+    with imapserver.running() as server:
+        yield server
+
+
+def test_the_same_reports_over_imap_from_dovecot(tmp_path, smtp_server, imap, monkeypatch):
+    """IMAP over TLS (the certificate checked against the test CA): reports read once, flagged seen."""
+    import imaplib
+
+    from imapserver import DATA
+
+    for leftover in (imap.maildir / "new").iterdir():
+        leftover.unlink()
+    path = project(tmp_path, smtp_server.port, mailbox_location=imap.url)
+    draft_issue(path)
+    people = add_people(path, 4)
+    pipeline.send(load(path))
+    received = {r.recipient: r for r in smtp_server.received}
+    deliver(imap.maildir, bouncekit.postfix(received[people[0]].data, received[people[0]].sender, people[0]))
+    deliver(imap.maildir, bouncekit.arf(received[people[1]].data, "fbl@example.org", people[1]))
+    deliver(imap.maildir, bouncekit.exim(received[people[2]].data, received[people[2]].sender, people[2],
+                                         "452 4.2.2"))
+    deliver(imap.maildir, b"Subject: too big\r\n\r\n" + b"y" * 70_000)
+    monkeypatch.setenv("NEWSLETTER_BOUNCES_PASSWORD", imap.password)
+    refused = CliRunner().invoke(cli, ["bounces", "fetch", "--config", str(path)])
+    assert refused.exit_code == 1 and "certificate verify failed" in refused.output  # the test CA is not trusted yet
+    monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))
+    result = CliRunner().invoke(cli, ["bounces", "fetch", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Read 3 message(s): 3 about subscribers" in result.output and "set aside" in result.output
+    assert [statuses(path)[p] for p in people] == ["bounced", "unsubscribed", "active", "active"]
+    assert pipeline.fetch_bounces(load(path)).read == 0
+    with imaplib.IMAP4_SSL("127.0.0.1", imap.port, ssl_context=imap.context) as box:
+        box.login(imap.user, imap.password)
+        box.select("INBOX")
+        assert box.uid("SEARCH", None, "UNSEEN")[1] == [b""]  # all four flagged seen, the large one too
+    monkeypatch.setenv("NEWSLETTER_BOUNCES_PASSWORD", "wrong")
+    wrong = CliRunner().invoke(cli, ["bounces", "fetch", "--config", str(path)])
+    assert wrong.exit_code == 1 and f"imaps://127.0.0.1:{imap.port}/INBOX" in wrong.output

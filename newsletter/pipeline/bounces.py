@@ -32,11 +32,10 @@ class _Known:
         return bool(self.store.bounces.seen(MAILBOX, [str(message_id)]))
 
 
-def fetch_bounces(config: Config, *, now: dt.datetime | None = None, tls_context=None) -> BounceResult:
+def fetch_bounces(config: Config, *, now: dt.datetime | None = None) -> BounceResult:
     """Read new messages in [bounces] mailbox; apply each bounce, complaint and unsubscribe mail.
 
-    A message is marked read in the mailbox only after its effect is committed. `tls_context`
-    lets a test trust its own IMAP server's certificate.
+    A message is marked read in the mailbox only after its effect is committed.
     """
     from ..deliver.bounces import Reader
     from ..deliver.tokens import tokens_from
@@ -48,7 +47,7 @@ def fetch_bounces(config: Config, *, now: dt.datetime | None = None, tls_context
     if not settings.mailbox:
         raise NewsletterError("[bounces] mailbox is not set: where do bounces arrive?")
     location = settings.mailbox if "://" in settings.mailbox else str(config.folder / settings.mailbox)
-    source = Source(location, secret("bounces_password"), settings.max_message_kb * 1024, context=tls_context)
+    source = Source(location, secret("bounces_password"), settings.max_message_kb * 1024)
     reader = Reader(tokens_from(secret("secret"), "bounce"), tokens_from(secret("secret")),
                     config.smtp.bounce_address, config.email.unsubscribe_address)
     now = now or dt.datetime.now(dt.timezone.utc)

@@ -7,7 +7,9 @@ out near 350 messages a second on two cores and would hide any scaling. It print
 run's messages per second (all N together, wall clock from start to the last exit), the
 2-vs-1 and 4-vs-1 ratios (medians with --repeat), and where the machine's CPU went:
 the workers, the sink, and PostgreSQL with everything else (from /proc/stat), against
-what the cores could give. Target (issue 8): 2 workers >= 1.6x one, or the reason.
+what the cores could give, in all and per message. Target (issues 8 and 19): 2 workers >= 1.6x
+one, or the reason; issue 19: PostgreSQL's CPU per message at least halved (the ledger's steps
+go as one pipelined batch per group commit).
 
 PostgreSQL: NEWSLETTER_TEST_PG_URL if set, else a throwaway cluster with Debian's
 binaries and PostgreSQL's default durability (fsync on). Needs psycopg: pip install -e '.[postgres]'.
@@ -114,7 +116,7 @@ def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: in
         raise SystemExit(f"{workers} worker(s) sent {sum(shares)} (ledger: {sent}), expected {expected}")
     busy, idle = (after[0][i] - before[0][i] for i in (0, 1))
     workers_cpu, sink_cpu = after[1] - before[1], after[2] - before[2]
-    return {"rate": expected / wall, "wall": wall, "shares": shares, "busy": busy, "idle": idle,
+    return {"rate": expected / wall, "wall": wall, "shares": shares, "busy": busy, "idle": idle, "sent": expected,
             "workers": workers_cpu, "sink": sink_cpu, "rest": busy - workers_cpu - sink_cpu}
 
 
@@ -141,6 +143,9 @@ def report(runs: dict[int, list[dict]], cores: int) -> None:
         print(f"              CPU {last['busy']:.0f} s of {last['wall'] * cores:.0f} s ({cores} cores x "
               f"{last['wall']:.1f} s): workers {last['workers']:.0f} s, sink {last['sink']:.0f} s, "
               f"PostgreSQL and the rest {last['rest']:.0f} s; idle {last['idle']:.0f} s")
+        per = {k: last[k] / last["sent"] * 1e6 for k in ("workers", "sink", "rest")}
+        print(f"              CPU per message: workers {per['workers']:.0f} us, sink {per['sink']:.0f} us, "
+              f"PostgreSQL and the rest {per['rest']:.0f} us")
     if 1 in rate:
         for n in (n for n in rate if n != 1):
             target = " (target >= 1.6x)" if n == 2 else ""

@@ -209,3 +209,26 @@ def test_the_same_reports_over_imap_from_dovecot(tmp_path, smtp_server, imap, mo
     monkeypatch.setenv("NEWSLETTER_BOUNCES_PASSWORD", "wrong")
     wrong = CliRunner().invoke(cli, ["bounces", "fetch", "--config", str(path)])
     assert wrong.exit_code == 1 and f"imaps://127.0.0.1:{imap.port}/INBOX" in wrong.output
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_the_schedule_reads_the_mailbox_before_each_send(tmp_path, smtp_server, readable):
+    """A bounce that arrived since the last issue keeps its address out of the next; a mailbox
+    that cannot be read is a log line, and the send goes on."""
+    from schedulekit import at
+    from schedulekit import make_project as schedule_project
+
+    from newsletter.pipeline import run_due
+
+    path = schedule_project(tmp_path, smtp_server.port)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f'[bounces]\nmailbox = "{"Maildir" if readable else "missing"}"\n')
+    people = add_people(path, 3)
+    folder = tmp_path / "Maildir"
+    mailbox.Maildir(folder, create=True)
+    deliver(folder, bouncekit.postfix(b"Subject: an older issue\r\n\r\n", "bounces@example.org", people[1]))
+    assert run_due(load(path), now=at(2024, 4, 1, 5, 0)).action == "composed"
+    sent = run_due(load(path), now=at(2024, 4, 1, 7, 0))
+    got = sorted(r.recipient for r in smtp_server.received if r.recipient != "editor@example.org")
+    assert sent.action == "sent"
+    assert got == ([people[0], people[2]] if readable else people)

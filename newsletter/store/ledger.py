@@ -114,31 +114,37 @@ class Ledger:
 
         Returns, for each step, whether `start` may be sent: it must still be held by this
         sender and its subscriber still active; one who left meanwhile is marked skipped.
-        The statements are built once (see the end of this module): this runs per message.
+        The statements are built once (see the end of this module) and each runs once for
+        all the steps (psycopg pipelines the rows): this runs per message, and the database's
+        round trips, not its work, were most of its cost.
         """
         now = _utc(now)
+        outcomes = [{"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status, "p_reply": done.reply,
+                     "p_attempts": done.attempts, "p_now": now, "p_retry_at": done.retry_at and _utc(done.retry_at)}
+                    for done, _, _ in steps if done]
+        starts = [{"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
+                  for _, start, message_id in steps if start is not None]
         with self.engine.begin() as conn:
-            return [self._step(conn, issue, owner, now, *step) for step in steps]
+            self._record.run_many(conn, [o for o in outcomes if o["p_status"] != DEFERRED])
+            for deferred in (o for o in outcomes if o["p_status"] == DEFERRED):
+                conn.execute(DEFER, deferred)
+            for bounced in (o for o in outcomes if o["p_status"] == BOUNCED):
+                conn.execute(BOUNCE, bounced)
+            refused = self._refused(conn, starts) if self._start.run_many(conn, starts) < len(starts) else set()
+        return [start is None or start not in refused for _, start, _ in steps]
 
-    def _step(self, conn: sa.Connection, issue: int, owner: str, now: dt.datetime,
-              done: Outcome | None, start: int | None, message_id: str | None) -> bool:
-        if done:
-            values = {"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status,
-                      "p_reply": done.reply, "p_attempts": done.attempts, "p_now": now}
-            if done.status == DEFERRED:
-                conn.execute(DEFER, {**values, "p_retry_at": _utc(done.retry_at)})
-            else:
-                self._record.run(conn, values)
-            if done.status == BOUNCED:
-                conn.execute(BOUNCE, values)
-        if start is None:
-            return True
-        values = {"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
-        if self._start.run(conn, values):
-            return True
-        status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == start))
-        conn.execute(SKIP, {**values, "p_reply": f"subscriber {status or 'removed'}"})
-        return False
+    def _refused(self, conn: sa.Connection, starts: list[dict]) -> set[int]:
+        """The starts not marked sending (their subscriber left, or the hold was lost): marked skipped."""
+        ids = [values["p_subscriber"] for values in starts]
+        first = starts[0]
+        marked = set(conn.scalars(sa.select(sends.c.subscriber).where(
+            sends.c.issue == first["p_issue"], sends.c.subscriber.in_(ids), sends.c.status == SENDING,
+            sends.c.claimed_by == first["p_owner"], sends.c.updated == first["p_now"])))
+        refused = set(ids) - marked
+        for values in (v for v in starts if v["p_subscriber"] in refused):
+            status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == values["p_subscriber"]))
+            conn.execute(SKIP, {**values, "p_reply": f"subscriber {status or 'removed'}"})
+        return refused
 
     def renew(self, issue: int, owner: str, now: dt.datetime, lease: float) -> None:
         """Extend this sender's hold on its open rows: proof it is still alive."""

@@ -38,7 +38,7 @@ class Letters:
     domain: str
     base_url: str
     mailto: str = ""  # the List-Unsubscribe mailto address, or ""
-    sign: Callable[[bytes], bytes] | None = None
+    sign: Callable[[bytes, list[bytes]], bytes] | None = None  # (message, its body in pieces) -> signed
     bounce_address: str = ""  # VERP: "bounces+{token}@example.org", or "" for the From address
     bounce_tokens: Tokens | None = None
 
@@ -56,8 +56,11 @@ class Letters:
         token = self.tokens.make(who.subscriber)
         message_id = self.message_id(who.subscriber, who.round)
         mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{token}" if self.mailto else ""
-        data = self.template.fill(Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto))
-        return (self.sign(data) if self.sign else data), message_id
+        recipient = Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto)
+        if not self.sign:
+            return self.template.fill(recipient), message_id
+        data, body_parts = self.template.fill_parts(recipient)
+        return self.sign(data, body_parts), message_id
 
 
 @dataclass(frozen=True)

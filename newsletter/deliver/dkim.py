@@ -46,15 +46,21 @@ class Signer:
         if second_key:
             self._keys.append((_load(second_key), (second_selector or selector).encode("ascii")))
         self._last = threading.local()  # (body, hash) of the last body this thread signed
+        self._memo: dict[bytes, bytes] = {}  # a recurring body piece -> its canonical form
 
-    def sign(self, message: bytes) -> bytes:
-        """The message with a DKIM-Signature header in front for each key (relaxed/relaxed)."""
+    def sign(self, message: bytes, body_parts: list[bytes] | None = None) -> bytes:
+        """The message with a DKIM-Signature header in front for each key (relaxed/relaxed).
+
+        `body_parts`, when given, is the body cut at line ends into pieces of which the long
+        ones recur from message to message (personalize.Template.fill_parts): each piece's
+        canonical form is remembered, so only the per-recipient values are canonicalised.
+        """
         split = message.find(CRLF + CRLF)
         head, body = (message[:split + 2], message[split + 4:]) if split >= 0 else (message, b"")
         fields = _fields(head)
         names = [name for name in SIGNED_HEADERS if name in fields]
         signed = b"".join(fields[name] for name in names)
-        body_hash = self._body_hash(body)
+        body_hash = self._parts_hash(body_parts) if body_parts else self._body_hash(body)
         out = []
         for key, selector in self._keys:
             tags = [b"v=1", b"a=" + key.algorithm, b"c=relaxed/relaxed", b"d=" + self._domain, b"s=" + selector,
@@ -63,6 +69,32 @@ class Signer:
             data = signed + _relaxed_header(header)[:-2]  # the signature's own field, b= empty, no CRLF
             out.append(header + _wrapped(base64.b64encode(key.sign(data))) + CRLF)
         return b"".join(out) + message
+
+    def _parts_hash(self, parts: list[bytes]) -> bytes:
+        """The body hash from pieces; whitespace at a piece's edge could join the next piece's, so then the whole."""
+        parts = [part for part in parts if part]
+        if not parts:
+            return self._body_hash(b"")
+        # Whitespace ending a piece joins a next one starting with whitespace or a line end; so does a
+        # CR split from its LF: such a body is canonicalised whole.
+        if any(a[-1:] == b"\r" or (a[-1:] in (b" ", b"\t") and b[:1] in (b" ", b"\t", b"\r"))
+               for a, b in zip(parts, parts[1:])) or not parts[-1].endswith(CRLF):
+            return self._body_hash(b"".join(parts))
+        last = relaxed_body(parts[-1])
+        if not last or last != _canonical_piece(parts[-1]):  # empty lines at the end: the rule spans pieces
+            return self._body_hash(b"".join(parts))
+        digest = hashlib.sha256()
+        memo = self._memo
+        for part in parts:
+            canonical = memo.get(part) if len(part) > 256 else None
+            if canonical is None:
+                canonical = _canonical_piece(part)
+                if len(part) > 256:
+                    if len(memo) > 64:
+                        memo.clear()
+                    memo[part] = canonical
+            digest.update(canonical)
+        return base64.b64encode(digest.digest())
 
     def _body_hash(self, body: bytes) -> bytes:
         last = getattr(self._last, "body", None)
@@ -109,16 +141,20 @@ def _relaxed_header(raw: bytes) -> bytes:
     return name.strip().lower() + b":" + WSP.sub(b" ", value).strip(b" ") + CRLF
 
 
+def _canonical_piece(piece: bytes) -> bytes:
+    """relaxed_body's line rules for a piece cut at line ends, without the end-of-body rule."""
+    piece = piece.replace(b"\t", b" ")
+    if b"  " in piece:
+        piece = SPACES.sub(b" ", piece)
+    return piece.replace(b" \r\n", CRLF)
+
+
 def relaxed_body(body: bytes) -> bytes:
     """RFC 6376 3.4.4: whitespace runs as one space, none at line ends, no empty lines at the end.
 
     A body not ending in CRLF is hashed as SMTP carries it, with the CRLF (smtp.dot_stuffed adds it).
     """
-    body = (body if body.endswith(CRLF) else body + CRLF).replace(b"\t", b" ")
-    if b"  " in body:  # single spaces, most of a body, stay as they are
-        body = SPACES.sub(b" ", body)
-    body = body.replace(b" \r\n", CRLF)
-    body = body.rstrip(CRLF)
+    body = _canonical_piece(body if body.endswith(CRLF) else body + CRLF).rstrip(CRLF)
     return body + CRLF if body else b""
 
 

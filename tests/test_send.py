@@ -304,6 +304,8 @@ def test_deferred_recipients_are_delivered_by_a_later_resume_once_the_server_acc
     assert later.summary.counts["deferred"] == 1 and not later.complete  # the full mailbox, once more
     waited = later.summary.next_retry - (start + dt.timedelta(minutes=6))
     assert dt.timedelta(minutes=5) < waited < dt.timedelta(minutes=7)  # as long as it has waited so far
+    shown = CliRunner().invoke(cli, ["status", "--config", str(project)])
+    assert shown.exit_code == 0 and "Deferred:     1 recipient(s) answered 4xx; next retry " in shown.output
     last = send(project, now=start + dt.timedelta(minutes=20), resume=True)
     assert last.complete and len(smtp_server.received) == 5
     assert ledger(project)[people[4]][0] == "bounced"

@@ -7,7 +7,9 @@ out near 350 messages a second on two cores and would hide any scaling. It print
 run's messages per second (all N together, wall clock from start to the last exit), the
 2-vs-1 and 4-vs-1 ratios (medians with --repeat), and where the machine's CPU went:
 the workers, the sink, and PostgreSQL with everything else (from /proc/stat), against
-what the cores could give. Target (issue 8): 2 workers >= 1.6x one, or the reason.
+what the cores could give, in all and per message. Target (issues 8 and 19): 2 workers >= 1.6x
+one, or the reason; issue 19: PostgreSQL's CPU per message at least halved (the ledger's steps
+go as one pipelined batch per group commit).
 
 PostgreSQL: NEWSLETTER_TEST_PG_URL if set, else a throwaway cluster with Debian's
 binaries and PostgreSQL's default durability (fsync on). Needs psycopg: pip install -e '.[postgres]'.
@@ -85,25 +87,54 @@ def process_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def postgres_seconds(postmaster: int) -> float:
+    """CPU seconds of the PostgreSQL server: the postmaster, its exited backends (reaped into its
+    children's times) and the processes still running under it. Other sessions on a shared machine
+    do not count, unlike /proc/stat's "the rest"."""
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(v) for v in fields[11:15]) / TICKS
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parts = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(parts[1]) == postmaster:
+            total += (int(parts[11]) + int(parts[12])) / TICKS
+    return total
+
+
+def postmaster_pid(admin_url: str) -> int:
+    """The server's main process: the parent of our own backend."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(admin_url)
+    with engine.connect() as conn:
+        backend = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+        status = Path(f"/proc/{backend}/status").read_text()
+    engine.dispose()
+    return int(status.split("PPid:")[1].split()[0])
+
+
 def children_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: int, expected: int) -> dict:
+def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: int, expected: int,
+            postmaster: int) -> dict:
     """N workers on a fresh copy of the prepared database: rate, wall time and the CPU split."""
     url = pgserver.create_database(admin_url, template=template)
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET}
     with tempfile.TemporaryDirectory() as tmp:
         path = config(Path(tmp), url, port)
-        before = (busy_seconds(), children_seconds(), process_seconds(sink_pid))
+        before = (busy_seconds(), children_seconds(), process_seconds(sink_pid), postgres_seconds(postmaster))
         start = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-m", "newsletter", "send", "--issue", "1", "--config", str(path)],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
                  for _ in range(workers)]
         outputs = [proc.communicate() for proc in procs]
         wall = time.perf_counter() - start
-        after = (busy_seconds(), children_seconds(), process_seconds(sink_pid))
+        after = (busy_seconds(), children_seconds(), process_seconds(sink_pid), postgres_seconds(postmaster))
     for proc, (out, err) in zip(procs, outputs):
         if proc.returncode:
             raise SystemExit(out + err)
@@ -114,8 +145,9 @@ def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: in
         raise SystemExit(f"{workers} worker(s) sent {sum(shares)} (ledger: {sent}), expected {expected}")
     busy, idle = (after[0][i] - before[0][i] for i in (0, 1))
     workers_cpu, sink_cpu = after[1] - before[1], after[2] - before[2]
-    return {"rate": expected / wall, "wall": wall, "shares": shares, "busy": busy, "idle": idle,
-            "workers": workers_cpu, "sink": sink_cpu, "rest": busy - workers_cpu - sink_cpu}
+    return {"rate": expected / wall, "wall": wall, "shares": shares, "busy": busy, "idle": idle, "sent": expected,
+            "workers": workers_cpu, "sink": sink_cpu, "rest": busy - workers_cpu - sink_cpu,
+            "postgres": after[3] - before[3]}
 
 
 def _sent(url: str) -> int:
@@ -141,6 +173,9 @@ def report(runs: dict[int, list[dict]], cores: int) -> None:
         print(f"              CPU {last['busy']:.0f} s of {last['wall'] * cores:.0f} s ({cores} cores x "
               f"{last['wall']:.1f} s): workers {last['workers']:.0f} s, sink {last['sink']:.0f} s, "
               f"PostgreSQL and the rest {last['rest']:.0f} s; idle {last['idle']:.0f} s")
+        per = {k: statistics.median(r[k] for r in done) / last["sent"] * 1e6 for k in ("workers", "sink", "postgres")}
+        print(f"              CPU per message (medians): workers {per['workers']:.0f} us, sink {per['sink']:.0f} us, "
+              f"PostgreSQL server {per['postgres']:.0f} us")
     if 1 in rate:
         for n in (n for n in rate if n != 1):
             target = " (target >= 1.6x)" if n == 2 else ""
@@ -160,10 +195,11 @@ def main() -> None:
         with postgres() as (admin_url, which):
             print(f"PostgreSQL: {which}; {args.subscribers:,} subscribers; sink: bench/sink.py", flush=True)
             template = prepare(admin_url, args.subscribers)
+            postmaster = postmaster_pid(admin_url)
             runs: dict[int, list[dict]] = {n: [] for n in args.workers}
             for _ in range(args.repeat):
                 for n in args.workers:
-                    runs[n].append(one_run(admin_url, template, port, sink.pid, n, args.subscribers))
+                    runs[n].append(one_run(admin_url, template, port, sink.pid, n, args.subscribers, postmaster))
             pgserver.drop_database(admin_url, f"{admin_url.rsplit('/', 1)[0]}/{template}")
     finally:
         sink.stdin.close()

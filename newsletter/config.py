@@ -257,7 +257,7 @@ class SmtpSection:
     username: str = setting("", "Login name; the password comes from NEWSLETTER_SMTP_PASSWORD. Empty: no login.")
     connections: int = setting(4, "Connections used at once, each reused for many messages.", check=_positive)
     rate_limit: float = setting(0.0, "Most messages per second over all connections; 0 for no limit.", check=_not_negative)
-    retries: int = setting(3, "Tries after a 4xx reply or a dropped connection, with doubling pauses.", check=_not_negative)
+    retries: int = setting(3, "Tries after a dropped connection, with doubling pauses.", check=_not_negative)
     timeout: float = setting(60.0, "Seconds to wait for the server at each step.", check=_positive)
     claim_seconds: float = setting(
         60.0, "How long a sender's hold on recipients lasts unless renewed; a restart after a crash waits this long.",
@@ -266,6 +266,17 @@ class SmtpSection:
     dkim_key_file: str = setting("", "PEM private key for DKIM signing (relative to this file); empty: no signing.")
     dkim_selector: str = setting("eletter", "DKIM selector: the key is published at <selector>._domainkey.<domain>.")
     dkim_domain: str = setting("", "DKIM signing domain (d=); empty: [email] message_id_domain.")
+    dkim_ed25519_key_file: str = setting(
+        "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none.")
+    dkim_ed25519_selector: str = setting("eletter-ed", "Selector of the Ed25519 key.")
+    bounce_address: str = setting(
+        "", 'VERP return path, e.g. "bounces+{token}@example.org": each message\'s bounces come back to an address '
+        "naming its recipient (a signed token); empty: the From address. Read by `newsletter bounces fetch`.",
+        check=lambda v: None if not v or re.fullmatch(r"[A-Za-z0-9._+-]*\{token\}[A-Za-z0-9._+-]*@[A-Za-z0-9.-]+", v)
+        else "must be an address with {token} in its local part, e.g. bounces+{token}@example.org")
+    retry_for_hours: float = setting(
+        48.0, "A recipient answered 4xx (greylisting, full mailbox) is tried again later, with jittered "
+        "backoff from 5 minutes to 4 hours, for this many hours; then failed.", check=_positive)
 
 
 def _base_url_error(url: str) -> str | None:
@@ -364,6 +375,23 @@ class AudioSection:
     )
 
 
+def _imap_url_error(value: str) -> str | None:
+    if not value or not value.startswith(("imap://", "imaps://")) or re.fullmatch(r"imaps://[^@/\s]+@[^/\s]+(/\S*)?", value):
+        return None
+    return f"{value!r}: IMAP goes over TLS only: imaps://user@host[:port][/folder]"
+
+
+@dataclass(frozen=True)
+class BouncesSection:
+    mailbox: str = setting(
+        "", "Where bounces, complaints and unsubscribe mails arrive: a Maildir folder (relative to this file) or "
+        "imaps://user@host[:port][/folder] (password in NEWSLETTER_BOUNCES_PASSWORD); empty: not read.",
+        check=_imap_url_error)
+    soft_limit: int = setting(3, "A subscriber whose last this-many issues all soft-bounced is set to bounced.",
+                              check=_positive)
+    max_message_kb: int = setting(1024, "Larger messages in the mailbox are set aside unread.", check=_positive)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
@@ -383,6 +411,7 @@ class Config:
     archive: ArchiveSection = field(default_factory=ArchiveSection)
     audio: AudioSection = field(default_factory=AudioSection)
     compose: ComposeSection = field(default_factory=ComposeSection)
+    bounces: BouncesSection = field(default_factory=BouncesSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 

@@ -164,6 +164,10 @@ class Subscriber:
 
 # A send ledger row's states (store/ledger.py); a row can also end BOUNCED, which bounces its subscriber.
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+# An outcome, not a row state: a 4xx answer; the row is pending again with a retry time.
+DEFERRED = "deferred"
+# What a report in the bounce mailbox says (deliver/bounces.py reads it, store/bounces.py applies it).
+HARD, SOFT, COMPLAINT, UNSUBSCRIBE = "hard", "soft", "complaint", "unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -175,13 +179,15 @@ class Addressee:
     name: str
     round: int
     key: str | None = None  # the subscriber's token key (see Subscriber.key)
+    deferred_since: dt.datetime | None = None  # the first 4xx answer to this message, if any
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one message: SENT, FAILED, BOUNCED (or PENDING: never sent), the reply, tries."""
+    """What became of one message: SENT, FAILED, BOUNCED, DEFERRED (or PENDING: never sent), the reply, tries."""
 
     subscriber: int
     status: str
     reply: str
     attempts: int
+    retry_at: dt.datetime | None = None  # DEFERRED: when to try again

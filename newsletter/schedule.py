@@ -1,4 +1,5 @@
-"""APScheduler wiring for `newsletter schedule`: two cron jobs that call `pipeline.run_due`.
+"""APScheduler wiring for `newsletter schedule`: two cron jobs that call `pipeline.run_due`, and a
+third every RETRY_MINUTES so recipients deferred by a 4xx answer are tried again when their time comes.
 
 No decisions live here. Jobs are kept in the store's database (SQLAlchemyJobStore, table
 `apscheduler_jobs`), so a daemon that was down finds its missed runs: `coalesce` makes
@@ -16,6 +17,7 @@ from .pipeline import run_due
 from .pipeline.calendar import calendar
 
 JOBS_TABLE = "apscheduler_jobs"
+RETRY_MINUTES = 10
 
 
 def tick(config_path: str | None, now: dt.datetime | None = None) -> None:
@@ -34,6 +36,7 @@ def make_scheduler(config: Config, *, scheduler_class=None, clock=None):
     """
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
 
     cal = calendar(config)
     grace = config.schedule.max_lateness * 60
@@ -45,7 +48,8 @@ def make_scheduler(config: Config, *, scheduler_class=None, clock=None):
     args = [str(config.source) if config.source else None]
     stored = _stored_jobs(config.store_url)
     now = clock() if clock else dt.datetime.now(cal.zone)
-    for job_id, trigger in (("compose", cal.compose), ("send", cal.send)):
+    retry = IntervalTrigger(minutes=RETRY_MINUTES, start_date=now, timezone=cal.zone)
+    for job_id, trigger in (("compose", cal.compose), ("send", cal.send), ("retry", retry)):
         if stored.get(job_id) == (str(trigger), grace, args):
             continue
         scheduler.add_job(tick, trigger, args=args, id=job_id, name=f"newsletter {job_id}",

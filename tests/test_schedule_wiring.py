@@ -36,6 +36,8 @@ def test_jobs_live_in_the_store_and_keep_their_missed_runs_over_a_restart(tmp_pa
     assert first["compose"].next_run_time == at(2030, 3, 4, 5) and first["send"].next_run_time == at(2030, 3, 4, 7)
     send = first["send"]
     assert (send.coalesce, send.max_instances, send.misfire_grace_time) == (True, 1, 120 * 60)
+    retry = first["retry"]  # deferred recipients are looked at on start, then every 10 minutes
+    assert retry.next_run_time == at(2030, 3, 4, 4, 0) and retry.trigger.interval.total_seconds() == 600
     # Down from Monday 04:00 to Wednesday: the stored runs are kept, so on start APScheduler
     # runs each job once (coalesce) if within max_lateness, and run_due decides the rest.
     again = jobs(config, at(2030, 3, 6, 8, 0))

@@ -90,17 +90,17 @@ def test_replies_and_dropped_connections(project, smtp_server, pipelining):
     smtp_server.reply("rcpt", "person4@example.com", *["451 4.3.0 try later"] * 4)
     pauses = []
     result = send(project, pauses=pauses)
-    rows = ledger(project)
-    assert {a: s for a, (s, _, _) in rows.items()} == {
-        "person0@example.com": "sent", "person1@example.com": "bounced", "person2@example.com": "sent",
-        "person3@example.com": "sent", "person4@example.com": "failed",
+    rows = {a: s for a, (s, _, _) in ledger(project).items()}
+    # a 421 closes the line: read as the reply (deferred) or, when the close wins, as a drop (tried again at once)
+    closed = {"pending": 0, "sent": 1}[rows.pop("person3@example.com")]
+    assert rows == {  # 4xx answers are deferred: pending, for later
+        "person0@example.com": "pending", "person1@example.com": "bounced", "person2@example.com": "sent",
+        "person4@example.com": "pending",
     }
-    assert sorted(r.recipient for r in smtp_server.received) == [f"person{n}@example.com" for n in (0, 2, 3)]
-    assert result.summary.failures == (
-        ("person1@example.com", "bounced", "550 5.1.1 no such user"),
-        ("person4@example.com", "failed", "451 4.3.0 try later"),
-    )
-    assert sorted(pauses) == [1, 1, 1, 1, 2, 2, 4]  # doubling pauses, injected so the test never waits
+    assert sorted(r.recipient for r in smtp_server.received) == ["person2@example.com"] + ["person3@example.com"] * closed
+    assert result.summary.failures == (("person1@example.com", "bounced", "550 5.1.1 no such user"),)
+    assert result.summary.counts["deferred"] == 3 - closed and not result.complete
+    assert pauses == [1] * (1 + closed)  # only dropped connections are tried again at once (injected: no waiting)
     with Store(load(project).store_url) as store:
         assert [s.status for s in store.subscribers.all()] == ["active", "bounced", "active", "active", "active"]
     assert smtp_server.connections >= 4  # the drop and the 421 each cost a new connection
@@ -147,12 +147,12 @@ def test_the_command_prints_a_summary(project, smtp_server):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("Issue 1: The Test eLetter")
-    assert lines[1:5] == [
-        "  sent     1", "  failed   0", "  bounced  1", "  skipped  0",
+    assert lines[1:6] == [
+        "  sent     1", "  failed   0", "  bounced  1", "  skipped  0", "  deferred 0",
     ]
-    assert lines[5].startswith("This run: 2 message(s) in ")
+    assert lines[6].startswith("This run: 2 message(s) in ")
     archive = Path(project).parent / "archive"
-    assert lines[6:] == [
+    assert lines[7:] == [
         "bounced: person1@example.com: 550 5.1.1 no such user",
         f"Issue 1 is sent; archive: 3 file(s) in {archive}",
     ]
@@ -277,3 +277,71 @@ def test_an_issue_check_finds_errors_in_is_refused_naming_them_unless_forced(pro
     with Store(load(project).store_url) as store:
         assert store.draft().number == 1  # nothing frozen, nothing spent
     assert send(project, force=True).complete and len(smtp_server.received) == 2
+@pytest.mark.parametrize("security, built", [("none", 0), ("starttls", 1)])
+def test_one_tls_context_per_send_and_none_without_tls(tmp_path, tls_server, smtp_server, monkeypatch, security, built):
+    """Building a TLS context costs ~40 ms: once per send however many connections, never for security = none."""
+    import ssl
+
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))
+    server = tls_server if security == "starttls" else smtp_server
+    path = make_project(tmp_path, server.port, security=security, connections=3)
+    draft_issue(path)
+    add_people(path, 6)
+    assert send(path).complete and len(server.received) == 6
+    assert len(made) == built and server.connections == 3 * (1 + built)  # EHLO again after STARTTLS
+
+
+def test_deferred_recipients_are_delivered_by_a_later_resume_once_the_server_accepts(project, smtp_server):
+    """451 (greylisting) defers with a backoff of minutes; 550 bounces at once; `send --resume` before the
+    retry time sends nothing, after it delivers; the ledger keeps when it was first deferred."""
+    import datetime as dt
+
+    from newsletter.deliver.dispatch import FIRST_WAIT
+
+    people = add_people(project, 6)
+    for n in (1, 3):
+        smtp_server.reply("rcpt", people[n], "451 4.7.1 greylisted, come back later")
+    smtp_server.reply("rcpt", people[4], "550 5.1.1 no such user")
+    smtp_server.reply("rcpt", people[5], *["452 4.2.2 mailbox full"] * 2)
+    start = dt.datetime.now(dt.timezone.utc)
+    first = send(project, now=start, jitter=lambda: 1.0)
+    assert first.summary.counts["deferred"] == 3 and first.summary.counts["sent"] == 2 and not first.complete
+    assert start + FIRST_WAIT <= first.summary.next_retry < start + FIRST_WAIT + dt.timedelta(minutes=1)
+    too_soon = send(project, now=start + dt.timedelta(minutes=2), resume=True)
+    assert sum(too_soon.run.counts.values()) == 0 and len(smtp_server.received) == 2
+
+    later = send(project, now=start + dt.timedelta(minutes=6), resume=True, jitter=lambda: 1.0)
+    assert sorted(r.recipient for r in smtp_server.received) == sorted(people[n] for n in (0, 1, 2, 3))
+    assert later.summary.counts["deferred"] == 1 and not later.complete  # the full mailbox, once more
+    waited = later.summary.next_retry - (start + dt.timedelta(minutes=6))
+    assert dt.timedelta(minutes=5) < waited < dt.timedelta(minutes=7)  # as long as it has waited so far
+    shown = CliRunner().invoke(cli, ["status", "--config", str(project)])
+    assert shown.exit_code == 0 and "Deferred:     1 recipient(s) answered 4xx; next retry " in shown.output
+    last = send(project, now=start + dt.timedelta(minutes=20), resume=True)
+    assert last.complete and len(smtp_server.received) == 5
+    assert ledger(project)[people[4]][0] == "bounced"
+    with pytest.raises(DeliverError, match="no send is under way"):
+        send(project, resume=True)
+
+
+def test_a_recipient_still_deferred_after_retry_for_hours_fails(tmp_path, smtp_server):
+    import datetime as dt
+
+    path = make_project(tmp_path, smtp_server.port, retry_for_hours=1)
+    draft_issue(path)
+    [person] = add_people(path, 1)
+    smtp_server.reply("rcpt", person, *["451 4.7.1 try later"] * 10)
+    start = dt.datetime.now(dt.timezone.utc)
+    moments = [start]
+    while True:
+        result = send(path, now=moments[-1], resume=len(moments) > 1)
+        if result.complete:
+            break
+        assert result.summary.next_retry <= start + dt.timedelta(hours=1, seconds=5)  # the last try: the deadline
+        moments.append(result.summary.next_retry + dt.timedelta(seconds=1))
+    assert 4 <= len(moments) <= 6  # 5, 5, 10, 20 minutes (jittered), then the deadline
+    status, reply = ledger(path)[person][0], result.summary.failures[0][2]
+    assert status == "failed" and "451 4.7.1 try later (given up after 1 h)" == reply

@@ -7,7 +7,7 @@ import re
 import sqlite3
 
 import pytest
-from sendkit import SECRET, Site, add_people, draft_issue, ledger, load, make_project
+from sendkit import NOW, SECRET, Site, add_people, draft_issue, ledger, load, make_project
 
 from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
@@ -97,6 +97,25 @@ def test_unsubscribing_mid_send_stops_the_rest(tmp_path, smtp_server):
     assert sorted(r.recipient for r in smtp_server.received) == people[:4]
     assert ledger(path)[people[4]][0] == "skipped"
     assert result.summary.counts["skipped"] == 1 and result.complete
+
+
+def test_many_leaving_mid_send_cost_no_reconnect(tmp_path, smtp_server):
+    """A skipped recipient's envelope is RSET and the connection kept: one connection for the whole send."""
+    path = make_project(tmp_path, smtp_server.port, connections=1)
+    draft_issue(path)
+    people = add_people(path, 30)
+    config = load(path)
+    with Store(config.store_url) as store:
+        def half_leave(count):
+            if count == 1:
+                for n in range(2, 31, 2):  # the ids of people[1::2]
+                    store.subscribers.unsubscribe(n, NOW, "left mid-send")
+
+        smtp_server.on_message = half_leave
+        result = pipeline.send(config)
+    assert sorted(r.recipient for r in smtp_server.received) == sorted(people[0:1] + people[2::2])
+    assert result.summary.counts["skipped"] == 15 and result.complete
+    assert smtp_server.connections == 1
 
 
 def test_serve_needs_the_secret(tmp_path, monkeypatch):

@@ -82,6 +82,9 @@ def status(config):
         click.echo(f"Current:      issue {c.number}: {c.state}{note}{planned}: {c.subject}")
     else:
         click.echo("Current:      no draft")
+    if s.sending and s.sending.next_retry:
+        click.echo(f"Deferred:     {s.sending.counts['deferred']} recipient(s) answered 4xx; next retry "
+                   f"{_when(s.sending.next_retry, zone)}")
     if s.last_sent:
         counts = ", ".join(f"{k} {v}" for k, v in s.last_counts.items() if k in ("sent", "failed", "bounced", "skipped"))
         click.echo(f"Last sent:    issue {s.last_sent.number} on {_when(s.last_sent.sent, zone)}: {counts}")

@@ -17,15 +17,18 @@ from .base import cli, with_config
               help="Send even an issue `check` finds errors in, or one sent already (again, to everyone active).")
 @click.option("--dry-run", is_flag=True, help="Count the recipients and print one sample message; send nothing.")
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one [TEST] copy to ADDRESS, outside the ledger.")
+@click.option("--resume", is_flag=True, help="Only resume a send under way: its deferred recipients whose time has come.")
 @with_config
-def send(config, number, force, dry_run, test_address):
+def send(config, number, force, dry_run, test_address, resume):
     """Send an issue to every active subscriber: one personalised message each.
 
     Freezes the issue (its items are spent), records every recipient in the send ledger
     and each outcome as the server answers. An issue `newsletter check` finds errors in is
     refused, naming them, unless --force. Run it again after a crash or Ctrl-C and it
     resumes: nobody is skipped, and only the messages in flight at the crash may arrive
-    twice (they are listed). Needs NEWSLETTER_SECRET, [web] base_url and [smtp].
+    twice (they are listed). A recipient whose server answers 4xx (greylisting) is
+    deferred, tried again by a later `send --resume` (or the schedule) after minutes to
+    hours, for [smtp] retry_for_hours. Needs NEWSLETTER_SECRET, [web] base_url and [smtp].
 
     Example: newsletter send --test me@example.org && newsletter send
     """
@@ -33,7 +36,7 @@ def send(config, number, force, dry_run, test_address):
 
     with _send_progress() as progress:
         result = pipeline.send(config, issue=number, force=force, dry_run=dry_run, test_address=test_address,
-                               progress=progress, notice=lambda line: click.echo(line, err=True))
+                               progress=progress, notice=lambda line: click.echo(line, err=True), resume=resume)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if test_address:
@@ -49,7 +52,7 @@ def send(config, number, force, dry_run, test_address):
 def _send_summary(result) -> None:
     summary, run = result.summary, result.run
     click.echo(f"Issue {result.issue}: {result.subject}")
-    for status in ("sent", "failed", "bounced", "skipped"):
+    for status in ("sent", "failed", "bounced", "skipped", "deferred"):
         click.echo(f"  {status:<8} {summary.counts[status]}")
     done = sum(run.counts.values())
     rate = done / run.seconds if run.seconds else 0
@@ -63,8 +66,12 @@ def _send_summary(result) -> None:
     if result.complete:
         click.echo(f"Issue {result.issue} is sent; archive: {len(result.archive.files)} file(s) in {result.archive.folder}")
     else:
-        left = summary.counts["pending"] + summary.counts["sending"]
-        click.echo(f"{left} recipient(s) not done yet: run newsletter send again to resume.")
+        left = summary.counts["pending"] + summary.counts["sending"] - summary.counts["deferred"]
+        if left:
+            click.echo(f"{left} recipient(s) not done yet: run newsletter send again to resume.")
+        if summary.next_retry:
+            click.echo(f"{summary.counts['deferred']} deferred recipient(s): next retry at "
+                       f"{summary.next_retry:%Y-%m-%d %H:%M} UTC (newsletter send --resume, or the schedule)")
     if run.error:
         raise click.ClickException(run.error)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import random
 import threading
 import time
 from collections import Counter
@@ -20,9 +21,9 @@ from concurrent.futures import Future
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..models import FAILED, PENDING, SKIPPED, Addressee, Outcome
+from ..models import DEFERRED, FAILED, PENDING, SKIPPED, Addressee, Outcome
 from .personalize import Recipient, Template
-from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver
+from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver, tls_context
 from .tokens import Tokens, unsubscribe_url
 
 
@@ -37,7 +38,15 @@ class Letters:
     domain: str
     base_url: str
     mailto: str = ""  # the List-Unsubscribe mailto address, or ""
-    sign: Callable[[bytes], bytes] | None = None
+    sign: Callable[[bytes, list[bytes]], bytes] | None = None  # (message, its body in pieces) -> signed
+    bounce_address: str = ""  # VERP: "bounces+{token}@example.org", or "" for the From address
+    bounce_tokens: Tokens | None = None
+
+    def return_path(self, subscriber: int, default: str) -> str:
+        """The envelope sender: with VERP, one per recipient, carrying their signed bounce token."""
+        if not self.bounce_address:
+            return default
+        return self.bounce_address.replace("{token}", self.bounce_tokens.make(subscriber))
 
     def message_id(self, subscriber: int, round_: int) -> str:
         """The same for every attempt at one recipient in one round, so a retried copy can be recognised;
@@ -49,8 +58,11 @@ class Letters:
         token = token or self.tokens.make(who.subscriber, who.key)
         message_id = self.message_id(who.subscriber, who.round)
         mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{token}" if self.mailto else ""
-        data = self.template.fill(Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto))
-        return (self.sign(data) if self.sign else data), message_id
+        recipient = Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto)
+        if not self.sign:
+            return self.template.fill(recipient), message_id
+        data, body_parts = self.template.fill_parts(recipient)
+        return self.sign(data, body_parts), message_id
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,24 @@ class Job:
     retries: int = 3
     lease: float = 60.0
     batch: int = 20  # rows claimed at a time: small, so concurrent senders share the work
+    retry_for: dt.timedelta = dt.timedelta(hours=48)  # how long a 4xx-answered recipient is tried
+
+
+FIRST_WAIT, LONGEST_WAIT = dt.timedelta(minutes=5), dt.timedelta(hours=4)
+
+
+def deferral(who: Addressee, reply: str, attempts: int, now: dt.datetime, retry_for: dt.timedelta,
+             jitter: float) -> Outcome:
+    """A 4xx answer: try again later, each wait about as long as all the waiting so far (5 minutes
+    at first, at most 4 hours, `jitter` in 0.8..1.2 so deferred recipients do not return as a
+    herd), the last try at `retry_for` after the first answer; after that the message fails."""
+    since = who.deferred_since or now
+    waited = now - since
+    if waited >= retry_for:
+        return Outcome(who.subscriber, FAILED, f"{reply} (given up after {retry_for.total_seconds() / 3600:g} h)",
+                       attempts)
+    wait = min(max(FIRST_WAIT, waited), LONGEST_WAIT) * jitter
+    return Outcome(who.subscriber, DEFERRED, reply, attempts, retry_at=min(now + wait, since + retry_for))
 
 
 @dataclass
@@ -87,8 +117,10 @@ class Dispatcher:
 
     def __init__(self, job: Job, ledger, letters: Letters, *, limiter: RateLimit | None = None,
                  sleep: Callable[[float], None] = time.sleep, now: Callable[[], dt.datetime] = utc_now,
-                 progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None,
+                 jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2)):
         self.job, self.ledger, self.letters = job, ledger, letters
+        self.jitter = jitter
         self.limiter = limiter or RateLimit(0)
         self.sleep, self.now = sleep, now
         self.progress, self.notice = progress, notice
@@ -99,6 +131,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._done = threading.Event()
         self._waited = False
+        self._tls = tls_context(job.smtp)  # one for all of this send's connections
 
     def run(self) -> Run:
         """Send until no open row is left to this sender; Ctrl-C stops after the messages in flight."""
@@ -125,7 +158,7 @@ class Dispatcher:
 
     def _work(self) -> None:
         job = self.job
-        connection = Connection(job.smtp)
+        connection = Connection(job.smtp, self._tls)
         done: Outcome | None = None
         try:
             connection.open()
@@ -158,8 +191,8 @@ class Dispatcher:
         data, message_id = self.letters.make(who)
         marked = self._committer.submit((done, who.subscriber, message_id))
         try:
-            reply, attempts = deliver(connection, self.job.sender, who.email, data, retries=self.job.retries,
-                                      sleep=self.sleep, go=marked.result)
+            reply, attempts = deliver(connection, self.letters.return_path(who.subscriber, self.job.sender), who.email,
+                                      data, retries=self.job.retries, sleep=self.sleep, go=marked.result)
         except Unavailable as e:
             if marked.result() and not e.maybe_delivered:  # certainly not sent: pending for the next run
                 self._step(Outcome(who.subscriber, PENDING, str(e), 0))
@@ -167,9 +200,12 @@ class Dispatcher:
         if reply is None:
             self._tally(SKIPPED)
             return None
-        status = FAILED if reply.status == "retry" else reply.status
-        self._tally(status)
-        return Outcome(who.subscriber, status, str(reply), attempts)
+        if reply.status == "retry":
+            outcome = deferral(who, str(reply), attempts, self.now(), self.job.retry_for, self.jitter())
+        else:
+            outcome = Outcome(who.subscriber, reply.status, str(reply), attempts)
+        self._tally(outcome.status)
+        return outcome
 
     def _step(self, done: Outcome | None, start: int | None = None, message_id: str | None = None) -> bool | None:
         """Record `done` and mark `start` sending, committed before this returns; None without `start`."""

@@ -71,6 +71,11 @@ class Template:
             self._slots.append(slot)
             at = end
         self._runs.append(raw[at:])
+        # The body as pieces for the DKIM signer: the same run objects every time, so their
+        # canonical form is computed once per issue (see dkim.Signer.sign's body_parts).
+        first = sum(1 for _, _, slot in cuts if slot.kind == "header")
+        offset = head_end + 2 - sum(len(run) for run in self._runs[:first]) - sum(e - s for s, e, _ in cuts[:first])
+        self._body_start = (first, self._runs[first][offset:])
         self._distinct = list(dict.fromkeys(self._slots))
         self._order = [self._distinct.index(slot) for slot in self._slots]
         missing = set(HEADER_SLOTS.values()) - {slot.field for slot in self._slots if slot.kind == "header"}
@@ -79,12 +84,21 @@ class Template:
 
     def fill(self, recipient: Recipient) -> bytes:
         """The message for one recipient: each slot's value is made once, then everything is joined."""
+        return b"".join(self._pieces(recipient))
+
+    def fill_parts(self, recipient: Recipient) -> tuple[bytes, list[bytes]]:
+        """The message, and its body as pieces: fixed runs (the same objects for every recipient) and values."""
+        pieces = self._pieces(recipient)
+        first, body_run = self._body_start
+        return b"".join(pieces), [body_run, *pieces[2 * first + 1:]]
+
+    def _pieces(self, recipient: Recipient) -> list[bytes]:
         values = [_value(slot, recipient) for slot in self._distinct]
         out = [self._runs[0]]
         for index, run in zip(self._order, self._runs[1:]):
             out.append(values[index])
             out.append(run)
-        return b"".join(out)
+        return out
 
 
 def issue_template(rendered: Rendered, *, sender: str, date: dt.datetime, list_name: str, list_id: str,

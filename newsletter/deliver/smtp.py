@@ -3,8 +3,9 @@
 A `Connection` is opened once and reused for many messages (one recipient each); it is
 reopened after the server drops it, and pipelines its commands when the server offers it.
 The message goes out already dot-stuffed in one bytes.replace (smtplib's data() runs a
-regular expression over it instead: a large share of the cost of a 50 KB message). `deliver` sends one message, retrying 4xx replies
-and drops with doubling pauses; 5xx replies are final. A server that cannot be reached or
+regular expression over it instead: a large share of the cost of a 50 KB message). `deliver` sends one message, retrying dropped
+connections with doubling pauses; a 4xx reply is returned at once (greylisting servers want
+minutes, not seconds: the dispatcher defers the recipient in the ledger); 5xx replies are final. A server that cannot be reached or
 refuses us as a client (TLS, login, sender) raises `Unavailable`: that stops the whole
 send, since every other message would fail the same way.
 """
@@ -68,11 +69,17 @@ class Unavailable(DeliverError):
         self.maybe_delivered = maybe_delivered
 
 
-class Connection:
-    """One reused SMTP connection, opened on demand."""
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext | None:
+    """The TLS context every connection of one send shares (building one costs ~40 ms); None without TLS."""
+    return None if settings.security == "none" else ssl.create_default_context()  # verifies certificate and name
 
-    def __init__(self, settings: SmtpSettings):
+
+class Connection:
+    """One reused SMTP connection, opened on demand; `context` is shared by a send's connections."""
+
+    def __init__(self, settings: SmtpSettings, context: ssl.SSLContext | None = None):
         self.settings = settings
+        self._context = context if context is not None else tls_context(settings)
         self._smtp: smtplib.SMTP | None = None
 
     @property
@@ -85,7 +92,7 @@ class Connection:
         if s.username and s.security == "none" and not _is_loopback(s.host):
             raise Unavailable(f"{where}: refusing to send a password without TLS ([smtp] security)", permanent=True)
         try:
-            self._smtp = _connect(s)
+            self._smtp = _connect(s, self._context)
         except smtplib.SMTPAuthenticationError as e:
             raise Unavailable(f"{where}: login refused: {_reply_text(e.smtp_error)}", permanent=True) from None
         except ssl.SSLError as e:
@@ -96,19 +103,22 @@ class Connection:
     def send(self, sender: str, recipient: str, data: bytes, go: Callable[[], bool] | None = None) -> Reply | None:
         """One attempt: MAIL, RCPT, DATA. A refusal resets the session; a dropped line closes it.
 
-        `go()`, when given, is asked once the server has answered those commands (yes or no)
-        and before the message itself goes: the caller commits its ledger meanwhile, so the
-        wait overlaps the round trips. False ends the transaction unsent and returns None.
+        `go()`, when given, is asked once the server has answered MAIL and RCPT (yes or no) and
+        before DATA: the caller commits its ledger meanwhile, so the wait overlaps the round
+        trip. False ends the transaction with RSET and returns None: the connection stays
+        open for the next recipient (hanging up after DATA's 354 cost a reconnect each).
         """
         if self._smtp is None:
             self.open()
         smtp = self._smtp
         try:
-            reply = self._envelope(smtp, sender, recipient)
+            reply = self._envelope(smtp, sender, recipient, with_data=go is None)
             if go is not None and not go():
-                if reply is None:  # ready for the message: only hanging up cancels DATA unsent
-                    self.hang_up()
+                if reply is None:
+                    self._reset()
                 return None
+            if reply is None and go is not None:
+                reply = self._data_command(smtp, sender)
             if reply is not None:
                 return reply
             smtp.send(dot_stuffed(data))
@@ -120,17 +130,17 @@ class Connection:
             self.close()
             return Reply(0, f"connection lost: {e or type(e).__name__}")
 
-    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> Reply | None:
-        """MAIL, RCPT and DATA: the refusal, or None when the server waits for the message.
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str, *, with_data: bool) -> Reply | None:
+        """MAIL, RCPT (and DATA when `with_data`): the refusal, or None when all were accepted.
 
-        With PIPELINING (RFC 2920) the three commands go in one write: one round trip, not three.
+        With PIPELINING (RFC 2920) the commands go in one write: one round trip, not two or three.
         """
         if _unsafe(sender):
             raise Unavailable(f"the sender {sender!r} holds a line break or angle bracket: refused", permanent=True)
         if _unsafe(recipient):  # written raw when pipelined: a CR/LF would smuggle in another command
             return Reply(501, f"not sent: the address {recipient!r} holds a line break or angle bracket", "rcpt")
         commands = ((f"MAIL FROM:<{sender}>", "mail", (250,)), (f"RCPT TO:<{recipient}>", "rcpt", (250, 251)),
-                    ("DATA", "data", (354,)))
+                    ("DATA", "data", (354,)))[:3 if with_data else 2]
         if smtp.has_extn("pipelining"):
             smtp.send("".join(f"{command}\r\n" for command, _, _ in commands).encode("ascii"))
             replies = [text_reply(smtp.getreply()) for _ in commands]
@@ -147,15 +157,24 @@ class Connection:
                 return self._refused(Reply(code, text, stage), sender)
         return None
 
+    def _data_command(self, smtp: smtplib.SMTP, sender: str) -> Reply | None:
+        """DATA on its own, once the caller said go: None when the server waits for the message."""
+        code, text = text_reply(smtp.docmd("DATA"))
+        return None if code == 354 else self._refused(Reply(code, text, "data"), sender)
+
+    def _reset(self) -> None:
+        """RSET an accepted envelope we will not use, keeping the connection."""
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
     def _refused(self, reply: Reply, sender: str) -> Reply:
         """End the refused transaction; a 5xx for our sender address would refuse every message."""
         if reply.code == 421 or self._smtp is None:  # the server is closing the session, or we did
             self.close()
         else:
-            try:
-                self._smtp.rset()
-            except (smtplib.SMTPException, OSError):
-                self.close()
+            self._reset()
         if reply.stage == "mail" and reply.code >= 500:
             raise Unavailable(f"the server refuses the sender {sender}: {reply}", permanent=True)
         return reply
@@ -180,8 +199,8 @@ def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retri
             go: Callable[[], bool] | None = None) -> tuple[Reply | None, int]:
     """Send one message; returns the final reply (None if `go` said no) and the attempts made.
 
-    4xx replies and dropped connections are tried again after `pause`, then twice that, and
-    so on, `retries` times. `go` is asked once, before the first DATA (see Connection.send).
+    Dropped connections are tried again after `pause`, then twice that, and so on, `retries`
+    times; a 4xx reply is returned at once, for the caller to defer. `go` is asked once, before the first DATA (see Connection.send).
     Raises Unavailable when the server cannot be reached again.
     """
     dropped = False
@@ -196,7 +215,7 @@ def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retri
         if reply is None:
             return None, attempt + 1
         dropped = dropped or reply.code == 0
-        if reply.status != "retry" or attempt == retries:
+        if reply.code != 0 or attempt == retries:
             return reply, attempt + 1
         sleep(min(pause * 2 ** attempt, MAX_PAUSE))
     raise AssertionError("unreachable")
@@ -235,8 +254,7 @@ class RateLimit:
             self.sleep(slot - now)
 
 
-def _connect(s: SmtpSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context()  # verifies the certificate and the host name
+def _connect(s: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
     if s.security == "tls":
         smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo, timeout=s.timeout, context=context)
     else:

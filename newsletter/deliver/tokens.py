@@ -26,17 +26,18 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}|[A-Za-z0-9_-]{%d}" % (
 
 
 class Tokens:
-    """Makes and checks unsubscribe tokens (and opaque Message-IDs) with one secret."""
+    """Makes and checks tokens of one purpose with one secret: "unsubscribe" (links), "bounce" (VERP
+    return paths); a token of one purpose never passes for the other."""
 
-    def __init__(self, secret: str):
-        def keyed(purpose: bytes):
-            key = hmac.new(secret.encode("utf-8"), purpose, hashlib.sha256).digest()
+    def __init__(self, secret: str, purpose: str = "unsubscribe"):
+        def keyed(use: str):
+            key = hmac.new(secret.encode("utf-8"), f"newsletter {purpose} {use} v1".encode(), hashlib.sha256).digest()
             return hmac.new(key, digestmod=hashlib.sha256)
 
-        self._sign, self._mask = keyed(b"newsletter unsubscribe mac v1"), keyed(b"newsletter unsubscribe mask v1")
-        self._message = keyed(b"newsletter message-id v1")
+        self._sign, self._mask = keyed("mac"), keyed("mask")
+        self._message = keyed("message-id")
 
-    def make(self, subscriber_id: int, key: str | None) -> str:
+    def make(self, subscriber_id: int, key: str | None = None) -> str:
         """The token of subscriber `subscriber_id` whose random key (hex) is `key` (None: an old, keyless row)."""
         payload = subscriber_id.to_bytes(ID_BYTES, "big") + (bytes.fromhex(key) if key else b"")
         mac = _digest(self._sign, payload)[:MAC_BYTES]
@@ -72,14 +73,14 @@ MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsaf
 MIN_DISTINCT = 10
 
 
-def tokens_from(secret: str | None) -> Tokens:
+def tokens_from(secret: str | None, purpose: str = "unsubscribe") -> Tokens:
     """Tokens for the configured secret; a clear error naming the variable when it is missing or not random."""
     if not secret:
         raise DeliverError(f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it; {MAKE_ONE}, and keep it")
     problem = _not_random(secret)
     if problem:
         raise DeliverError(f"{SECRET_VARIABLE} {problem}, so links signed with it could be forged; {MAKE_ONE}")
-    return Tokens(secret)
+    return Tokens(secret, purpose)
 
 
 def _not_random(secret: str) -> str | None:

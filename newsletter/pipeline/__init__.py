@@ -22,6 +22,7 @@ from .publish import PublishResult, publish
 from .review import ScheduleStatus, approve, hold, status
 from .audio import AudioResult, audio
 from .corpus import FileReading, corpus
+from .bounces import BounceResult, fetch_bounces
 
 __all__ = [
     "RunReport", "run_due", "PublishResult", "publish", "ScheduleStatus", "approve", "hold", "status",
@@ -31,4 +32,5 @@ __all__ = [
     "MigrateResult", "SchemaState", "db_current", "db_upgrade", "migrate_from",
     "AudioResult", "audio",
     "FileReading", "corpus",
+    "BounceResult", "fetch_bounces",
 ]  # fmt: skip

@@ -128,10 +128,19 @@ def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunRepo
 
 
 def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: str) -> RunReport:
-    """Send through the ledger (it refuses a sent issue; a completed send publishes the archive)."""
+    """Read the bounce mailbox, then send through the ledger (it refuses a sent issue; a completed
+    send publishes the archive). A mailbox that cannot be read is a log line: the send goes on."""
     from .send import send
 
     what += _audio(config, number) if config.audio.enabled else ""
+    if config.bounces.mailbox:
+        from .bounces import fetch_bounces
+
+        try:
+            read = fetch_bounces(config, now=now)
+            log.info("bounces: read %d, %d about subscribers", read.read, len(read.changes))
+        except NewsletterError as e:
+            log.warning("bounces not read: %s", e)
     try:
         result = send(config, issue=number, now=now, progress=renewal)
     except NewsletterError as e:

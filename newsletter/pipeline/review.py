@@ -19,6 +19,7 @@ class ScheduleStatus:
     last_sent: object | None
     last_counts: dict[str, int]
     feeds_in_error: tuple[str, ...]
+    sending: object | None = None  # store.ledger.Summary of the issue being sent (deferred recipients)
 
 
 def approve(config: Config, number: int):
@@ -49,7 +50,8 @@ def status(config: Config, *, now: dt.datetime | None = None) -> ScheduleStatus:
     with Store(config.store_url) as store:
         current, last = store.reviews.current(), store.reviews.last_sent()
         counts = store.ledger.summary(last.number).counts if last else {}
+        sending = store.ledger.summary(current.number) if current and current.status == "sending" else None
     failing = tuple(f"{f.feed.name}: {f.state.last_error or f.condition}" for f in feeds(config, now=now)
                     if f.condition.startswith(("failing", "gone")))
     return ScheduleStatus(cal.next_compose(now), cal.next_send(now), config.schedule.mode, current, last, counts,
-                          failing)
+                          failing, sending)

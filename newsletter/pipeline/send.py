@@ -43,13 +43,15 @@ class SendResult:
 
 def send(config: Config, *, issue: int | None = None, force: bool = False, dry_run: bool = False,
          test_address: str | None = None, now: dt.datetime | None = None, progress=None, notice=None,
-         sleep=None) -> SendResult:
+         sleep=None, resume: bool = False, jitter=None) -> SendResult:
     """Freeze the issue, write the ledger, send one message per active subscriber, and once
     everyone has been served, publish the issue to the web archive.
 
-    Resumes an interrupted send; refuses a sent issue unless `force`. A dry run sends
-    nothing and returns a sample; a test sends one `[TEST]` message outside the ledger.
-    `progress(status, done, total)` hears of each message; `sleep` is injectable for tests.
+    Resumes an interrupted send; refuses a sent issue unless `force`. `resume` only resumes
+    (the deferred recipients whose retry time has come, and any left by a crash), never
+    starting a draft. A dry run sends nothing and returns a sample; a test sends one `[TEST]`
+    message outside the ledger. `progress(status, done, total)` hears of each message; `now`
+    (the clock runs on from it), `sleep` and `jitter` (of retry times) are injectable for tests.
     """
     import time
 
@@ -60,9 +62,10 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
     now = now or _utc_now()
     sleep = sleep or time.sleep
     with Store(config.store_url) as store:
-        number = issue or store.ledger.next_issue()
+        number = issue or store.ledger.next_issue(resuming=resume)
         if number is None:
-            raise DeliverError("there is no issue to send: newsletter build makes one")
+            raise DeliverError("no send is under way to resume" if resume else
+                               "there is no issue to send: newsletter build makes one")
         letters, rendered = _letters(config, store, number, now, test=bool(test_address))
         result = SendResult(number, rendered.subject, warnings=rendered.warnings)
         if not (test_address or force) and _status(store, number) == "draft":
@@ -75,10 +78,11 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
         total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
         ticks = itertools.count(1)
         job = Job(number, _owner(), _envelope_sender(config), _smtp_settings(config), config.smtp.connections,
-                  config.smtp.retries, config.smtp.claim_seconds)
+                  config.smtp.retries, config.smtp.claim_seconds, retry_for=dt.timedelta(hours=config.smtp.retry_for_hours))
         run = Dispatcher(
             job, store.ledger, letters, limiter=RateLimit(config.smtp.rate_limit, sleep=sleep), sleep=sleep,
             progress=progress and (lambda status: progress(status, next(ticks), total)), notice=notice,
+            now=_clock_from(now), **({"jitter": jitter} if jitter else {}),
         ).run()
         if run.exception:
             raise run.exception
@@ -109,6 +113,12 @@ def _refuse_errors(config: Config, rendered, number: int, now: dt.datetime) -> N
         listed = "; ".join(f.message for f in errors)
         raise DeliverError(f"issue {number} has {len(errors)} check error(s), so it is not sent: {listed} "
                            "(fix them and build again, or --force sends it anyway)")
+def _clock_from(start: dt.datetime):
+    """A clock that starts at `start` and runs on in real time (a test's `now` moves forward too)."""
+    import time
+
+    began = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
 
 
 def _send_test(config: Config, letters, result: SendResult, address: str, sleep) -> SendResult:
@@ -170,7 +180,8 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     )
     digest = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()[:12]
     letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
-                      config.email.unsubscribe_address, _dkim(config))
+                      config.email.unsubscribe_address, _dkim(config), config.smtp.bounce_address,
+                      tokens_from(secret("secret"), "bounce"))
     return letters, rendered
 
 
@@ -180,8 +191,11 @@ def _dkim(config: Config):
         return None
     from ..deliver.dkim import Signer
 
-    domain = config.smtp.dkim_domain or config.email.message_id_domain
-    return Signer(config.folder / config.smtp.dkim_key_file, config.smtp.dkim_selector, domain).sign
+    s = config.smtp
+    domain = s.dkim_domain or config.email.message_id_domain
+    second = config.folder / s.dkim_ed25519_key_file if s.dkim_ed25519_key_file else None
+    return Signer(config.folder / s.dkim_key_file, s.dkim_selector, domain, second_key=second,
+                  second_selector=s.dkim_ed25519_selector).sign
 
 
 def _smtp_settings(config: Config):

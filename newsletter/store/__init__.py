@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from ..models import Issue, Item
 from . import dialects, migrate
+from .bounces import Bounces
 from .codec import item_from_json
 from .feeds import FeedStore
 from .ledger import ISSUE_SENDING, Ledger
@@ -49,6 +50,7 @@ class Store:
             self.ledger = Ledger(self.engine)
             self.leases = Leases(self.engine)
             self.reviews = Reviews(self.engine)
+            self.bounces = Bounces(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{dialects.masked(url)}: cannot open store: {e}") from None
 

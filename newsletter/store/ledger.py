@@ -1,7 +1,8 @@
 """The send ledger: one row per (issue, subscriber), moved through its states as the server answers.
 
 pending -> sending (committed before the message's DATA) -> sent | failed | bounced, or
-skipped when the subscriber left before their turn. Senders hold rows by a lease
+skipped when the subscriber left before their turn; a 4xx answer makes the row pending
+again with a `retry_at` before which nobody claims it (a deferred row). Senders hold rows by a lease
 (claimed_by, claimed_until) that they renew while alive, so two senders never take the
 same row and a dead sender's rows come free when its lease runs out. A row found still
 `sending` after that was in flight at the crash: it is sent again and counted in `crashes`.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..errors import StoreError
-from ..models import ACTIVE, BOUNCED, FAILED, PENDING, SENDING, SENT, SKIPPED, Addressee, Outcome
+from ..models import ACTIVE, BOUNCED, DEFERRED, FAILED, PENDING, SENDING, SENT, SKIPPED, Addressee, Outcome
 from . import dialects
 from .prepared import Prepared
 from .schema import issues, sends, subscribers
@@ -28,9 +29,10 @@ ISSUE_DRAFT, ISSUE_SENDING, ISSUE_SENT = "draft", "sending", "sent"
 class Summary:
     """The whole issue's ledger: rows per status, who may have it twice, and the failures' replies."""
 
-    counts: dict[str, int]
+    counts: dict[str, int]  # "deferred": the pending rows waiting for a retry time
     in_flight: tuple[str, ...]
     failures: tuple[tuple[str, str, str], ...]
+    next_retry: dt.datetime | None = None
 
 
 class Ledger:
@@ -41,10 +43,11 @@ class Ledger:
         self._record, self._start = Prepared(RECORD, engine.dialect), Prepared(START, engine.dialect)
         self._skip_locked = dialects.skips_locked(engine.dialect)
 
-    def next_issue(self) -> int | None:
-        """The issue a plain `send` means: one whose send was interrupted, else the draft."""
+    def next_issue(self, *, resuming: bool = False) -> int | None:
+        """The issue a plain `send` means: one being sent (interrupted, or with deferred recipients),
+        else the draft; `resuming`: only one being sent."""
         with self.engine.connect() as conn:
-            for status in (ISSUE_SENDING, ISSUE_DRAFT):
+            for status in (ISSUE_SENDING,) if resuming else (ISSUE_SENDING, ISSUE_DRAFT):
                 found = conn.scalar(sa.select(sa.func.min(issues.c.number)).where(issues.c.status == status))
                 if found is not None:
                     return found
@@ -74,7 +77,7 @@ class Ledger:
                 sends.update()
                 .where(sends.c.issue == issue, sends.c.subscriber.in_(active))
                 .values(status=PENDING, round=round_, crashes=0, reply=None, message_id=None,
-                        claimed_by=None, claimed_until=None, updated=now)
+                        claimed_by=None, claimed_until=None, retry_at=None, deferred_since=None, updated=now)
             )
             already = sa.select(sends.c.subscriber).where(sends.c.issue == issue)
             columns = ("issue", "subscriber", "status", "round", "updated")
@@ -99,7 +102,8 @@ class Ledger:
             rows = {row.subscriber: row for row in taken}
             people = conn.execute(WHO, {"p_ids": list(rows)}).all() if rows else []
         return sorted(
-            (Addressee(p.id, p.email, p.name, rows[p.id].round, p.token_key) for p in people),
+            (Addressee(p.id, p.email, p.name, rows[p.id].round, p.token_key,
+                       rows[p.id].deferred_since and _as_utc(rows[p.id].deferred_since)) for p in people),
             key=lambda c: c.subscriber,
         )
 
@@ -110,28 +114,37 @@ class Ledger:
 
         Returns, for each step, whether `start` may be sent: it must still be held by this
         sender and its subscriber still active; one who left meanwhile is marked skipped.
-        The statements are built once (see the end of this module): this runs per message.
+        The statements are built once (see the end of this module) and each runs once for
+        all the steps (psycopg pipelines the rows): this runs per message, and the database's
+        round trips, not its work, were most of its cost.
         """
         now = _utc(now)
+        outcomes = [{"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status, "p_reply": done.reply,
+                     "p_attempts": done.attempts, "p_now": now, "p_retry_at": done.retry_at and _utc(done.retry_at)}
+                    for done, _, _ in steps if done]
+        starts = [{"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
+                  for _, start, message_id in steps if start is not None]
         with self.engine.begin() as conn:
-            return [self._step(conn, issue, owner, now, *step) for step in steps]
+            self._record.run_many(conn, [o for o in outcomes if o["p_status"] != DEFERRED])
+            for deferred in (o for o in outcomes if o["p_status"] == DEFERRED):
+                conn.execute(DEFER, deferred)
+            for bounced in (o for o in outcomes if o["p_status"] == BOUNCED):
+                conn.execute(BOUNCE, bounced)
+            refused = self._refused(conn, starts) if self._start.run_many(conn, starts) < len(starts) else set()
+        return [start is None or start not in refused for _, start, _ in steps]
 
-    def _step(self, conn: sa.Connection, issue: int, owner: str, now: dt.datetime,
-              done: Outcome | None, start: int | None, message_id: str | None) -> bool:
-        if done:
-            values = {"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status,
-                      "p_reply": done.reply, "p_attempts": done.attempts, "p_now": now}
-            self._record.run(conn, values)
-            if done.status == BOUNCED:
-                conn.execute(BOUNCE, values)
-        if start is None:
-            return True
-        values = {"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
-        if self._start.run(conn, values):
-            return True
-        status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == start))
-        conn.execute(SKIP, {**values, "p_reply": f"subscriber {status or 'removed'}"})
-        return False
+    def _refused(self, conn: sa.Connection, starts: list[dict]) -> set[int]:
+        """The starts not marked sending (their subscriber left, or the hold was lost): marked skipped."""
+        ids = [values["p_subscriber"] for values in starts]
+        first = starts[0]
+        marked = set(conn.scalars(sa.select(sends.c.subscriber).where(
+            sends.c.issue == first["p_issue"], sends.c.subscriber.in_(ids), sends.c.status == SENDING,
+            sends.c.claimed_by == first["p_owner"], sends.c.updated == first["p_now"])))
+        refused = set(ids) - marked
+        for values in (v for v in starts if v["p_subscriber"] in refused):
+            status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == values["p_subscriber"]))
+            conn.execute(SKIP, {**values, "p_reply": f"subscriber {status or 'removed'}"})
+        return refused
 
     def renew(self, issue: int, owner: str, now: dt.datetime, lease: float) -> None:
         """Extend this sender's hold on its open rows: proof it is still alive."""
@@ -154,8 +167,9 @@ class Ledger:
     def held_by_others(self, issue: int, owner: str) -> dt.datetime | None:
         """When the soonest lease of another sender ends; None when no open row is left to anyone else."""
         others = sa.or_(sends.c.claimed_by.is_(None), sends.c.claimed_by != owner)
+        waiting = sa.and_(sends.c.retry_at.is_not(None), sends.c.claimed_by.is_(None))  # deferred: a later run's
         query = sa.select(sa.func.count(), sa.func.min(sends.c.claimed_until)).where(
-            sends.c.issue == issue, sends.c.status.in_(OPEN), others
+            sends.c.issue == issue, sends.c.status.in_(OPEN), others, ~waiting
         )
         with self.engine.connect() as conn:
             count, soonest = conn.execute(query).one()
@@ -185,10 +199,11 @@ class Ledger:
             ).all())
             crashed = conn.scalars(who.where(sends.c.crashes > 0))
             failed = conn.execute(who.where(sends.c.status.in_((FAILED, BOUNCED))).limit(limit))
-            return Summary(
-                {status: counts.get(status, 0) for status in (SENT, FAILED, BOUNCED, SKIPPED, PENDING, SENDING)},
-                tuple(crashed), tuple((r.email, r.status, r.reply or "") for r in failed),
-            )
+            deferred, soonest = conn.execute(sa.select(sa.func.count(), sa.func.min(sends.c.retry_at)).where(
+                sends.c.issue == issue, sends.c.status == PENDING, sends.c.retry_at.is_not(None))).one()
+            counts = {status: counts.get(status, 0) for status in (SENT, FAILED, BOUNCED, SKIPPED, PENDING, SENDING)}
+            return Summary({**counts, DEFERRED: deferred}, tuple(crashed),
+                           tuple((r.email, r.status, r.reply or "") for r in failed), soonest and _as_utc(soonest))
 
 
 def _why_not(conn: sa.Connection, issue: int) -> None:
@@ -222,13 +237,15 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
 # costs more than SQLite takes to run it.
 B = sa.bindparam
 NOW = B("p_now", type_=sa.DateTime(timezone=True))
-_held_by_nobody = sa.or_(sends.c.claimed_until.is_(None), sends.c.claimed_until < NOW)
+_held_by_nobody = sa.and_(sa.or_(sends.c.claimed_until.is_(None), sends.c.claimed_until < NOW),
+                          sa.or_(sends.c.retry_at.is_(None), sends.c.retry_at <= NOW))  # and not deferred till later
 
 
 def _candidates(status: str):
     """Free rows of one status in subscriber order: one index range (issue, status, subscriber)."""
     pick = sends.alias(f"pick_{status}")
-    free = sa.or_(pick.c.claimed_until.is_(None), pick.c.claimed_until < NOW)
+    free = sa.and_(sa.or_(pick.c.claimed_until.is_(None), pick.c.claimed_until < NOW),
+                   sa.or_(pick.c.retry_at.is_(None), pick.c.retry_at <= NOW))
     first = (sa.select(pick.c.subscriber).where(pick.c.issue == B("p_issue"), pick.c.status == status, free)
              .order_by(pick.c.subscriber).limit(B("p_limit")).subquery())
     return sa.select(first.c.subscriber)  # wrapped: SQLite allows no LIMIT inside a UNION
@@ -243,7 +260,7 @@ CLAIM = (
     .where(sends.c.issue == B("p_issue"), sends.c.status.in_(OPEN), _held_by_nobody,
            sends.c.subscriber.in_(sa.union_all(_candidates(SENDING), _candidates(PENDING))))
     .values(CLAIMED)
-    .returning(sends.c.subscriber, sends.c.round)
+    .returning(sends.c.subscriber, sends.c.round, sends.c.deferred_since)
 )
 FREE = {  # PostgreSQL's claim, step one: free rows of one status, locked, skipping rows others lock
     status: sa.select(sends.c.subscriber)
@@ -254,7 +271,7 @@ FREE = {  # PostgreSQL's claim, step one: free rows of one status, locked, skipp
 TAKE = (  # step two: the locked rows become this sender's
     sends.update().where(sends.c.issue == B("p_issue"), sends.c.subscriber.in_(B("p_ids", expanding=True)))
     .values(CLAIMED)
-    .returning(sends.c.subscriber, sends.c.round)
+    .returning(sends.c.subscriber, sends.c.round, sends.c.deferred_since)
 )
 WHO = sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.token_key).where(
     subscribers.c.id.in_(B("p_ids", expanding=True)))
@@ -262,7 +279,13 @@ _this_row = sa.and_(sends.c.issue == B("p_issue"), sends.c.subscriber == B("p_su
 RECORD = (  # a row some other sender finished meanwhile is not overwritten
     sends.update().where(_this_row, sends.c.status == SENDING)
     .values(status=B("p_status"), reply=B("p_reply"), attempts=sends.c.attempts + B("p_attempts"),
-            claimed_by=None, claimed_until=None, updated=NOW)
+            claimed_by=None, claimed_until=None, retry_at=None, updated=NOW)
+)
+DEFER = (  # a 4xx answer: pending again, for nobody until retry_at
+    sends.update().where(_this_row, sends.c.status == SENDING)
+    .values(status=PENDING, reply=B("p_reply"), attempts=sends.c.attempts + B("p_attempts"),
+            claimed_by=None, claimed_until=None, retry_at=B("p_retry_at", type_=sa.DateTime(timezone=True)),
+            deferred_since=sa.func.coalesce(sends.c.deferred_since, NOW), updated=NOW)
 )
 BOUNCE = (
     subscribers.update().where(subscribers.c.id == B("p_subscriber"), subscribers.c.status == ACTIVE)

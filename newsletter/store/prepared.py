@@ -26,12 +26,22 @@ class Prepared:
 
     def run(self, conn: sa.Connection, values: dict) -> int:
         """Execute within `conn`'s transaction; returns the number of rows changed."""
-        params = {**self.literals, **values}
-        for name, process in self.processors.items():
-            params[name] = process(params[name])
+        return self.run_many(conn, [values])
+
+    def run_many(self, conn: sa.Connection, rows: list[dict]) -> int:
+        """Execute once per row in one driver call (psycopg sends them all in pipeline mode: one
+        round trip, not one per row); returns the number of rows changed in all."""
+        if not rows:
+            return 0
         cursor = conn.connection.driver_connection.cursor()
         try:
-            cursor.execute(self.sql, params if self.order is None else tuple(params[n] for n in self.order))
+            cursor.executemany(self.sql, [self._params(values) for values in rows])
             return cursor.rowcount
         finally:
             cursor.close()
+
+    def _params(self, values: dict):
+        params = {**self.literals, **values}
+        for name, process in self.processors.items():
+            params[name] = process(params[name])
+        return params if self.order is None else tuple(params[n] for n in self.order)

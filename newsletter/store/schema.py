@@ -55,6 +55,7 @@ subscribers = sa.Table(
     # Random (hex), in unsubscribe tokens, so a token names one subscription even if an id is
     # reused; NULL for rows added before migration 0006 (their tokens carry the id alone).
     sa.Column("token_key", sa.String(32)),
+    sa.Column("soft_bounces", sa.Integer, nullable=False, server_default="0"),  # in a row; see store/bounces.py
 )
 
 sends = sa.Table(
@@ -71,6 +72,10 @@ sends = sa.Table(
     sa.Column("claimed_by", sa.Text),
     sa.Column("claimed_until", sa.DateTime(timezone=True)),
     sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    # A 4xx answer: the row is pending again, not claimable before retry_at; deferred_since
+    # is the first such answer, from which [smtp] retry_for_hours is counted.
+    sa.Column("retry_at", sa.DateTime(timezone=True)),
+    sa.Column("deferred_since", sa.DateTime(timezone=True)),
 )
 
 feeds = sa.Table(
@@ -114,4 +119,26 @@ leases = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("holder", sa.Text, nullable=False),
     sa.Column("expires", sa.DateTime(timezone=True), nullable=False),
+)
+
+bounces = sa.Table(  # the evidence for each bounce, complaint and unsubscribe mail (store/bounces.py)
+    "bounces",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscriber", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("issue", sa.Integer),
+    sa.Column("kind", sa.String(16), nullable=False),  # hard, soft, complaint, unsubscribe
+    sa.Column("code", sa.String(16), nullable=False, server_default=""),  # e.g. 5.1.1
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("report_id", sa.Text, nullable=False),  # the Message-ID of the report in the mailbox
+    sa.Column("received", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("bounces_subscriber", "subscriber"),
+)
+
+mailbox_seen = sa.Table(  # messages a mailbox reader has taken, by Message-ID: read once, however often fetched
+    "mailbox_seen",
+    metadata,
+    sa.Column("mailbox", sa.String(64), primary_key=True),
+    sa.Column("message_id", sa.String(255), primary_key=True),
+    sa.Column("taken", sa.DateTime(timezone=True), nullable=False),
 )

@@ -9,7 +9,8 @@ from .base import cli, with_config
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int,
+              help="Port to listen on (not the preview's 8000, so both can run).")
 @with_config
 def serve(config, host, port):
     """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click)
@@ -18,17 +19,17 @@ def serve(config, host, port):
     Run it behind your https proxy at [web] base_url; it needs NEWSLETTER_SECRET, the
     same as send, to check the links.
 
-    Example: newsletter serve --port 8000
+    Example: newsletter serve --port 8080
     """
-    import uvicorn
-
     from ..store import Store
     from ..web import create_app
 
     with Store(config.store_url) as store:
         app = create_app(config, store)  # fails here, in one line, when NEWSLETTER_SECRET is missing
-        click.echo(f"Serving on http://{host}:{port}/ (public address: {config.web.base_url or 'not set'})", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        sock = _listen(host, port)  # a busy port is one line and exit 1, before anything claims to serve
+        click.echo(f"Serving on http://{host}:{sock.getsockname()[1]}/ "
+                   f"(public address: {config.web.base_url or 'not set'})", err=True)
+        _run(app, sock)
 
 
 @cli.command()
@@ -52,8 +53,6 @@ def preview(config, host, port, day, open_browser):
     """
     import webbrowser
 
-    import uvicorn
-
     from ..web.preview import create_preview_app
 
     if not _is_loopback(host):
@@ -65,6 +64,13 @@ def preview(config, host, port, day, open_browser):
     click.echo(f"Previewing the next issue on {url} (Ctrl-C stops)", err=True)
     if open_browser:
         webbrowser.open(url)  # the socket listens already, so the page waits for the first build
+    _run(app, sock)
+
+
+def _run(app, sock) -> None:
+    """Serve `app` on the socket bound already until Ctrl-C."""
+    import uvicorn
+
     settings = uvicorn.Config(app, log_level="warning",
                               timeout_graceful_shutdown=1, ws="none", http="h11")  # an open page must not hold up Ctrl-C
     uvicorn.Server(settings).run(sockets=[sock])

@@ -129,10 +129,13 @@ def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunRepo
 
 def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: str) -> RunReport:
     """Send through the ledger (it refuses a sent issue; a completed send publishes the archive)."""
+    from .freeze import ChangedSinceBuild
     from .send import send
 
     try:
         result = send(config, issue=number, now=now, progress=renewal)
+    except ChangedSinceBuild as e:  # approved or not, the editor has not seen what would go out
+        return _hold(config, store, RunReport(now, "held", ""), store.reviews.get(number), str(e))
     except NewsletterError as e:
         return RunReport(now, "failed", f"issue {number}: {e}", number)
     counts = result.summary.counts

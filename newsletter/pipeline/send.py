@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..config import Config, secret
 from ..errors import DeliverError
 from ..models import Issue, Subscriber
+from .freeze import ensure_as_built
 
 if TYPE_CHECKING:
     from ..deliver.dispatch import Run
@@ -60,8 +61,10 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
         number = issue or store.ledger.next_issue()
         if number is None:
             raise DeliverError("there is no issue to send: newsletter build makes one")
+        if not test_address:
+            ensure_as_built(config, store, number)  # what goes out is what the editor last built and saw
         letters, rendered = _letters(config, store, number, now, test=bool(test_address))
-        result = SendResult(number, rendered.subject, warnings=rendered.warnings)
+        result = SendResult(number, rendered.subject, warnings=rendered.warnings + _one_click_warning(config))
         if test_address:
             return _send_test(config, letters, result, test_address, sleep)
         if dry_run:
@@ -146,6 +149,19 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
                       config.email.unsubscribe_address, _dkim(config))
     return letters, rendered
+
+
+def _one_click_warning(config: Config) -> tuple[str, ...]:
+    """An http unsubscribe URL breaks RFC 8058 one-click: refused for real mail, a warning on loopback."""
+    from ..deliver.smtp import _is_loopback
+
+    if not config.web.base_url.startswith("http:"):
+        return ()
+    line = (f"[web] base_url {config.web.base_url} is http: RFC 8058 one-click unsubscribe needs an https URL "
+            "(Gmail and Yahoo treat List-Unsubscribe-Post beside an http URI as broken)")
+    if not _is_loopback(config.smtp.host):
+        raise DeliverError(f"{line}; set an https base_url to send through {config.smtp.host}")
+    return (f"{line}; fine for a test server on {config.smtp.host}, not for real mail",)
 
 
 def _dkim(config: Config):

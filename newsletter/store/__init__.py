@@ -33,6 +33,7 @@ class IssueRecord:
     subject: str
     updated: dt.datetime
     sent: dt.datetime | None
+    built: str | None = None  # the fingerprint of what `build` last made of it
 
 
 class Store:
@@ -88,13 +89,18 @@ class Store:
         with self.engine.connect() as conn:
             return (conn.scalar(sa.select(sa.func.max(issues.c.number))) or 0) + 1
 
-    def save_draft(self, issue: Issue, now: dt.datetime) -> None:
-        """Store `issue` as the draft, replacing what the draft held before."""
+    def save_draft(self, issue: Issue, now: dt.datetime, built: str | None = None) -> None:
+        """Store `issue` as the draft, replacing what the draft held before. `built` fingerprints what
+        was built; an approval is for the bytes approved, so a build that changes them voids it."""
         with self.engine.begin() as conn:
-            status = conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue.number))
+            row = conn.execute(sa.select(issues.c.status, issues.c.built, issues.c.review)
+                               .where(issues.c.number == issue.number)).first()
+            status = row.status if row else None
             if status not in (None, DRAFT):
                 raise StoreError(f"issue {issue.number} is {status}; only a draft can be rebuilt")
-            values = {"day": issue.date, "status": DRAFT, "subject": issue.subject, "updated": now}
+            values = {"day": issue.date, "status": DRAFT, "subject": issue.subject, "updated": now, "built": built}
+            if row and row.review == "approved" and row.built != built:
+                values |= {"review": None, "note": "changed after it was approved: approve it again"}
             if status is None:
                 conn.execute(issues.insert().values(number=issue.number, **values))
             else:
@@ -147,4 +153,4 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _record(row) -> IssueRecord:
-    return IssueRecord(row.number, row.day, row.status, row.subject, _utc(row.updated), _utc(row.sent))
+    return IssueRecord(row.number, row.day, row.status, row.subject, _utc(row.updated), _utc(row.sent), row.built)

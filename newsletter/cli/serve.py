@@ -93,4 +93,7 @@ def _listen(host: str, port: int):
     try:
         return socket.create_server((host.strip("[]"), port), family=family)
     except OSError as e:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        import os
+
+        why = os.strerror(e.errno) if e.errno else str(e)  # create_server's own text repeats the address
+        raise click.ClickException(f"cannot listen on {host}:{port}: {why}") from None

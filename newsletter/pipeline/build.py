@@ -79,7 +79,7 @@ def build(
             return BuildResult(None, new_items, (), warnings, fetched)
         files, rendered = _render_files(issue, config, now)
         warnings += rendered.warnings
-        findings = _lint(files["issue.eml"], config)
+        findings = _lint(files["issue.eml"], config, issue)
         dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
         report = dict(html_bytes=len(files["issue.html"]), cuts=rendered.cuts, findings=findings, contents=files,
                       dropped=dropped)

@@ -42,10 +42,7 @@ def ensure_as_built(config: Config, store, number: int) -> None:
     now = build(config, date=record.day, dry_run=True)
     if now.issue is not None and now.issue.number == number and fingerprint(now.contents) == record.built:
         return
-    sections = store.issue_items(number)
-    then = Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
-                 *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
-    what = "; ".join(_differences(then, now.issue) + _edited(config, record.updated, number)) or "the rendering"
+    what = "; ".join(_differences(store.issue(number), now.issue) + _edited(config, record.updated, number)) or "the rendering"
     raise ChangedSinceBuild(
         f"issue {number} changed since it was built ({record.updated:%Y-%m-%d %H:%M} UTC): {what}. "
         f"Rebuild it (newsletter build --no-fetch, or Approve in the preview), look at it, then send"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import DeliverError
-from ..models import Issue, Subscriber
+from ..models import Subscriber
 from .freeze import ensure_as_built
 
 if TYPE_CHECKING:
@@ -132,12 +132,9 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     if not config.web.base_url:
         raise DeliverError("[web] base_url is not set: unsubscribe links need the public address of newsletter serve")
     tokens = tokens_from(secret("secret"))
-    record = next((r for r in store.issues() if r.number == number), None)
-    if record is None:
+    issue = store.issue(number)
+    if issue is None:
         raise DeliverError(f"there is no issue {number}")
-    sections = store.issue_items(number)
-    issue = Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
-                  *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
     rendered = render_issue(issue, config)
     if test:
         rendered = replace(rendered, subject=f"[TEST] {rendered.subject}")

@@ -123,6 +123,15 @@ class Store:
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(sa.select(issues).order_by(issues.c.number.desc()))]
 
+    def issue(self, number: int) -> Issue | None:
+        """Issue `number` as last built (its subject and items, section by section), if stored."""
+        record = next((r for r in self.issues() if r.number == number), None)
+        if record is None:
+            return None
+        sections = self.issue_items(number)
+        return Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
+                     *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events")))
+
     def issue_items(self, number: int) -> dict[str, list[Item]]:
         """The items of issue `number` by section, in order."""
         query = (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .base import cli, with_config
+from .base import _shown, cli, with_config
 
 
 @cli.command()
@@ -37,11 +37,26 @@ def send(config, number, force, dry_run, test_address):
     if test_address:
         click.echo(f"Sent a test of issue {result.issue} to {test_address}: {result.test_reply}")
     elif dry_run:
-        click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
-        click.echo(f"  {result.recipients} active subscriber(s)")
-        click.echo("Sample message:\n" + result.sample.decode("ascii", "replace").replace("\r\n", "\n"), nl=False)
+        _dry_run_summary(result)
     else:
         _send_summary(result)
+
+
+def _dry_run_summary(result) -> None:
+    """Counts, the first recipients, one sample's headers, and where the whole sample is."""
+    from email.parser import BytesHeaderParser
+    from email.policy import default
+
+    click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
+    click.echo(f"  {result.recipients} active subscriber(s) would get it; {result.inactive} unsubscribed or bounced would not")
+    more = result.recipients - len(result.first)
+    click.echo("  first: " + (", ".join(result.first) or "nobody") + (f" and {more} more" if more > 0 else ""))
+    headers = BytesHeaderParser(policy=default).parsebytes(result.sample)
+    click.echo(f"Headers of the message to {result.first[0] if result.first else 'a sample address'}:")
+    for name, value in headers.items():
+        if name.lower() not in ("content-type", "mime-version", "content-transfer-encoding"):
+            click.echo(f"  {name}: {value}")
+    click.echo(f"The whole message: {_shown(result.sample_path)}")
 
 
 def _send_summary(result) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config, secret
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from ..deliver.dispatch import Run
     from ..store.ledger import Summary
     from .publish import PublishResult
+
+
+DRY_RUN_SHOWN = 5  # recipients a dry run names
 
 
 def _utc_now() -> dt.datetime:
@@ -37,6 +41,10 @@ class SendResult:
     test_reply: str | None = None
     warnings: tuple[str, ...] = ()
     archive: PublishResult | None = None  # the web archive, republished once the issue is sent
+    # A dry run's: the first recipients, and the file holding the whole sample message.
+    first: tuple[str, ...] = ()
+    sample_path: Path | None = None
+    inactive: int = 0
 
 
 def send(config: Config, *, issue: int | None = None, force: bool = False, dry_run: bool = False,
@@ -68,7 +76,7 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
         if test_address:
             return _send_test(config, letters, result, test_address, sleep)
         if dry_run:
-            return _dry_run(store, letters, result, force)
+            return _dry_run(config, store, letters, result, force)
         store.ledger.freeze(number, now, force=force)
         total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
         ticks = itertools.count(1)
@@ -107,19 +115,26 @@ def _send_test(config: Config, letters, result: SendResult, address: str, sleep)
     return replace(result, recipients=1, test_reply=str(reply))
 
 
-def _dry_run(store, letters, result: SendResult, force: bool) -> SendResult:
-    """`--dry-run`: what a send would refuse, how many it would reach, and the first one's message."""
+def _dry_run(config: Config, store, letters, result: SendResult, force: bool) -> SendResult:
+    """`--dry-run`: what a send would refuse, how many it would reach, the first few, and the first
+    one's whole message written to OUTPUT/issue-NNNN.dry-run.eml (too long for a terminal)."""
     import contextlib
 
     from ..models import Addressee
+    from ..outbox import write_file
 
     status = next(r.status for r in store.issues() if r.number == result.issue)
     if status == "sent" and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
-    with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after one row
-        first = next(people, None) or Subscriber(0, "subscriber@example.invalid")
-    sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1))
-    return replace(result, recipients=store.subscribers.count(), sample=sample)
+    with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after a few rows
+        first = list(itertools.islice(people, DRY_RUN_SHOWN))
+    who = first[0] if first else Subscriber(0, "subscriber@example.invalid")
+    sample, _ = letters.make(Addressee(who.id, who.email, who.name, round=1))
+    path = write_file(config.output.dir / f"issue-{result.issue:04d}.dry-run.eml", sample)
+    active = store.subscribers.count()
+    inactive = sum(store.subscribers.count(s) for s in ("unsubscribed", "bounced"))
+    return replace(result, recipients=active, sample=sample, first=tuple(p.email for p in first), sample_path=path,
+                   inactive=inactive)
 
 
 def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool):

@@ -37,6 +37,7 @@ from ..config import Config
 from ..errors import NewsletterError
 from ..render import builtin_templates
 from .live import Live, Reloader
+from .loop import Loop, loop_routes
 
 GMAIL_CLIP_KB = 102
 VIEWS = (("desktop", "Desktop"), ("mobile", "Mobile"), ("nostyle", "No style"), ("text", "Plain text"),
@@ -77,11 +78,12 @@ def create_preview_app(config: Config, *, date: dt.date | None = None, host: str
         Route("/", _index), Route("/draft", _draft), Route("/draft/issue.eml", _download),
         Route("/issues/{number:int}", _sent), Route("/issues/{number:int}/issue.eml", _download),
         Route("/events", _events), Route("/draft/shape", _shape, methods=["POST"]),
-        Route("/draft/test", _send_test, methods=["POST"]),
+        Route("/draft/test", _send_test, methods=["POST"]), *loop_routes(),
     ]
     hosts = ("127.0.0.1", "localhost", "::1") + ((host.strip("[]").lower(),) if host not in ("0.0.0.0", "::") else ("*",))
     app = Starlette(routes=routes, lifespan=_lifespan, middleware=[Middleware(LocalOnly, hosts=hosts)])
     app.state.live = Live(config, date)
+    app.state.loop = Loop()
     return app
 
 
@@ -123,7 +125,8 @@ async def _index(request: Request) -> Response:
 
 
 async def _draft(request: Request) -> Response:
-    return _page("preview_issue.html", request, **_draft_context(request.app.state.live))
+    editor = await request.app.state.loop.view(request.app.state.live)  # first: it may make way for the next draft
+    return _page("preview_issue.html", request, **_draft_context(request.app.state.live), editor=editor)
 
 
 async def _sent(request: Request) -> Response:

@@ -7,7 +7,6 @@ import datetime as dt
 import email
 import email.policy
 import shutil
-import socket
 import threading
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
+from previewkit import Preview
 
-from newsletter import config as config_module
 from newsletter.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,30 +42,6 @@ def run(project, *args):
     return result
 
 
-class Preview:
-    """`newsletter preview`'s app under uvicorn in a thread, on a socket bound first."""
-
-    def __init__(self, config_path: Path):
-        import uvicorn
-
-        from newsletter.web.preview import create_preview_app
-
-        self.app = create_preview_app(config_module.load(config_path), date=DAY)
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        settings = uvicorn.Config(self.app, log_level="warning", ws="none", http="h11", timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(settings)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
@@ -91,7 +66,7 @@ def test_the_whole_morning_sends_exactly_what_was_previewed(project, smtp_server
             first.set()
             gate.wait(20)
 
-    with Preview(project / "config.toml") as preview:
+    with Preview(project / "config.toml", DAY) as preview:
         page.goto(preview.url + "/draft")
         expect(page.locator("#state")).to_have_text("draft")
         # Shape: the subject, another lead, one item dropped.

@@ -97,6 +97,7 @@ def test_the_whole_morning_sends_exactly_what_was_previewed(project, smtp_server
         expect(page.locator(".bar")).to_contain_text("Issue 2 (draft)")
         expect(page.locator("#state")).to_have_text("draft")
         assert any(dropped.rstrip(".…")[:40] in t for t in panel_titles(page, "hearing"))
+        page.goto("about:blank")  # no live page to reload in the middle of the next navigation
         page.goto(preview.url + "/")
         expect(page.locator("#draft")).to_contain_text("Issue 2 (draft)")
         expect(page.locator(".issues")).to_contain_text("Issue 1 · sent")
@@ -113,3 +114,28 @@ def test_the_whole_morning_sends_exactly_what_was_previewed(project, smtp_server
         assert new_lead.rstrip(".…")[:40] in " ".join(lead.split())
         text = message.get_body(("plain",)).get_content()
         assert dropped.rstrip(".…")[:40] not in " ".join(text.split())
+
+
+def test_hold_a_stale_page_and_a_send_made_elsewhere(project, smtp_server, page):
+    """Hold shows at once; a decision about a draft the page no longer shows is refused; a send
+    made by `newsletter send` makes the running preview move on to the next draft."""
+    run(project, "build", "--date", DAY.isoformat())
+    run(project, "subscribers", "add", PEOPLE[0])
+    with Preview(project / "config.toml", DAY) as preview:
+        page.goto(preview.url + "/draft")
+        page.get_by_role("button", name="Hold").click()
+        expect(page.locator("#state")).to_have_text("held")
+        page.get_by_role("button", name="Approve").click()
+        expect(page.locator("#state")).to_have_text("approved")
+        (project / "drafts" / "issue-0001.toml").write_text('subject = "Changed behind the page"\n', encoding="utf-8")
+        expect(page.locator("#subject")).to_have_text("Changed behind the page")  # the page follows the file
+        page.evaluate("document.querySelectorAll('[name=shown]').forEach(f => f.value = 'stale')")  # as if it had not
+        page.get_by_role("button", name="Hold").click()
+        expect(page.locator(".problem")).to_contain_text("the draft has changed since this page showed it")
+        page.goto("about:blank")  # no live page to reload in the middle of the next navigation
+        run(project, "build", "--date", DAY.isoformat())
+        run(project, "send")
+        page.goto(preview.url + "/")
+        expect(page.locator("#draft")).to_contain_text("No draft: no unsent item fits the next issue.")
+        expect(page.locator(".issues")).to_contain_text("Issue 1 · sent")
+    assert [r.message["Subject"] for r in smtp_server.received] == ["Changed behind the page"]

@@ -46,7 +46,10 @@ class Loop:
         if result is None or result.issue is None:
             return dict(state=None, note=None, sending=self.sending, last=self.last, shown="", audience=0)
         number = result.issue.number
-        state, note = await run_in_threadpool(preview.state, live.config, number)
+        try:
+            state, note = await run_in_threadpool(preview.state, live.config, number)
+        except NewsletterError as e:  # a store fault: the page shows the draft and says why it cannot decide
+            return dict(state=None, note=str(e), sending=self.sending, last=self.last, shown="", audience=0)
         if state in ("sending", "sent") and self.sending is None:
             await live.rebuild()  # sent by another process: the draft shown is spent
             return await self.view(live) if live.shown.result is not result else dict(

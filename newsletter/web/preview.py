@@ -117,6 +117,7 @@ def _page(name: str, request: Request, **context) -> HTMLResponse:
 
 async def _index(request: Request) -> Response:
     live: Live = request.app.state.live
+    await request.app.state.loop.view(live)  # a draft sent from elsewhere makes way for the next
     try:
         sent, problem = await run_in_threadpool(preview.issues, live.config), None
     except NewsletterError as e:

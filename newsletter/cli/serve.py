@@ -48,6 +48,8 @@ def preview(config, host, port, day, open_browser):
     template, the stylesheet, the config, a corpus file or the drafts file rebuilds it,
     and open pages reload by themselves. Choices made on the page (lead, order, drops,
     subject, added lines and events) go to DRAFTS/issue-NNNN.toml, which build honours.
+    Approve, Hold and Send now (it asks first, with the subscriber count) act on the draft
+    as the page shows it, and the page follows its state live, to the next draft.
 
     Example: newsletter preview --date 2016-08-31 --open
     """

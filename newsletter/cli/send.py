@@ -14,7 +14,7 @@ from .base import _shown, cli, with_config
 @cli.command()
 @click.option("--issue", "number", type=int, help="Issue number (default: an interrupted send, else the draft).")
 @click.option("--force", is_flag=True, help="Send an issue that was sent already, again, to everyone active.")
-@click.option("--dry-run", is_flag=True, help="Count the recipients and print one sample message; send nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the counts, first recipients and one sample's headers (the whole sample to a file); send nothing.")
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one [TEST] copy to ADDRESS, outside the ledger.")
 @with_config
 def send(config, number, force, dry_run, test_address):
@@ -24,6 +24,8 @@ def send(config, number, force, dry_run, test_address):
     and each outcome as the server answers. Run it again after a crash or Ctrl-C and it
     resumes: nobody is skipped, and only the messages in flight at the crash may arrive
     twice (they are listed). Needs NEWSLETTER_SECRET, [web] base_url and [smtp].
+    What goes out is what was last built: a draft whose items, drafts file, templates or
+    config changed since is refused, saying what changed (rebuild, look, then send).
 
     Example: newsletter send --test me@example.org && newsletter send
     """

@@ -440,6 +440,14 @@ class Config:
         return self.email.archive_url or derived or None
 
     @property
+    def unsubscribe_page(self) -> str | None:
+        """The general unsubscribe page of `newsletter serve` (a form that mails the reader their own
+        link): where a built issue's unsubscribe link points until `send` personalises it."""
+        if self.web.base_url:
+            return self.web.base_url.rstrip("/") + "/unsubscribe"
+        return f"mailto:{self.email.unsubscribe_address}" if self.email.unsubscribe_address else None
+
+    @property
     def templates_dir(self) -> Path | None:
         return self.folder / self.templates.dir if self.templates.dir else None
 

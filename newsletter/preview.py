@@ -163,3 +163,41 @@ def _with_event(choices: drafts.Choices, form: Mapping[str, str]) -> drafts.Choi
     except ValueError as e:
         raise NewsletterError(f"event: {e}") from None
     return replace(choices, events=(*choices.events, event))
+
+
+def commit(config: Config, shown: str, *, date: dt.date | None = None) -> pipeline.BuildResult:
+    """Build the draft (as `newsletter build --no-fetch`) and make sure it is what the editor's page
+    showed (`shown`, its fingerprint): what is approved or sent is what was looked at."""
+    from .pipeline.freeze import fingerprint
+
+    built = pipeline.build(config, date=date, no_fetch=True)
+    if built.issue is None:
+        raise NewsletterError("nothing to send: no unsent item fits this issue")
+    if fingerprint(built.contents) != shown:
+        raise NewsletterError("the draft has changed since this page showed it: look at it again, then decide")
+    return built
+
+
+def review(config: Config, verb: str, shown: str, *, date: dt.date | None = None) -> str:
+    """Approve or hold the draft as shown (`verb`: approve, hold); returns the line to show."""
+    number = commit(config, shown, date=date).issue.number
+    (pipeline.approve if verb == "approve" else pipeline.hold)(config, number)
+    said = "approved: the schedule sends it at its send time" if verb == "approve" else "held: the schedule will not send it"
+    return f"Issue {number} {said}"
+
+
+def state(config: Config, number: int) -> tuple[str, str | None]:
+    """Issue `number`'s state as the editor sees it (draft, approved, held, sending, sent) and any note."""
+    from .store import Store
+
+    with Store(config.store_url) as store:
+        found = store.reviews.get(number)
+    return (found.state, found.note) if found else ("draft", None)
+
+
+def audience(config: Config) -> int:
+    """How many active subscribers a send would reach."""
+    from .store import Store
+
+    with Store(config.store_url) as store:
+        return store.subscribers.count()

@@ -163,6 +163,20 @@ def blank_url(request, tmp_path):
     return url
 
 
+PRODUCTION_URL = "https://eletter.example.org"
+
+
+@pytest.fixture
+def production(project):
+    """The shipped project with the README's one production change: an https [web] base_url."""
+    config = project / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert 'base_url = "http://127.0.0.1:8080"' in text
+    config.write_text(text.replace('base_url = "http://127.0.0.1:8080"', f'base_url = "{PRODUCTION_URL}"'),
+                      encoding="utf-8")
+    return project
+
+
 @pytest.fixture
 def project(tmp_path):
     """A copy of the shipped seeds/ and config.toml that a test may change (modules may define their own)."""

@@ -37,7 +37,8 @@ def run(project, *args):
     return result
 
 
-def test_build_writes_a_complete_issue_with_every_document(project):
+def test_build_writes_a_complete_issue_with_every_document(production):
+    project = production
     result = run(project, "build", "--date", "2016-08-31")
     assert result.exit_code == 0, result.output
     folder = project / "out" / "issue-0001"
@@ -117,7 +118,8 @@ def test_dry_run_saves_and_writes_nothing(project):
         assert store.draft() is None and store.pool() == []
 
 
-def test_a_bad_file_is_one_warning_and_the_rest_is_built(project):
+def test_a_bad_file_is_one_warning_and_the_rest_is_built(production):
+    project = production
     (project / "seeds" / "empty.txt").write_bytes(b"")
     (project / "seeds" / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 50)
     result = run(project, "build")

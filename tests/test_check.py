@@ -204,7 +204,8 @@ def run(project, *args):
     return CliRunner().invoke(cli, [*args, "--config", str(project / "config.toml")])
 
 
-def test_check_passes_the_shipped_issue_and_says_so(project):
+def test_check_passes_the_shipped_issue_and_says_so(production):
+    project = production
     assert run(project, "build", "--date", "2016-08-31", "--no-fetch").exit_code == 0
     for args in ((), ("1",), (str(project / "out" / "issue-0001"),)):
         result = run(project, "check", *args)
@@ -230,7 +231,8 @@ def test_check_without_a_built_issue_says_how_to_make_one(project):
     assert run(project, "check", "7").exit_code == 1
 
 
-def test_build_prints_what_check_finds_and_what_it_cut(project):
+def test_build_prints_what_check_finds_and_what_it_cut(production):
+    project = production
     (project / "mine" / "email").mkdir(parents=True)
     (project / "mine" / "email" / "_more.html").write_text('<p><a href="/more">More</a></p>', encoding="utf-8")
     config = project / "config.toml"

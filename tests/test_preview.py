@@ -39,6 +39,7 @@ def project(tmp_path, smtp_server, monkeypatch) -> Path:
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     assert text.count('\ndir = ""\n') == 1 and text.count("\nport = 8025\n") == 1
     text = text.replace('\ndir = ""\n', '\ndir = "my-templates"\n').replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n")
+    text = text.replace('base_url = "http://127.0.0.1:8080"', 'base_url = "https://eletter.example.org"')  # as in production
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
     # The corpus as first seen the day before the issue: its undated pieces belong to the issue
     # (first seen today, long after 2016, they would wait for a later one).

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LONDON = config_module.load(ROOT / "config.toml").zone
 NOW = dt.datetime(2026, 11, 23, 6, tzinfo=LONDON)
 DAY = NOW.date()
-ARCHIVE = "https://eletter.example.org/archive"
+ARCHIVE = config_module.load(ROOT / "config.toml").archive_url.rstrip("/")  # the shipped one: <base_url>/archive/
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sendkit import BASE_URL, SECRET, add_people, draft_issue, ledger, load, make_project
+from sendkit import BASE_URL, NOW, SECRET, add_people, draft_issue, ledger, load, make_project
 
 from newsletter import pipeline
 from newsletter.cli import cli
@@ -113,6 +113,25 @@ def test_dry_run_counts_and_shows_a_sample_without_sending(project, smtp_server)
     assert b"To: Person 0 <person0@example.com>" in result.sample
     with Store(load(project).store_url) as store:
         assert store.draft().number == 1 and ledger(project) == {}
+
+
+def test_the_dry_run_command_prints_counts_first_recipients_headers_and_a_file(project, smtp_server):
+    add_people(project, 7)
+    with Store(load(project).store_url) as store:
+        store.subscribers.unsubscribe(1, NOW, "unsubscribed (test)")
+    result = CliRunner().invoke(cli, ["send", "--dry-run", "--config", str(project)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1:3] == ["  6 active subscriber(s) would get it; 1 unsubscribed or bounced would not",
+                          "  first: person1@example.com, person2@example.com, person3@example.com, "
+                          "person4@example.com, person5@example.com and 1 more"]  # person0 (id 1) left
+    assert lines[3] == "Headers of the message to person1@example.com:"
+    assert "  To: Person 1 <person1@example.com>" in lines and "  List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
+    sample = Path(lines[-1].removeprefix("The whole message: "))
+    sample = sample if sample.is_absolute() else Path.cwd() / sample
+    assert sample == project.parent / "out" / "issue-0001.dry-run.eml"
+    assert b"To: Person 1 <person1@example.com>" in sample.read_bytes() and len(lines) < 20
+    assert smtp_server.received == []
 
 
 def test_a_test_message_goes_to_one_address_outside_the_ledger(project, smtp_server):

@@ -22,6 +22,43 @@ GMAIL_CLIP_BYTES = 102 * 1024
 GMAIL_STYLE_BYTES = 16 * 1024
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|%7B%7B|%7B%25|%25%7D|%7D%7D", re.I)
 STYLE_TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")  # CSS has its own braces: only openers count
+WORD = re.compile(r"\S+")
+CONSTRUCT = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)  # one whole tag, opener to closer
+
+
+def content_words(texts) -> frozenset[str]:
+    """The issue's own content (items' text, the subject) that looks like template syntax: its
+    whole tags (`{{ 7*7 }}`, spaces folded) and its words holding a lone brace pair. An article
+    quoting `{{7*7}}` is escaped content, shown as written, not a leftover."""
+    found = set()
+    for text in filter(None, texts):
+        found.update(_fold(m.group()) for m in CONSTRUCT.finditer(text))
+        found.update(w for w in WORD.findall(CONSTRUCT.sub(" ", text)) if TEMPLATE_SYNTAX.search(w))
+    return frozenset(found)
+
+
+def leftover(pattern: re.Pattern, text: str, content: frozenset[str]) -> re.Match | None:
+    """The first template syntax in `text` that is not the content's own: a whole tag is judged
+    as a whole, a lone brace pair by the word it stands in."""
+    at = 0
+    while hit := pattern.search(text, at):
+        tag = CONSTRUCT.match(text, hit.start())
+        if tag:
+            if _fold(tag.group()) not in content:
+                return hit
+            at = tag.end()
+            continue
+        word = next(w for w in WORD.finditer(text) if w.start() <= hit.start() < w.end())
+        if word.group() not in content:
+            return hit
+        at = hit.end()
+    return None
+
+
+def _fold(tag: str) -> str:
+    return " ".join(tag.split())
+
+
 FORBIDDEN = ("script", "form", "iframe", "object", "embed", "applet", "frame", "frameset", "base")
 # Inline CSS that Outlook (Word), Gmail or Yahoo ignore, so a layout leaning on it falls apart.
 IGNORED_CSS = (
@@ -38,9 +75,11 @@ RULE = re.compile(r"([^{}]+)\{[^{}]*\}")
 INTERACTIVE = re.compile(r":(hover|focus|active|visited|focus-within|focus-visible)\b")
 
 
-def check_html(html: str, *, budget_bytes: int, placeholders: tuple[str, ...] = ()) -> list[Finding]:
+def check_html(html: str, *, budget_bytes: int, placeholders: tuple[str, ...] = (),
+               content: frozenset[str] = frozenset()) -> list[Finding]:
     """Everything wrong with `html` as an email body; `placeholders` are hrefs replaced per
-    recipient at send time (such as the unsubscribe sentinel), so not links yet."""
+    recipient at send time (such as the unsubscribe sentinel), so not links yet; `content`
+    is `content_words` of the issue's items."""
     found = _size(html, budget_bytes)
     try:
         doc = lxml.html.document_fromstring(html)
@@ -48,7 +87,7 @@ def check_html(html: str, *, budget_bytes: int, placeholders: tuple[str, ...] = 
         return found + [Finding(ERROR, "html-unreadable", f"the HTML part cannot be parsed: {e}")]
     return (
         found + _document(html, doc) + _forbidden(doc) + _images(doc) + _links(doc, placeholders)
-        + _template_syntax(doc) + _inline_css(doc) + _style_block(doc)
+        + _template_syntax(doc, content) + _inline_css(doc) + _style_block(doc)
     )  # fmt: skip
 
 
@@ -162,7 +201,7 @@ def _links(doc, placeholders: tuple[str, ...]) -> list[Finding]:
     return found
 
 
-def _template_syntax(doc) -> list[Finding]:
+def _template_syntax(doc, content: frozenset[str]) -> list[Finding]:
     """Jinja that was never rendered: a broken override or a value that was itself a template."""
     found = []
     for el in doc.iter():
@@ -171,7 +210,7 @@ def _template_syntax(doc) -> list[Finding]:
         own = STYLE_TEMPLATE_SYNTAX if el.tag == "style" else TEMPLATE_SYNTAX
         texts = [(own, el.text or ""), (TEMPLATE_SYNTAX, el.tail or "")]
         texts += [(TEMPLATE_SYNTAX, value) for value in el.attrib.values()]
-        hit = next((m for pattern, t in texts if (m := pattern.search(t))), None)
+        hit = next((m for pattern, t in texts if (m := leftover(pattern, t, content))), None)
         if hit:
             found.append(Finding(ERROR, "template-syntax", f"leftover template syntax {hit.group()!r} in "
                                  f"{_describe(el)}: {_short(hit.string[max(0, hit.start() - 20):hit.end() + 20])!r}"))

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from .base import cli, with_config
+from .base import _shown, cli, with_config
 
 
 @cli.command()
 @click.option("--issue", "number", type=int, help="Issue number (default: an interrupted send, else the draft).")
 @click.option("--force", is_flag=True,
               help="Send even an issue `check` finds errors in, or one sent already (again, to everyone active).")
-@click.option("--dry-run", is_flag=True, help="Count the recipients and print one sample message; send nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the counts, first recipients and one sample's headers (the whole sample to a file); send nothing.")
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one [TEST] copy to ADDRESS, outside the ledger.")
 @click.option("--resume", is_flag=True, help="Only resume a send under way: its deferred recipients whose time has come.")
 @with_config
@@ -29,6 +29,8 @@ def send(config, number, force, dry_run, test_address, resume):
     twice (they are listed). A recipient whose server answers 4xx (greylisting) is
     deferred, tried again by a later `send --resume` (or the schedule) after minutes to
     hours, for [smtp] retry_for_hours. Needs NEWSLETTER_SECRET, [web] base_url and [smtp].
+    What goes out is what was last built: a draft whose items, drafts file, templates or
+    config changed since is refused, saying what changed (rebuild, look, then send).
 
     Example: newsletter send --test me@example.org && newsletter send
     """
@@ -42,11 +44,26 @@ def send(config, number, force, dry_run, test_address, resume):
     if test_address:
         click.echo(f"Sent a test of issue {result.issue} to {test_address}: {result.test_reply}")
     elif dry_run:
-        click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
-        click.echo(f"  {result.recipients} active subscriber(s)")
-        click.echo("Sample message:\n" + result.sample.decode("ascii", "replace").replace("\r\n", "\n"), nl=False)
+        _dry_run_summary(result)
     else:
         _send_summary(result)
+
+
+def _dry_run_summary(result) -> None:
+    """Counts, the first recipients, one sample's headers, and where the whole sample is."""
+    from email.parser import BytesHeaderParser
+    from email.policy import default
+
+    click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
+    click.echo(f"  {result.recipients} active subscriber(s) would get it; {result.inactive} unsubscribed or bounced would not")
+    more = result.recipients - len(result.first)
+    click.echo("  first: " + (", ".join(result.first) or "nobody") + (f" and {more} more" if more > 0 else ""))
+    headers = BytesHeaderParser(policy=default).parsebytes(result.sample)
+    click.echo(f"Headers of the message to {result.first[0] if result.first else 'a sample address'}:")
+    for name, value in headers.items():
+        if name.lower() not in ("content-type", "mime-version", "content-transfer-encoding"):
+            click.echo(f"  {name}: {value}")
+    click.echo(f"The whole message: {_shown(result.sample_path)}")
 
 
 def _send_summary(result) -> None:

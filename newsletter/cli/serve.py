@@ -9,7 +9,8 @@ from .base import cli, with_config
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free one).")
+@click.option("--port", default=8080, show_default=True, type=int,
+              help="Port to listen on (not the preview's 8000, so both can run; 0: any free one).")
 @with_config
 def serve(config, host, port):
     """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click)
@@ -18,14 +19,14 @@ def serve(config, host, port):
     Run it behind your https proxy at [web] base_url; it needs NEWSLETTER_SECRET, the
     same as send, to check the links.
 
-    Example: newsletter serve --port 8000
+    Example: newsletter serve --port 8080
     """
     from ..store import Store
     from ..web import create_app
 
     with Store(config.store_url) as store:
         app = create_app(config, store)  # fails here, in one line, when NEWSLETTER_SECRET is missing
-        sock = _listen(host, port)
+        sock = _listen(host, port)  # a busy port is one line and exit 1, before anything claims to serve
         click.echo(f"Serving on {_url(host, sock)}/ (public address: {config.web.base_url or 'not set'})", err=True)
         _run(app, sock, config)
 
@@ -49,6 +50,8 @@ def preview(config, host, port, day, open_browser, allowed_hosts):
     template, the stylesheet, the config, a corpus file or the drafts file rebuilds it,
     and open pages reload by themselves. Choices made on the page (lead, order, drops,
     subject, added lines and events) go to DRAFTS/issue-NNNN.toml, which build honours.
+    Approve, Hold and Send now (it asks first, with the subscriber count) act on the draft
+    as the page shows it, and the page follows its state live, to the next draft.
 
     Off loopback every page needs a login: the password in NEWSLETTER_PREVIEW_PASSWORD, or
     else a token printed at start; and only the host names given with --allowed-host work.
@@ -103,7 +106,10 @@ def _listen(host: str, port: int):
     try:
         sock = socket.create_server((host.strip("[]"), port), family=family)
     except OSError as e:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        import os
+
+        why = os.strerror(e.errno) if e.errno else str(e)  # create_server's own text repeats the address
+        raise click.ClickException(f"cannot listen on {host}:{port}: {why}") from None
     # asyncio sets TCP_NODELAY only on sockets it creates itself; without it every answer on a
     # kept-alive connection waits ~40 ms for the client's delayed ACK (Nagle). Accepted sockets inherit it.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -46,7 +46,7 @@ class Letters:
         """The envelope sender: with VERP, one per recipient, carrying their signed bounce token."""
         if not self.bounce_address:
             return default
-        return self.bounce_address.replace("{token}", self.bounce_tokens.make(subscriber))
+        return self.bounce_address.replace("{token}", self.bounce_tokens.make(subscriber, None))  # bounce tokens carry no key
 
     def message_id(self, subscriber: int, round_: int) -> str:
         """The same for every attempt at one recipient in one round, so a retried copy can be recognised;

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..models import Finding, Issue, Item, Rendered
 from .gather import FetchResult, _gather, _Gathered
+from .freeze import fingerprint
 from .lint import _lint
 
 if TYPE_CHECKING:
@@ -83,14 +84,14 @@ def build(
         files, rendered = _render_files(issue, config, now)
         issue = rendered.issue
         warnings += rendered.warnings
-        findings = _lint(files["issue.eml"], config)
+        findings = _lint(files["issue.eml"], config, issue)
         dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
         left = selection.left + tuple((item, "budget") for item in issue.overflow)
         report = dict(html_bytes=len(files["issue.html"]), cuts=_steps(selection) + rendered.cuts, findings=findings,
                       contents=files, dropped=dropped, left=left)
         if dry_run:
             return BuildResult(issue, new_items, (), warnings, fetched, **report)
-        store.save_draft(issue, now)
+        store.save_draft(issue, now, built=fingerprint(files))
     from ..outbox import write_folder
 
     written = write_folder(config.output.dir / f"issue-{number:04d}", files)
@@ -136,7 +137,7 @@ def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[
     from ..deliver.message import build_message, message_bytes, new_message_id
     from ..render import render_issue
 
-    rendered = render_issue(issue, config)
+    rendered = _unpersonalised(render_issue(issue, config), config)
     digest = hashlib.sha256(rendered.html.encode()).hexdigest()[:16]
     message = build_message(
         rendered,
@@ -151,3 +152,15 @@ def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[
         "issue.eml": message_bytes(message),
     }
     return files, rendered
+
+
+def _unpersonalised(rendered: Rendered, config: Config) -> Rendered:
+    """The built files are real messages an editor may open or forward: the unsubscribe sentinel
+    becomes the site's general unsubscribe page (`send` puts each reader's own link there)."""
+    from dataclasses import replace
+
+    from ..render import UNSUBSCRIBE_TOKEN
+
+    page = config.unsubscribe_page or ""
+    return replace(rendered, html=rendered.html.replace(UNSUBSCRIBE_TOKEN, page),
+                   text=rendered.text.replace(UNSUBSCRIBE_TOKEN, page))

@@ -130,6 +130,7 @@ def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunRepo
 def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: str) -> RunReport:
     """Read the bounce mailbox, then send through the ledger (it refuses a sent issue; a completed
     send publishes the archive). A mailbox that cannot be read is a log line: the send goes on."""
+    from .freeze import ChangedSinceBuild
     from .send import send
 
     what += _audio(config, number) if config.audio.enabled else ""
@@ -143,6 +144,8 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
             log.warning("bounces not read: %s", e)
     try:
         result = send(config, issue=number, now=now, progress=renewal)
+    except ChangedSinceBuild as e:  # approved or not, the editor has not seen what would go out
+        return _hold(config, store, RunReport(now, "held", ""), store.reviews.get(number), str(e))
     except NewsletterError as e:
         return RunReport(now, "failed", f"issue {number}: {e}", number)
     counts = result.summary.counts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import NewsletterError
-from ..models import Finding
+from ..models import Finding, Issue
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def check(config: Config, issue: int | Path | None = None) -> CheckResult:
         raw = path.read_bytes()
     except OSError as e:
         raise NewsletterError(f"{path}: cannot read: {e.strerror}") from None
-    return CheckResult(path, _lint(raw, config))
+    return CheckResult(path, _lint(raw, config, _stored_issue(config, path)))
 
 
 def _built_message(config: Config, issue: int | Path | None) -> Path:
@@ -47,10 +47,38 @@ def _built_message(config: Config, issue: int | Path | None) -> Path:
     return path
 
 
-def _lint(raw: bytes, config: Config) -> tuple[Finding, ...]:
-    """`check` on a built message: the unsubscribe sentinel is a link once personalised."""
-    from ..check import check_message
+def _lint(raw: bytes, config: Config, issue: Issue | None = None) -> tuple[Finding, ...]:
+    """`check` on a built message: the unsubscribe sentinel is a link once personalised, and
+    `issue`'s own text may quote template syntax (it is escaped content, not a leftover)."""
+    from ..check import check_message, content_words
     from ..render import UNSUBSCRIBE_TOKEN
 
     budget = config.email.size_budget_kb * 1024
-    return tuple(check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN,)))
+    content = content_words(_texts(issue)) if issue else frozenset()
+    return tuple(check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN,), content=content))
+
+
+def _texts(issue: Issue):
+    """Every text of the issue that came from its items (or the editor), as written."""
+    yield issue.subject
+    for item in issue.items:
+        yield from (item.title, item.author, item.link, item.summary, item.html, *item.paragraphs, *item.comments)
+        if item.event:
+            e = item.event
+            yield from (e.venue, e.speaker, e.speaker_role, e.ticket_text, e.ticket_url, *e.description)
+
+
+def _stored_issue(config: Config, path: Path) -> Issue | None:
+    """The stored issue a built folder (OUTPUT/issue-NNNN/) holds, to tell its content from leftovers."""
+    import re
+
+    from ..store import Store
+
+    found = re.fullmatch(r"issue-(\d{4,})", path.parent.name)
+    if not found:
+        return None
+    try:
+        with Store(config.store_url) as store:
+            return store.issue(int(found.group(1)))
+    except NewsletterError:
+        return None  # no store here: every template syntax counts

@@ -71,7 +71,7 @@ def _issue(store, record) -> Issue:
     """The web copy holds everything of the issue: its overflow goes back into its sections."""
     from ..render import whole
 
-    return whole(store.issue(record.number, record.day, record.subject))
+    return whole(store.issue(record.number))
 
 
 def _atom(config: Config, base: str | None, entries: list[_Entry]) -> bytes:

@@ -6,11 +6,13 @@ import datetime as dt
 import hashlib
 import itertools
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import DeliverError
 from ..models import Subscriber
+from .freeze import ensure_as_built
 
 if TYPE_CHECKING:
     from ..deliver.dispatch import Run
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 
 DRY_RUN_TOKEN = "TOKEN-NOT-SHOWN-IN-A-DRY-RUN"
+DRY_RUN_SHOWN = 5  # recipients a dry run names
 
 
 def _utc_now() -> dt.datetime:
@@ -39,6 +42,10 @@ class SendResult:
     test_reply: str | None = None
     warnings: tuple[str, ...] = ()
     archive: PublishResult | None = None  # the web archive, republished once the issue is sent
+    # A dry run's: the first recipients, and the file holding the whole sample message.
+    first: tuple[str, ...] = ()
+    sample_path: Path | None = None
+    inactive: int = 0
 
 
 def send(config: Config, *, issue: int | None = None, force: bool = False, dry_run: bool = False,
@@ -66,14 +73,16 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
         if number is None:
             raise DeliverError("no send is under way to resume" if resume else
                                "there is no issue to send: newsletter build makes one")
+        if not (test_address or resume):
+            ensure_as_built(config, store, number)  # what goes out is what the editor last built and saw
         letters, rendered = _letters(config, store, number, now, test=bool(test_address))
-        result = SendResult(number, rendered.subject, warnings=rendered.warnings)
+        result = SendResult(number, rendered.subject, warnings=rendered.warnings + _one_click_warning(config))
         if not (test_address or force) and _status(store, number) == "draft":
             _refuse_errors(config, rendered, number, now)
         if test_address:
             return _send_test(config, letters, result, test_address, sleep)
         if dry_run:
-            return _dry_run(store, letters, result, force)
+            return _dry_run(config, store, letters, result, force)
         store.ledger.freeze(number, now, force=force)
         total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
         ticks = itertools.count(1)
@@ -139,20 +148,27 @@ def _send_test(config: Config, letters, result: SendResult, address: str, sleep)
     return replace(result, recipients=1, test_reply=str(reply))
 
 
-def _dry_run(store, letters, result: SendResult, force: bool) -> SendResult:
-    """`--dry-run`: what a send would refuse, how many it would reach, and the first one's message."""
+def _dry_run(config: Config, store, letters, result: SendResult, force: bool) -> SendResult:
+    """`--dry-run`: what a send would refuse, how many it would reach, the first few, and the first
+    one's whole message written to OUTPUT/issue-NNNN.dry-run.eml (too long for a terminal)."""
     import contextlib
 
     from ..models import Addressee
+    from ..outbox import write_file
 
     status = next(r.status for r in store.issues() if r.number == result.issue)
     if status == "sent" and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
-    with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after one row
-        first = next(people, None) or Subscriber(0, "subscriber@example.invalid")
+    with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after a few rows
+        first = list(itertools.islice(people, DRY_RUN_SHOWN))
+    who = first[0] if first else Subscriber(0, "subscriber@example.invalid")
     # A placeholder, not the first subscriber's working token: a dry run's output gets pasted around.
-    sample, _ = letters.make(Addressee(first.id, first.email, first.name, round=1), token=DRY_RUN_TOKEN)
-    return replace(result, recipients=store.subscribers.count(), sample=sample)
+    sample, _ = letters.make(Addressee(who.id, who.email, who.name, round=1), token=DRY_RUN_TOKEN)
+    path = write_file(config.output.dir / f"issue-{result.issue:04d}.dry-run.eml", sample)
+    active = store.subscribers.count()
+    inactive = sum(store.subscribers.count(s) for s in ("unsubscribed", "bounced"))
+    return replace(result, recipients=active, sample=sample, first=tuple(p.email for p in first), sample_path=path,
+                   inactive=inactive)
 
 
 def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool):
@@ -165,10 +181,9 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     if not config.web.base_url:
         raise DeliverError("[web] base_url is not set: unsubscribe links need the public address of newsletter serve")
     tokens = tokens_from(secret("secret"))
-    record = next((r for r in store.issues() if r.number == number), None)
-    if record is None:
+    issue = store.issue(number)
+    if issue is None:
         raise DeliverError(f"there is no issue {number}")
-    issue = store.issue(number, record.day, record.subject)
     from .audio import audio_url
 
     rendered = render_issue(issue, config, audio_url=audio_url(config, number))
@@ -183,6 +198,19 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
                       config.email.unsubscribe_address, _dkim(config), config.smtp.bounce_address,
                       tokens_from(secret("secret"), "bounce"))
     return letters, rendered
+
+
+def _one_click_warning(config: Config) -> tuple[str, ...]:
+    """An http unsubscribe URL breaks RFC 8058 one-click: refused for real mail, a warning on loopback."""
+    from ..deliver.smtp import _is_loopback
+
+    if not config.web.base_url.startswith("http:"):
+        return ()
+    line = (f"[web] base_url {config.web.base_url} is http: RFC 8058 one-click unsubscribe needs an https URL "
+            "(Gmail and Yahoo treat List-Unsubscribe-Post beside an http URI as broken)")
+    if not _is_loopback(config.smtp.host):
+        raise DeliverError(f"{line}; set an https base_url to send through {config.smtp.host}")
+    return (f"{line}; fine for a test server on {config.smtp.host}, not for real mail",)
 
 
 def _dkim(config: Config):

@@ -35,6 +35,7 @@ class IssueRecord:
     subject: str
     updated: dt.datetime
     sent: dt.datetime | None
+    built: str | None = None  # the fingerprint of what `build` last made of it
 
 
 class Store:
@@ -101,13 +102,18 @@ class Store:
         with self.engine.connect() as conn:
             return (conn.scalar(sa.select(sa.func.max(issues.c.number))) or 0) + 1
 
-    def save_draft(self, issue: Issue, now: dt.datetime) -> None:
-        """Store `issue` as the draft, replacing what the draft held before."""
+    def save_draft(self, issue: Issue, now: dt.datetime, built: str | None = None) -> None:
+        """Store `issue` as the draft, replacing what the draft held before. `built` fingerprints what
+        was built; an approval is for the bytes approved, so a build that changes them voids it."""
         with self.engine.begin() as conn:
-            status = conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue.number))
+            row = conn.execute(sa.select(issues.c.status, issues.c.built, issues.c.review)
+                               .where(issues.c.number == issue.number)).first()
+            status = row.status if row else None
             if status not in (None, DRAFT):
                 raise StoreError(f"issue {issue.number} is {status}; only a draft can be rebuilt")
-            values = {"day": issue.date, "status": DRAFT, "subject": issue.subject, "updated": now}
+            values = {"day": issue.date, "status": DRAFT, "subject": issue.subject, "updated": now, "built": built}
+            if row and row.review == "approved" and row.built != built:
+                values |= {"review": None, "note": "changed after it was approved: approve it again"}
             if status is None:
                 conn.execute(issues.insert().values(number=issue.number, **values))
             else:
@@ -130,10 +136,13 @@ class Store:
         with self.engine.connect() as conn:
             return [_record(row) for row in conn.execute(sa.select(issues).order_by(issues.c.number.desc()))]
 
-    def issue(self, number: int, day: dt.date, subject: str) -> Issue:
-        """Issue `number` as stored: its sections and overflow, in order (send and publish render it)."""
+    def issue(self, number: int) -> Issue | None:
+        """Issue `number` as last built (its subject and items, section by section), if stored."""
+        record = next((r for r in self.issues() if r.number == number), None)
+        if record is None:
+            return None
         sections = self.issue_items(number)
-        return Issue(number, day, subject, next(iter(sections.get("lead", ())), None),
+        return Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
                      *(tuple(sections.get(name, ())) for name in ("pieces", "hearing", "events", OVERFLOW)))
 
     def issue_items(self, number: int) -> dict[str, list[Item]]:
@@ -167,4 +176,4 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _record(row) -> IssueRecord:
-    return IssueRecord(row.number, row.day, row.status, row.subject, _utc(row.updated), _utc(row.sent))
+    return IssueRecord(row.number, row.day, row.status, row.subject, _utc(row.updated), _utc(row.sent), row.built)

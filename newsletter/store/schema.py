@@ -30,6 +30,8 @@ issues = sa.Table(
     sa.Column("review", sa.String(16)),
     sa.Column("note", sa.Text),
     sa.Column("notified", sa.DateTime(timezone=True)),
+    # What `build` made of it last (pipeline/freeze.py): send refuses a draft that would differ.
+    sa.Column("built", sa.String(64)),
 )
 
 issue_items = sa.Table(

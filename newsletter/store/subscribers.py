@@ -76,6 +76,12 @@ class Subscribers:
                 conn.execute(subscribers.delete().where(subscribers.c.id == found.id))
         return _subscriber(found) if found else None
 
+    def find(self, key: str) -> Subscriber | None:
+        """The subscriber whose folded address is `key`, if any."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(subscribers).where(subscribers.c.email_key == key)).first()
+        return _subscriber(found) if found else None
+
     def get(self, id_: int) -> Subscriber | None:
         with self.engine.connect() as conn:
             found = conn.execute(sa.select(subscribers).where(subscribers.c.id == id_)).first()

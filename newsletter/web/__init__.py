@@ -5,6 +5,7 @@ confirm button, because mail scanners follow links and must not unsubscribe anyo
 POST unsubscribes at once: the RFC 8058 one-click request a mail client sends, with no
 cookie, no login and no redirect, and the confirm button's form; the reason recorded says which.
 HEAD, which link scanners send, is answered like GET and changes nothing.
+`/unsubscribe` (web/request_link.py) is the general page a built issue links to.
 The archive ([archive] dir, written by the scheduled job) is served as static files at /archive/.
 """
 
@@ -23,6 +24,7 @@ from ..config import Config, secret
 from ..deliver.tokens import UNSUBSCRIBE_PATH, tokens_from
 from ..render import make_environment
 from ..store import Store
+from .request_link import request_link_route
 
 # The token is in the URL: keep it out of caches, referrers and search engines.
 HEADERS = {
@@ -55,6 +57,7 @@ def create_app(config: Config, store: Store) -> Starlette:
         return page("unsubscribed.html")
 
     routes = [
+        request_link_route(config, page),
         Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
         Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),

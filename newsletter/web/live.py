@@ -71,6 +71,12 @@ class Live:
                     self._version += 1
                     self._changed.notify_all()
 
+    async def touch(self) -> None:
+        """Tell open pages to reload: something they show besides the draft changed (its state, a send's progress)."""
+        async with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
     async def wait(self, token: str, timeout: float = KEEPALIVE) -> tuple[str, bool]:
         """The current token, and whether it differs from `token`; waits up to `timeout` for a change."""
         async with self._changed:

@@ -39,6 +39,7 @@ from ..render import builtin_templates
 from .flash import Flash
 from .live import Live, Reloader
 from .login import LoginRequired
+from .loop import Loop, loop_routes
 
 GMAIL_CLIP_KB = 102
 VIEWS = (("desktop", "Desktop"), ("mobile", "Mobile"), ("nostyle", "No style"), ("text", "Plain text"),
@@ -84,7 +85,7 @@ def create_preview_app(config: Config, *, date: dt.date | None = None, host: str
         Route("/", _index), Route("/draft", _draft), Route("/draft/issue.eml", _download),
         Route("/issues/{number:int}", _sent), Route("/issues/{number:int}/issue.eml", _download),
         Route("/events", _events), Route("/draft/shape", _shape, methods=["POST"]),
-        Route("/draft/test", _send_test, methods=["POST"]),
+        Route("/draft/test", _send_test, methods=["POST"]), *loop_routes(),
     ]
     named = (host,) if host.strip("[]") not in ("0.0.0.0", "::", "") else ()
     hosts = tuple(h.strip("[]").lower() for h in ("127.0.0.1", "localhost", "::1", *named, *allowed_hosts))
@@ -93,6 +94,7 @@ def create_preview_app(config: Config, *, date: dt.date | None = None, host: str
         middleware.append(Middleware(LoginRequired, password=password))
     app = Starlette(routes=routes, lifespan=_lifespan, middleware=middleware)
     app.state.live, app.state.flash = Live(config, date), Flash()
+    app.state.loop = Loop()
     return app
 
 
@@ -126,6 +128,7 @@ def _page(name: str, request: Request, **context) -> HTMLResponse:
 
 async def _index(request: Request) -> Response:
     live: Live = request.app.state.live
+    await request.app.state.loop.view(live)  # a draft sent from elsewhere makes way for the next
     try:
         sent, problem = await run_in_threadpool(preview.issues, live.config), None
     except NewsletterError as e:
@@ -134,7 +137,8 @@ async def _index(request: Request) -> Response:
 
 
 async def _draft(request: Request) -> Response:
-    return _page("preview_issue.html", request, **_draft_context(request.app.state.live))
+    editor = await request.app.state.loop.view(request.app.state.live)  # first: it may make way for the next draft
+    return _page("preview_issue.html", request, **_draft_context(request.app.state.live), editor=editor)
 
 
 async def _sent(request: Request) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -180,13 +179,6 @@ def test_ids_are_stable_and_follow_content(seeds, tmp_path):
     (tmp_path / "b.txt").write_bytes(text)
     (a, b), _ = read_corpus(tmp_path)
     assert a.items[0].id == b.items[0].id == seeds["002"].items[0].id
-
-
-def test_reading_the_seeds_is_fast():
-    read_corpus(SEEDS, venue_aliases=ALIASES)
-    start = time.perf_counter()
-    read_corpus(SEEDS, venue_aliases=ALIASES)
-    assert time.perf_counter() - start < 0.1
 
 
 # --- bad and awkward input -------------------------------------------------------------

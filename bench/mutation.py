@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import importlib.abc
 import importlib.util
@@ -298,10 +299,8 @@ def run(mutants: list[Mutant], timeouts: dict[str, float], jobs: int, progress) 
         now = time.monotonic()
         for pid, (mutant, deadline) in list(running.items()):
             if now > deadline:
-                try:
+                with contextlib.suppress(ProcessLookupError):  # it ended on its own meanwhile
                     os.killpg(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 os.waitpid(pid, 0)
                 del running[pid]
                 outcomes.append(Outcome(mutant, "timeout"))
@@ -352,10 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):  # an optional library: the tests that need it skip
             __import__(name)
-        except ImportError:
-            pass
     equivalent = load_equivalent()
     started = time.monotonic()
     timeouts, mutants = {}, []

@@ -183,3 +183,13 @@ def project(tmp_path):
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
     return tmp_path
+
+
+@pytest.fixture
+def mailing_project(project, smtp_server):
+    """The shipped project as it is, sending to this test's loopback SMTP server instead of port 8025."""
+    config = project / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert text.count("\nport = 8025\n") == 1
+    config.write_text(text.replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"), encoding="utf-8")
+    return project

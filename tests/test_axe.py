@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from axe import violations
@@ -21,7 +19,6 @@ from newsletter.cli import cli
 from newsletter.store import Store
 from newsletter.web import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2016, 8, 31)
 SECRET = "axe-secret-0123456789abcdef"
 VIEWS = [("Desktop", "desktop"), ("Mobile", "mobile"), ("No style", "nostyle"), ("Plain text", "text"),
@@ -30,15 +27,11 @@ STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
 
 
 @pytest.fixture
-def project(tmp_path, smtp_server, monkeypatch):
+def project(mailing_project, monkeypatch):
     monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    (tmp_path / "config.toml").write_text(text.replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"),
-                                          encoding="utf-8")
-    run(tmp_path, "build", "--date", DAY.isoformat())
-    run(tmp_path, "subscribers", "add", "ada@example.org")
-    return tmp_path
+    run(mailing_project, "build", "--date", DAY.isoformat())
+    run(mailing_project, "subscribers", "add", "ada@example.org")
+    return mailing_project
 
 
 def run(project, *args):

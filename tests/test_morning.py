@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import shutil
 import threading
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -18,22 +16,16 @@ from previewkit import Preview
 
 from newsletter.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date.today()  # the seeds' undated pieces count as first seen now, so they are due today
 SECRET = "morning-secret-0123456789"
 PEOPLE = ["ada@example.org", "grace@example.org", "edsger@example.org"]
 
 
 @pytest.fixture
-def project(tmp_path, smtp_server, monkeypatch):
+def project(mailing_project, monkeypatch):
     """The shipped seeds and config as they are (http://127.0.0.1:8080, a loopback SMTP server)."""
     monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    assert text.count("\nport = 8025\n") == 1
-    (tmp_path / "config.toml").write_text(text.replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"),
-                                          encoding="utf-8")
-    return tmp_path
+    return mailing_project
 
 
 def run(project, *args):

@@ -42,7 +42,7 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
     sock.settimeout(seconds)
     try:
         while sock.recv(4096):
-            pass
+            continue  # drain the answer until the server closes
         return True
     except TimeoutError:
         return False

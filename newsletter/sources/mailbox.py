@@ -110,7 +110,7 @@ class _Maildir:
         return self
 
     def __exit__(self, *exc) -> None:
-        pass
+        """Nothing to close: a Maildir is read file by file (the IMAP reader's __exit__ logs out)."""
 
     def read(self, known: Container[str]) -> Batch:
         batch = Batch()

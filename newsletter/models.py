@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 ARTICLE = "article"
 HEARING = "hearing"
@@ -191,3 +192,40 @@ class Outcome:
     reply: str
     attempts: int
     retry_at: dt.datetime | None = None  # DEFERRED: when to try again
+
+
+class IssueStatus(StrEnum):
+    """Where an issue is in its life: `build` makes a draft, `send` freezes it (sending), the ledger closes it."""
+
+    DRAFT = "draft"
+    SENDING = "sending"
+    SENT = "sent"
+
+
+class Review(StrEnum):
+    """The editor's say over a draft, for the scheduled job (None: not reviewed yet)."""
+
+    APPROVED = "approved"
+    HELD = "held"
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    """An issue as stored, without its items: enough to list it, schedule it and review it."""
+
+    number: int
+    day: dt.date
+    status: IssueStatus
+    subject: str
+    updated: dt.datetime
+    sent: dt.datetime | None = None
+    built: str | None = None  # the fingerprint of what `build` last made of it
+    send_at: dt.datetime | None = None  # the send time the scheduled job composed it for
+    review: Review | None = None
+    note: str | None = None
+    notified: dt.datetime | None = None
+
+    @property
+    def state(self) -> str:
+        """What `newsletter status` and the preview show: a draft's review, else the status."""
+        return self.review if self.status == IssueStatus.DRAFT and self.review else self.status

@@ -11,15 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from . import drafts, pipeline
 from .config import Config
 from .errors import NewsletterError
-from .models import Issue
-
-if TYPE_CHECKING:
-    from .store import IssueRecord
+from .models import Issue, IssueRecord, IssueStatus
 
 FILES = ("issue.html", "issue.txt", "issue.eml")
 
@@ -69,7 +66,7 @@ def issues(config: Config) -> list[IssueRecord]:
     from .store import Store
 
     with Store(config.store_url) as store:
-        return [record for record in store.issues() if record.status != "draft"]
+        return [record for record in store.issues.all() if record.status != IssueStatus.DRAFT]
 
 
 def built(config: Config, number: int) -> dict[str, bytes]:
@@ -191,8 +188,8 @@ def state(config: Config, number: int) -> tuple[str, str | None]:
     from .store import Store
 
     with Store(config.store_url) as store:
-        found = store.reviews.get(number)
-    return (found.state, found.note) if found else ("draft", None)
+        found = store.issues.get(number)
+    return (found.state, found.note) if found else (IssueStatus.DRAFT.value, None)
 
 
 def audience(config: Config) -> int:

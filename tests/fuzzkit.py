@@ -120,8 +120,8 @@ class Door:
         for item in parsed.items:
             assert_clean(item)
             assert len(item.title) <= LINE_CHARS and len((item.html or "").encode()) <= HTML_BYTES
-        added = self.store.feeds.add_unique(parsed.items, NOW)
-        stored = [item for item in self.store.pool() if item.id in {i.id for i in added.new}]
+        added = self.store.items.add_unique(parsed.items, NOW)
+        stored = [item for item, _ in self.store.items.pool() if item.id in {i.id for i in added.new}]
         self.render(stored)
 
     def check_corpus_file(self, data: bytes) -> None:

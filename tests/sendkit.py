@@ -46,8 +46,8 @@ def draft_issue(path: Path, number: int = 1) -> None:
     hearing = Item(id=f"hear{number}", kind=HEARING, source="test", title="a rumour",
                    paragraphs=("I'm hearing - a rumour about a merger.",))
     with Store(load(path).store_url) as store:
-        store.add_items([lead, hearing], NOW)
-        store.save_draft(Issue(number, NOW.date(), "The Test eLetter", lead=lead, hearing=(hearing,)), NOW)
+        store.items.add_unique([lead, hearing], NOW)
+        store.issues.save_draft(Issue(number, NOW.date(), "The Test eLetter", lead=lead, hearing=(hearing,)), NOW)
 
 
 def add_people(path: Path, count: int, *, start: int = 0) -> list[str]:

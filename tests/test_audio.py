@@ -65,7 +65,7 @@ def seed(tmp_path_factory):
     assert (composed.action, sent.action) == ("composed", "sent"), sent.message
     config = load(path)
     with Store(config.store_url) as store:
-        subject = store.issues()[0].subject
+        subject = store.issues.all()[0].subject
     return config, recorder, sent, subject
 
 
@@ -92,7 +92,7 @@ def _words(config) -> int:
     from newsletter.pipeline.publish import _issue
 
     with Store(config.store_url) as store:
-        issue = _issue(store, store.issues()[0])
+        issue = _issue(store, store.issues.all()[0])
     return sum(s.words for s in script(issue, config))
 
 
@@ -164,7 +164,7 @@ def test_the_podcast_feed_lists_the_episode_with_its_enclosure(seed):
     assert enclosure.type == "audio/mpeg"
     assert entry.id == "tag:eletter.example.org,2000:issue-1/audio"
     with Store(config.store_url) as store:
-        sent = store.issues()[0].sent
+        sent = store.issues.all()[0].sent
     assert entry.published_parsed[:6] == sent.utctimetuple()[:6]
     hours, minutes, seconds = (["0"] * 3 + entry.itunes_duration.split(":"))[-3:]
     assert abs(int(hours) * 3600 + int(minutes) * 60 + int(seconds) - _seconds(_mp3(config))) <= 1
@@ -266,7 +266,7 @@ def test_the_command_says_what_it_made_and_that_it_kept_it(small):
 def test_reading_a_sent_issue_republishes_its_page_and_the_podcast_with_a_stable_guid(small):
     config = load(small)
     with Store(config.store_url) as store:
-        store.mark_sent(1, NOW)
+        store.issues.mark_sent(1, NOW)
     first = audio(config)
     assert first.archive is not None and config.archive.dir / "podcast.xml" in first.archive.files
     [player] = lxml.html.fromstring((config.archive.dir / "issue-0001.html").read_bytes()).iter("audio")
@@ -286,7 +286,7 @@ def test_an_issue_with_nothing_to_say_is_one_error(tmp_path):
     path = make_send_project(tmp_path, 25)
     only_a_link = Item(id="l", kind=HEARING, source="test", title="", paragraphs=("https://example.org/x",))
     with Store(load(path).store_url) as store:
-        store.add_items([only_a_link], NOW)
-        store.save_draft(Issue(1, NOW.date(), "Empty", hearing=(only_a_link,)), NOW)
+        store.items.add_unique([only_a_link], NOW)
+        store.issues.save_draft(Issue(1, NOW.date(), "Empty", hearing=(only_a_link,)), NOW)
     with pytest.raises(AudioError, match="^issue 1 has nothing to read aloud but its masthead$"):
         audio(load(path))

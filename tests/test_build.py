@@ -98,7 +98,7 @@ def test_an_edited_document_replaces_its_old_text_in_the_draft(project):
 def test_nothing_new_after_a_send_writes_nothing_unless_allowed(project):
     assert run(project, "build").exit_code == 0
     with Store(config.load(project / "config.toml").store_url) as store:
-        store.mark_sent(1, store.draft().updated)
+        store.issues.mark_sent(1, store.issues.draft().updated)
     result = run(project, "build")
     assert result.exit_code == 0
     assert result.output.startswith("Nothing new")
@@ -115,7 +115,7 @@ def test_dry_run_saves_and_writes_nothing(project):
     assert "Wrote" not in result.output
     assert not (project / "out").exists()
     with Store(config.load(project / "config.toml").store_url) as store:
-        assert store.draft() is None and store.pool() == []
+        assert store.issues.draft() is None and [item for item, _ in store.items.pool()] == []
 
 
 def test_a_bad_file_is_one_warning_and_the_rest_is_built(production):

@@ -164,8 +164,8 @@ def test_build_honours_the_drafts_file_and_dropped_items_stay_for_a_later_issue(
     assert "Yet Another Project" not in text
     assert "I'm hearing the editor added this." in text and "An evening the editor added" in text
     with Store(config_module.load(project / "config.toml").store_url) as store:
-        store.mark_sent(1, dt.datetime(2016, 8, 31, 7, tzinfo=dt.timezone.utc))
-        waiting = [i.title for i in store.pool()]
+        store.issues.mark_sent(1, dt.datetime(2016, 8, 31, 7, tzinfo=dt.timezone.utc))
+        waiting = [i.title for i, _ in store.items.pool()]
         assert "Yet Another Project" in waiting and "Reworking the NHS" not in waiting
 
 

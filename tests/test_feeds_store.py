@@ -31,18 +31,18 @@ def day(n):
 
 
 def test_within_a_batch_the_earliest_published_copy_wins(store):
-    added = store.feeds.add_unique(
+    added = store.items.add_unique(
         [piece("late", "feed:a", published=day(5)), piece("early", "feed:b", published=day(2)), piece("none", "c.txt")],
         NOW,
     )
     assert [i.id for i in added.new] == ["early"]
     assert sorted((d.id, kept) for d, kept in added.duplicates) == [("late", "early"), ("none", "early")]
-    assert [i.id for i in store.pool()] == ["early"]
+    assert [i.id for i, _ in store.items.pool()] == ["early"]
 
 
 def test_a_stored_item_wins_over_a_later_copy_even_one_dated_earlier(store):
-    store.feeds.add_unique([piece("first", "feed:a", link="https://www.x.example/p/", published=day(9))], NOW)
-    later = store.feeds.add_unique(
+    store.items.add_unique([piece("first", "feed:a", link="https://www.x.example/p/", published=day(9))], NOW)
+    later = store.items.add_unique(
         [piece("copy", "feed:b", link="http://x.example/p?utm_medium=rss", text="other words", published=day(1))],
         NOW + dt.timedelta(hours=1),
     )
@@ -51,22 +51,22 @@ def test_a_stored_item_wins_over_a_later_copy_even_one_dated_earlier(store):
         row = conn.execute(sa.select(duplicates)).one()
     assert (row.item, row.of_item, row.source) == ("copy", "first", "feed:b")
     assert row.link == "http://x.example/p?utm_medium=rss"
-    again = store.feeds.add_unique([piece("copy", "feed:b", link="http://x.example/p")], NOW)
+    again = store.items.add_unique([piece("copy", "feed:b", link="http://x.example/p")], NOW)
     assert again.new == again.duplicates == ()
 
 
 def test_a_source_repeating_its_own_text_later_is_a_revision_not_a_duplicate(store):
-    store.feeds.add_unique([piece("v1", "a.txt", title="Old title")], NOW)
-    revised = store.feeds.add_unique([piece("v2", "a.txt", title="New title")], NOW)
+    store.items.add_unique([piece("v1", "a.txt", title="Old title")], NOW)
+    revised = store.items.add_unique([piece("v2", "a.txt", title="New title")], NOW)
     assert [i.id for i in revised.new] == ["v2"] and revised.duplicates == ()
-    other = store.feeds.add_unique([piece("v3", "b.txt")], NOW)
+    other = store.items.add_unique([piece("v3", "b.txt")], NOW)
     assert other.new == () and other.duplicates[0][1] == "v1"
 
 
 def test_a_dry_run_writes_nothing(store):
-    added = store.feeds.add_unique([piece("a", "s"), piece("b", "t")], NOW, save=False)
+    added = store.items.add_unique([piece("a", "s"), piece("b", "t")], NOW, save=False)
     assert [i.id for i in added.new] == ["a"] and len(added.duplicates) == 1
-    assert store.pool() == [] and store.feeds.counts() == {}
+    assert [item for item, _ in store.items.pool()] == [] and store.items.counts() == {}
 
 
 def test_feed_state_round_trips_and_counts_are_per_source(store):
@@ -78,14 +78,14 @@ def test_feed_state_round_trips_and_counts_are_per_source(store):
     store.feeds.save_states([state])
     store.feeds.save_states([state])
     assert store.feeds.states() == {state.url: state}
-    store.feeds.add_unique([piece("a", state.url, published=day(1)), piece("b", "other", published=day(2))], NOW)
-    assert store.feeds.counts() == {state.url: (1, 0), "other": (0, 1)}
+    store.items.add_unique([piece("a", state.url, published=day(1)), piece("b", "other", published=day(2))], NOW)
+    assert store.items.counts() == {state.url: (1, 0), "other": (0, 1)}
 
 
 def test_items_keep_their_html_and_summary(store):
     rich = Item("h", ARTICLE, "T", "s", ("p",), html="<p>p</p>", summary="short", event=Event(dt.date(2026, 1, 2)))
-    store.add_items([rich], NOW)
-    assert store.pool() == [rich]
+    store.items.add_unique([rich], NOW)
+    assert [item for item, _ in store.items.pool()] == [rich]
 
 
 def test_upgrading_from_0002_keeps_the_items(tmp_path):
@@ -101,4 +101,4 @@ def test_upgrading_from_0002_keeps_the_items(tmp_path):
     with Store(url) as upgraded:
         with upgraded.engine.connect() as conn:
             assert migrate.current(conn) == migrate.HEAD
-        assert [i.title for i in upgraded.pool()] == ["Kept"] and upgraded.feeds.states() == {}
+        assert [i.title for i, _ in upgraded.items.pool()] == ["Kept"] and upgraded.feeds.states() == {}

@@ -115,7 +115,7 @@ def test_approve_mode_sends_the_approved_bytes_and_holds_an_issue_changed_after_
     shaped.write_text('subject = "Edited after approval"\n', encoding="utf-8")
     pipeline.build(load(path), date=at(2024, 3, 4, 7, 0).date(), no_fetch=True)  # other bytes than approved ...
     with Store(load(path).store_url) as store:
-        assert store.reviews.get(1).review is None  # ... so the approval is void
+        assert store.issues.get(1).review is None  # ... so the approval is void
     pipeline.approve(load(path), 1)
     shaped.write_text('subject = "Edited again, not rebuilt"\n', encoding="utf-8")
     held = pipeline.run_due(load(path), now=at(2024, 3, 4, 7, 0))

@@ -105,9 +105,9 @@ def test_every_row_survives_each_upgrade_from_the_first_revision(blank_url):
     finally:
         engine.dispose()
     with Store(blank_url) as store:  # and the store carries on where it was: issue 1's send resumes
-        assert store.ledger.next_issue() == 1
+        assert store.issues.current().number == 1
         counts = store.ledger.summary(1).counts
         assert (counts["sent"], counts["sending"], counts["pending"]) == (1, 1, 1)
         assert [s.email for s in store.subscribers.all("active")] == ["p1@example.org", "p2@example.org",
                                                                        "p3@example.org"]
-        assert store.draft().number == 2 and [i.id for i in store.issue_items(2)["hearing"]] == ["b2"]
+        assert store.issues.draft().number == 2 and [i.id for i in store.issues.items(2)["hearing"]] == ["b2"]

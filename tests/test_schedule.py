@@ -37,7 +37,7 @@ def subscribers_mail(smtp_server):
 
 def issue(path, number=1):
     with Store(load(path).store_url) as store:
-        return store.reviews.get(number)
+        return store.issues.get(number)
 
 
 def test_the_calendar_keeps_wall_clock_time_across_dst(project):
@@ -118,12 +118,12 @@ def test_a_crash_between_compose_and_send_resumes_the_same_issue(project, smtp_s
     run(project, at(2024, 3, 4, 5, 0), holder="crashed")
     with Store(load(project).store_url) as store:  # the crashed daemon's lease is still in the store
         assert store.leases.acquire("schedule", "crashed", at(2024, 3, 4, 5, 1), 600)
-        built = store.draft().updated
+        built = store.issues.draft().updated
     assert run(project, at(2024, 3, 4, 5, 5), holder="new").action == "busy"
     resumed = run(project, at(2024, 3, 4, 7, 0), holder="new")  # the lease has expired by then
     assert (resumed.action, resumed.issue) == ("sent", 1)
     with Store(load(project).store_url) as store:
-        assert [r.updated for r in store.issues()] == [built]  # sent as composed, not rebuilt
+        assert [r.updated for r in store.issues.all()] == [built]  # sent as composed, not rebuilt
 
 
 def test_status_shows_the_calendar_the_draft_and_the_last_send(project, smtp_server):

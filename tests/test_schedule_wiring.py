@@ -70,7 +70,7 @@ def test_two_runners_started_together_compose_and_send_one_issue(tmp_path, smtp_
     lines = sorted(out.decode() for out, _ in outputs)
     assert sum(" sent: sent issue 1" in line for line in lines) == 1, lines
     with Store(load(path).store_url) as store:
-        assert [(r.number, r.status) for r in store.issues()] == [(1, "sent")]
+        assert [(r.number, r.status) for r in store.issues.all()] == [(1, "sent")]
     people = [r.recipient for r in smtp_server.received if r.recipient != "editor@example.org"]
     assert sorted(people) == ["person0@example.com", "person1@example.com", "person2@example.com"]
     assert len(smtp_server.to("editor@example.org")) == 1

@@ -103,7 +103,7 @@ def test_every_issue_fits_the_budget_and_lists_its_overflow_linked_to_the_web_co
 def test_the_web_copy_holds_everything_and_the_next_issue_takes_the_overflow(project, crowded):
     config = load(project, pieces=400, hearing=2000, max_age_days=3)
     with Store(config.store_url) as store:
-        store.mark_sent(1, NOW)
+        store.issues.mark_sent(1, NOW)
     pipeline.publish(config)
     page = lxml.html.fromstring((project / "archive" / "issue-0001.html").read_bytes())
     ids = set(page.xpath("//@id"))

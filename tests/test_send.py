@@ -42,7 +42,7 @@ def send(path, **kwargs):
 def test_each_active_subscriber_gets_one_personalised_message(project, smtp_server):
     people = add_people(project, 6)
     with Store(load(project).store_url) as store:
-        store.subscribers.unsubscribe(3, store.draft().updated, "test")  # person2 left before the send
+        store.subscribers.unsubscribe(3, store.issues.draft().updated, "test")  # person2 left before the send
     result = send(project)
     assert result.complete and result.summary.counts["sent"] == 5
     expected = [p for p in people if p != "person2@example.com"]
@@ -63,8 +63,8 @@ def test_each_active_subscriber_gets_one_personalised_message(project, smtp_serv
         assert https in text and f'href="{https}"' in html
     assert "person2@example.com" not in rows
     with Store(load(project).store_url) as store:
-        assert store.pool() == []  # the sent issue's items are spent
-        assert store.ledger.next_issue() is None
+        assert [item for item, _ in store.items.pool()] == []  # the sent issue's items are spent
+        assert store.issues.current() is None
 
 
 def test_a_sent_issue_is_sent_again_only_with_force(project, smtp_server):
@@ -112,7 +112,7 @@ def test_dry_run_counts_and_shows_a_sample_without_sending(project, smtp_server)
     assert result.recipients == 3 and smtp_server.received == []
     assert b"To: Person 0 <person0@example.com>" in result.sample
     with Store(load(project).store_url) as store:
-        assert store.draft().number == 1 and ledger(project) == {}
+        assert store.issues.draft().number == 1 and ledger(project) == {}
 
 
 def test_the_dry_run_command_prints_counts_first_recipients_headers_and_a_file(project, smtp_server):
@@ -294,7 +294,7 @@ def test_an_issue_check_finds_errors_in_is_refused_naming_them_unless_forced(pro
     assert "Error: issue 1 has 1 check error(s), so it is not sent: <a href=\"javascript:alert(1)\"> 'Win a prize'" in result.output
     assert "--force sends it anyway" in result.output
     with Store(load(project).store_url) as store:
-        assert store.draft().number == 1  # nothing frozen, nothing spent
+        assert store.issues.draft().number == 1  # nothing frozen, nothing spent
     assert send(project, force=True).complete and len(smtp_server.received) == 2
 @pytest.mark.parametrize("security, built", [("none", 0), ("starttls", 1)])
 def test_one_tls_context_per_send_and_none_without_tls(tmp_path, tls_server, smtp_server, monkeypatch, security, built):

@@ -29,9 +29,9 @@ def test_a_new_file_is_migrated_to_head(store):
 
 
 def test_adding_the_same_items_twice_adds_nothing(store):
-    assert store.add_items([item("a"), item("b")], NOW) == ["a", "b"]
-    assert store.add_items([item("a"), item("b"), item("c")], NOW) == ["c"]
-    assert [i.id for i in store.pool()] == ["a", "b", "c"]
+    assert [i.id for i in store.items.add_unique([item("a"), item("b")], NOW).new] == ["a", "b"]
+    assert [i.id for i in store.items.add_unique([item("a"), item("b"), item("c")], NOW).new] == ["c"]
+    assert [i.id for i, _ in store.items.pool()] == ["a", "b", "c"]
 
 
 def test_items_round_trip_every_field(store):
@@ -47,31 +47,31 @@ def test_items_round_trip_every_field(store):
         comments=("c1",),
         event=Event(dt.date(2016, 9, 26), dt.time(17, 30), "Hall", "Ed", "Chair", ("d",), "Tickets", None, True),
     )
-    store.add_items([rich], NOW)
-    assert store.pool() == [rich]
+    store.items.add_unique([rich], NOW)
+    assert [item for item, _ in store.items.pool()] == [rich]
 
 
 def test_the_draft_is_refreshed_until_sent_and_then_its_items_are_spent(store):
-    store.add_items([item("a"), item("b")], NOW)
-    assert store.draft() is None and store.next_number() == 1
-    store.save_draft(Issue(1, dt.date(2026, 11, 23), "s1", lead=item("a")), NOW)
-    store.save_draft(Issue(1, dt.date(2026, 11, 23), "s2", lead=item("a"), pieces=(item("b"),)), NOW)
-    draft = store.draft()
+    store.items.add_unique([item("a"), item("b")], NOW)
+    assert store.issues.draft() is None and store.issues.next_number() == 1
+    store.issues.save_draft(Issue(1, dt.date(2026, 11, 23), "s1", lead=item("a")), NOW)
+    store.issues.save_draft(Issue(1, dt.date(2026, 11, 23), "s2", lead=item("a"), pieces=(item("b"),)), NOW)
+    draft = store.issues.draft()
     assert (draft.number, draft.status, draft.subject) == (1, "draft", "s2")
-    assert {k: [i.id for i in v] for k, v in store.issue_items(1).items()} == {"lead": ["a"], "pieces": ["b"]}
-    store.mark_sent(1, NOW)
-    assert store.draft() is None and store.next_number() == 2
-    assert store.pool() == []
+    assert {k: [i.id for i in v] for k, v in store.issues.items(1).items()} == {"lead": ["a"], "pieces": ["b"]}
+    store.issues.mark_sent(1, NOW)
+    assert store.issues.draft() is None and store.issues.next_number() == 2
+    assert [item for item, _ in store.items.pool()] == []
     with pytest.raises(StoreError, match="issue 1 is sent"):
-        store.save_draft(Issue(1, dt.date(2026, 11, 23), "again"), NOW)
+        store.issues.save_draft(Issue(1, dt.date(2026, 11, 23), "again"), NOW)
 
 
 def test_reopening_keeps_data(store_url):
     url = store_url
     with Store(url) as first:
-        first.add_items([item("a")], NOW)
+        first.items.add_unique([item("a")], NOW)
     with Store(url) as again:
-        assert [i.id for i in again.pool()] == ["a"]
+        assert [i.id for i, _ in again.items.pool()] == ["a"]
 
 
 def test_an_unopenable_store_names_its_url(tmp_path):

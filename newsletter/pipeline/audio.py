@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..config import Config
 from ..errors import AudioError
+from ..models import IssueStatus
 
 if TYPE_CHECKING:
     from ..audio.podcast import Item as PodcastItem
@@ -54,7 +55,7 @@ def audio(config: Config, number: int | None = None, *, workers: int | None = No
     from .publish import _issue
 
     with Store(config.store_url) as store:
-        record = next((r for r in store.issues() if number is None or r.number == number), None)
+        record = store.issues.get(number) if number else next(iter(store.issues.all()), None)
         if record is None:
             raise AudioError(f"there is no issue {number}" if number else "there is no issue: newsletter build makes one")
         issue = _issue(store, record)
@@ -79,7 +80,7 @@ def audio(config: Config, number: int | None = None, *, workers: int | None = No
 
         write_file(path, joined.read_bytes())
     archive = None
-    if record.status == "sent":
+    if record.status == IssueStatus.SENT:
         from .publish import publish
 
         archive = publish(config)

@@ -65,8 +65,8 @@ def build(
     now = now or dt.datetime.now(config.zone)
     date = date or now.astimezone(config.zone).date()
     with Store(config.store_url) as store:
-        draft = store.draft()
-        number = draft.number if draft else store.next_number()
+        draft = store.issues.draft()
+        number = draft.number if draft else store.issues.next_number()
         shaping = drafts.load(config.drafts.dir, number)
         fetch_first = not (no_fetch or dry_run)
         gathered = _gather(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
@@ -91,7 +91,7 @@ def build(
                       contents=files, dropped=dropped, left=left)
         if dry_run:
             return BuildResult(issue, new_items, (), warnings, fetched, **report)
-        store.save_draft(issue, now, built=fingerprint(files))
+        store.issues.save_draft(issue, now, built=fingerprint(files))
     from ..outbox import write_folder
 
     written = write_folder(config.output.dir / f"issue-{number:04d}", files)
@@ -106,7 +106,7 @@ def _pool(store, gathered: _Gathered, read_whole: tuple[Path, ...], now: dt.date
     replaces the old text instead of doubling it.
     """
     read_ids = {item.id for item in gathered.read}
-    stored = store.pool_seen() + [(item, now) for item in gathered.unseen]
+    stored = store.items.pool() + [(item, now) for item in gathered.unseen]
     kept = [(item, seen) for item, seen in stored
             if item.id in read_ids or not any(Path(item.source).is_relative_to(f) for f in read_whole)]
     return [item for item, _ in kept], {item.id: seen for item, seen in kept}

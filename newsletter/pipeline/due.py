@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from ..config import Config
 from ..errors import NewsletterError
+from ..models import IssueStatus, Review
 from .calendar import calendar
 from .notify import notify_editor
 
@@ -61,31 +62,30 @@ def run_due(config: Config, *, now: dt.datetime | None = None, holder: str | Non
 
 
 def _due(config: Config, store, now: dt.datetime, renewal) -> RunReport:
-    from ..store.reviews import APPROVED, HELD
 
-    current = store.reviews.current()
-    if current and current.status == "sending":  # part of the list has it already: finish, late or not
+    current = store.issues.current()
+    if current and current.status == IssueStatus.SENDING:  # part of the list has it already: finish, late or not
         what = f"resumed the interrupted send of issue {current.number}"
         return _send(config, store, current.number, now, renewal, what)
     slot = calendar(config).slot(now)
     if slot is None:
         return RunReport(now, "idle", "no compose time has come yet")
     composed = None
-    issue = store.reviews.for_slot(slot)
+    issue = store.issues.for_slot(slot)
     if issue is None:
         composed = _compose(config, store, slot, now)
-        issue = store.reviews.for_slot(slot)
-        if issue is None or issue.review == HELD:
+        issue = store.issues.for_slot(slot)
+        if issue is None or issue.review == Review.HELD:
             return composed
     report = composed or RunReport(now, "idle", "", issue.number)
     late = now - slot > dt.timedelta(minutes=config.schedule.max_lateness)
-    if issue.status == "sent":
+    if issue.status == IssueStatus.SENT:
         return replace(report, message=f"issue {issue.number} for {_local(slot, config)} was sent already")
     if now < slot:
         return replace(report, message=report.message or f"issue {issue.number} waits for {_local(slot, config)}")
-    if issue.review == HELD:
+    if issue.review == Review.HELD:
         return replace(report, action="held", message=f"issue {issue.number} is held: {issue.note or 'by the editor'}")
-    if config.schedule.mode == "approve" and issue.review != APPROVED:
+    if config.schedule.mode == "approve" and issue.review != Review.APPROVED:
         return _hold(config, store, replace(report, action="held"), issue, "not approved by its send time")
     if late:
         return _hold(config, store, replace(report, action="late"), issue,
@@ -97,7 +97,6 @@ def _due(config: Config, store, now: dt.datetime, renewal) -> RunReport:
 
 def _compose(config: Config, store, slot: dt.datetime, now: dt.datetime) -> RunReport:
     """Build the draft for `slot` and tell the editor; too few items hold it (the editor may approve it)."""
-    from ..store.reviews import HELD
     from .build import build
 
     result = build(config, now=now, date=slot.astimezone(calendar(config).zone).date())
@@ -106,22 +105,21 @@ def _compose(config: Config, store, slot: dt.datetime, now: dt.datetime) -> RunR
     if result.issue is None:
         return replace(report, action="no-issue", message="no issue: nothing new to send; nothing sent")
     number, count, least = result.issue.number, len(result.issue.items), config.schedule.min_new_items
-    store.reviews.plan(number, slot)
+    store.issues.plan(number, slot)
     if count < least:
         note = f"only {count} new item(s), fewer than min_new_items ({least}); nothing sent"
-        store.reviews.review(number, HELD, note)
+        store.issues.review(number, Review.HELD, note)
         return replace(report, action="no-issue", issue=number, message=f"no issue: {note}")
     message = f"composed issue {number} for {_local(slot, config)}"
     warning = notify_editor(config, "ready", number, result.issue.subject, slot, result.findings)
-    store.reviews.notified(number, now)
+    store.issues.notified(number, now)
     return replace(report, issue=number, message=message + (f"; {warning}" if warning else ""))
 
 
 def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunReport:
     """Hold the issue instead of sending it, and tell the editor once."""
-    from ..store.reviews import HELD
 
-    store.reviews.review(issue.number, HELD, note)
+    store.issues.review(issue.number, Review.HELD, note)
     warning = notify_editor(config, "held", issue.number, issue.subject, issue.send_at, (), note=note)
     message = f"issue {issue.number} held: {note}" + (f"; {warning}" if warning else "")
     return replace(report, issue=issue.number, message=message)
@@ -145,7 +143,7 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
     try:
         result = send(config, issue=number, now=now, progress=renewal)
     except ChangedSinceBuild as e:  # approved or not, the editor has not seen what would go out
-        return _hold(config, store, RunReport(now, "held", ""), store.reviews.get(number), str(e))
+        return _hold(config, store, RunReport(now, "held", ""), store.issues.get(number), str(e))
     except NewsletterError as e:
         return RunReport(now, "failed", f"issue {number}: {e}", number)
     counts = result.summary.counts

@@ -15,6 +15,7 @@ import hashlib
 from pathlib import Path
 
 from ..config import Config
+from ..models import IssueStatus
 from ..errors import DeliverError
 from ..models import Issue
 
@@ -36,8 +37,8 @@ def ensure_as_built(config: Config, store, number: int) -> None:
     """
     from .build import build
 
-    record = next((r for r in store.issues() if r.number == number), None)
-    if record is None or record.status != "draft" or record.built is None:
+    record = store.issues.get(number)
+    if record is None or record.status != IssueStatus.DRAFT or record.built is None:
         return
     now = build(config, date=record.day, dry_run=True)
     if now.issue is not None and now.issue.number == number and fingerprint(now.contents) == record.built:

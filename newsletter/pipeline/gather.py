@@ -62,7 +62,7 @@ def feeds(config: Config, *, now: dt.datetime | None = None) -> list[FeedStatus]
 
     now = now or dt.datetime.now(dt.timezone.utc)
     with Store(config.store_url) as store:
-        states, counts = store.feeds.states(), store.feeds.counts()
+        states, counts = store.feeds.states(), store.items.counts()
     found = []
     for feed in config.feeds:
         state = states.get(feed.key) or FeedState(feed.key)
@@ -102,7 +102,7 @@ def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: 
     read = [item for document in documents for item in document.items] + list(extra)
     pulled = _pull(config, store, now, progress) if with_feeds else []
     keys = {item.id: k for p in pulled for item, k in zip(p.items, p.keys)}
-    added = store.feeds.add_unique([*read, *(item for p in pulled for item in p.items)], now, save=save, keys=keys)
+    added = store.items.add_unique([*read, *(item for p in pulled for item in p.items)], now, save=save, keys=keys)
     store.feeds.save_states(p.state for p in pulled)
     result = FetchResult(tuple(pulled), len(added.new), len(added.duplicates), tuple(warnings))
     return _Gathered(result, read, () if save else added.new)

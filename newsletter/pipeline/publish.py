@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 from ..config import Config
 from ..models import Issue
+from ..models import IssueStatus
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 20
@@ -46,7 +47,7 @@ def publish(config: Config) -> PublishResult:
     folder = config.archive.dir
     written, entries, episodes = [], [], []
     with Store(config.store_url) as store:
-        for record in (r for r in store.issues() if r.status == "sent"):
+        for record in (r for r in store.issues.all() if r.status == IssueStatus.SENT):
             issue = _issue(store, record)
             name = f"issue-{record.number:04d}.html"
             page = web_copy_url(base, record.number) or name

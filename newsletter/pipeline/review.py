@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..config import Config
+from ..models import IssueStatus, Review
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class ScheduleStatus:
     next_compose: dt.datetime | None
     next_send: dt.datetime | None
     mode: str
-    current: object | None  # store.reviews.Scheduled
+    current: object | None  # store.issues.IssueRecord
     last_sent: object | None
     last_counts: dict[str, int]
     feeds_in_error: tuple[str, ...]
@@ -25,19 +26,17 @@ class ScheduleStatus:
 def approve(config: Config, number: int):
     """Let issue `number` go at its send time (in either mode); also lifts a hold."""
     from ..store import Store
-    from ..store.reviews import APPROVED
 
     with Store(config.store_url) as store:
-        return store.reviews.review(number, APPROVED, "approved by the editor")
+        return store.issues.review(number, Review.APPROVED, "approved by the editor")
 
 
 def hold(config: Config, number: int):
     """Keep issue `number` from being sent by the schedule (a plain `newsletter send` still can)."""
     from ..store import Store
-    from ..store.reviews import HELD
 
     with Store(config.store_url) as store:
-        return store.reviews.review(number, HELD, "held by the editor")
+        return store.issues.review(number, Review.HELD, "held by the editor")
 
 
 def status(config: Config, *, now: dt.datetime | None = None) -> ScheduleStatus:
@@ -48,9 +47,9 @@ def status(config: Config, *, now: dt.datetime | None = None) -> ScheduleStatus:
     now = now or dt.datetime.now(dt.timezone.utc)
     cal = calendar(config)
     with Store(config.store_url) as store:
-        current, last = store.reviews.current(), store.reviews.last_sent()
+        current, last = store.issues.current(), store.issues.last_sent()
         counts = store.ledger.summary(last.number).counts if last else {}
-        sending = store.ledger.summary(current.number) if current and current.status == "sending" else None
+        sending = store.ledger.summary(current.number) if current and current.status == IssueStatus.SENDING else None
     failing = tuple(f"{f.feed.name}: {f.state.last_error or f.condition}" for f in feeds(config, now=now)
                     if f.condition.startswith(("failing", "gone")))
     return ScheduleStatus(cal.next_compose(now), cal.next_send(now), config.schedule.mode, current, last, counts,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..config import Config, secret
 from ..errors import DeliverError
 from ..models import Subscriber
+from ..models import IssueStatus
 from .freeze import ensure_as_built
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
     now = now or _utc_now()
     sleep = sleep or time.sleep
     with Store(config.store_url) as store:
-        number = issue or store.ledger.next_issue(resuming=resume)
+        current = store.issues.current(sending_only=resume)
+        number = issue or (current and current.number)
         if number is None:
             raise DeliverError("no send is under way to resume" if resume else
                                "there is no issue to send: newsletter build makes one")
@@ -77,7 +79,7 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
             ensure_as_built(config, store, number)  # what goes out is what the editor last built and saw
         letters, rendered = _letters(config, store, number, now, test=bool(test_address))
         result = SendResult(number, rendered.subject, warnings=rendered.warnings + _one_click_warning(config))
-        if not (test_address or force) and _status(store, number) == "draft":
+        if not (test_address or force) and _status(store, number) == IssueStatus.DRAFT:
             _refuse_errors(config, rendered, number, now)
         if test_address:
             return _send_test(config, letters, result, test_address, sleep)
@@ -105,7 +107,8 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
 
 
 def _status(store, number: int) -> str | None:
-    return next((r.status for r in store.issues() if r.number == number), None)
+    found = store.issues.get(number)
+    return found and found.status
 
 
 def _refuse_errors(config: Config, rendered, number: int, now: dt.datetime) -> None:
@@ -156,8 +159,7 @@ def _dry_run(config: Config, store, letters, result: SendResult, force: bool) ->
     from ..models import Addressee
     from ..outbox import write_file
 
-    status = next(r.status for r in store.issues() if r.number == result.issue)
-    if status == "sent" and not force:
+    if store.issues.get(result.issue).status == IssueStatus.SENT and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
     with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after a few rows
         first = list(itertools.islice(people, DRY_RUN_SHOWN))

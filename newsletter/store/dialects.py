@@ -9,8 +9,10 @@ once on a new database upgrade it once; `SELECT ... FOR UPDATE SKIP LOCKED` for 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -102,3 +104,20 @@ def reset_sequences(connection: sa.Connection, tables) -> None:
             if sequence:
                 biggest = connection.scalar(sa.select(sa.func.max(column)))
                 connection.execute(sa.select(sa.func.setval(sequence, biggest or 1, biggest is not None)))
+
+
+CHUNK = 500  # bound parameters per IN (...) query: well under every backend's limit
+
+
+def chunks(values: list[str]) -> Iterator[list[str]]:
+    """`values` in slices short enough for one IN (...) on any backend."""
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """In UTC, as everything is stored: SQLite keeps no zone (its naive datetimes get UTC back on
+    reading), and a zoned time is converted before writing, or SQLite would keep its local clock."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)

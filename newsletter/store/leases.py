@@ -11,6 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from .dialects import as_utc
 from .schema import leases
 
 
@@ -20,7 +21,7 @@ class Leases:
 
     def acquire(self, name: str, holder: str, now: dt.datetime, seconds: float) -> bool:
         """Take or renew lease `name` for `seconds`; False when another holder has it unexpired."""
-        now = _utc(now)
+        now = as_utc(now)
         until = now + dt.timedelta(seconds=seconds)
         with self.engine.begin() as conn:
             taken = conn.execute(
@@ -46,11 +47,7 @@ class Leases:
 
     def holder(self, name: str, now: dt.datetime) -> str | None:
         """Who holds lease `name` unexpired at `now`, if anyone."""
-        query = sa.select(leases.c.holder).where(leases.c.name == name, leases.c.expires >= _utc(now))
+        query = sa.select(leases.c.holder).where(leases.c.name == name, leases.c.expires >= as_utc(now))
         with self.engine.connect() as conn:
             return conn.scalar(query)
 
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Leases compare times across processes: UTC always (SQLite keeps no zone)."""
-    return moment.astimezone(dt.timezone.utc)

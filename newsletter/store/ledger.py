@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..errors import StoreError
-from ..models import ACTIVE, BOUNCED, DEFERRED, FAILED, PENDING, SENDING, SENT, SKIPPED, Addressee, Outcome
+from ..models import ACTIVE, BOUNCED, DEFERRED, FAILED, PENDING, SENDING, SENT, SKIPPED, Addressee, IssueStatus, Outcome
 from . import dialects
+from .dialects import as_utc
 from .prepared import Prepared
 from .schema import issues, sends, subscribers
 
 OPEN = (PENDING, SENDING)
-ISSUE_DRAFT, ISSUE_SENDING, ISSUE_SENT = "draft", "sending", "sent"
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,6 @@ class Ledger:
         self._record, self._start = Prepared(RECORD, engine.dialect), Prepared(START, engine.dialect)
         self._skip_locked = dialects.skips_locked(engine.dialect)
 
-    def next_issue(self, *, resuming: bool = False) -> int | None:
-        """The issue a plain `send` means: one being sent (interrupted, or with deferred recipients),
-        else the draft; `resuming`: only one being sent."""
-        with self.engine.connect() as conn:
-            for status in (ISSUE_SENDING,) if resuming else (ISSUE_SENDING, ISSUE_DRAFT):
-                found = conn.scalar(sa.select(sa.func.min(issues.c.number)).where(issues.c.status == status))
-                if found is not None:
-                    return found
-        return None
-
     def freeze(self, issue: int, now: dt.datetime, *, force: bool = False) -> None:
         """Spend the issue's items and write a pending row per active subscriber, in one transaction.
 
@@ -61,11 +51,11 @@ class Ledger:
         change comes first: it takes the write lock, so of two senders starting at once one
         freezes and the other, after it, finds the issue sending and resumes.
         """
-        now = _utc(now)
-        allowed = (ISSUE_DRAFT, ISSUE_SENT) if force else (ISSUE_DRAFT,)
+        now = as_utc(now)
+        allowed = (IssueStatus.DRAFT.value, IssueStatus.SENT.value) if force else (IssueStatus.DRAFT.value,)
         with self.engine.begin() as conn:
             moved = conn.execute(issues.update().where(issues.c.number == issue, issues.c.status.in_(allowed))
-                                 .values(status=ISSUE_SENDING)).rowcount
+                                 .values(status=IssueStatus.SENDING.value)).rowcount
             if not moved:
                 _why_not(conn, issue)
                 return
@@ -94,7 +84,7 @@ class Ledger:
         conditional UPDATE under the file's write lock; on PostgreSQL the free rows are
         locked with FOR UPDATE SKIP LOCKED, so senders claiming at once pass each other by.
         """
-        now = _utc(now)
+        now = as_utc(now)
         values = {"p_issue": issue, "p_owner": owner, "p_now": now, "p_limit": limit,
                   "p_until": now + dt.timedelta(seconds=lease)}
         with self.engine.begin() as conn:
@@ -103,7 +93,7 @@ class Ledger:
             people = conn.execute(WHO, {"p_ids": list(rows)}).all() if rows else []
         return sorted(
             (Addressee(p.id, p.email, p.name, rows[p.id].round, p.token_key,
-                       rows[p.id].deferred_since and _as_utc(rows[p.id].deferred_since)) for p in people),
+                       rows[p.id].deferred_since and as_utc(rows[p.id].deferred_since)) for p in people),
             key=lambda c: c.subscriber,
         )
 
@@ -118,9 +108,9 @@ class Ledger:
         all the steps (psycopg pipelines the rows): this runs per message, and the database's
         round trips, not its work, were most of its cost.
         """
-        now = _utc(now)
+        now = as_utc(now)
         outcomes = [{"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status, "p_reply": done.reply,
-                     "p_attempts": done.attempts, "p_now": now, "p_retry_at": done.retry_at and _utc(done.retry_at)}
+                     "p_attempts": done.attempts, "p_now": now, "p_retry_at": done.retry_at and as_utc(done.retry_at)}
                     for done, _, _ in steps if done]
         starts = [{"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
                   for _, start, message_id in steps if start is not None]
@@ -152,7 +142,7 @@ class Ledger:
             conn.execute(
                 sends.update()
                 .where(sends.c.issue == issue, sends.c.claimed_by == owner, sends.c.status.in_(OPEN))
-                .values(claimed_until=_utc(now) + dt.timedelta(seconds=lease))
+                .values(claimed_until=as_utc(now) + dt.timedelta(seconds=lease))
             )
 
     def release(self, issue: int, owner: str, now: dt.datetime) -> None:
@@ -162,7 +152,7 @@ class Ledger:
         with self.engine.begin() as conn:
             conn.execute(sends.update().where(mine, sends.c.status == PENDING)
                          .values(claimed_by=None, claimed_until=None))
-            conn.execute(sends.update().where(mine, sends.c.status == SENDING).values(claimed_until=_utc(now)))
+            conn.execute(sends.update().where(mine, sends.c.status == SENDING).values(claimed_until=as_utc(now)))
 
     def held_by_others(self, issue: int, owner: str) -> dt.datetime | None:
         """When the soonest lease of another sender ends; None when no open row is left to anyone else."""
@@ -175,15 +165,15 @@ class Ledger:
             count, soonest = conn.execute(query).one()
         if not count:
             return None
-        return _as_utc(soonest) if soonest else dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        return as_utc(soonest) if soonest else dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
     def complete(self, issue: int, now: dt.datetime) -> bool:
         """Mark the issue sent once no row is open; True if it is (or was already) sent."""
         left = sa.exists().where(sends.c.issue == issue, sends.c.status.in_(OPEN))
         with self.engine.begin() as conn:
-            conn.execute(issues.update().where(issues.c.number == issue, issues.c.status == ISSUE_SENDING, ~left)
-                         .values(status=ISSUE_SENT, sent=_utc(now)))
-            return conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue)) == ISSUE_SENT
+            conn.execute(issues.update().where(issues.c.number == issue, issues.c.status == IssueStatus.SENDING.value, ~left)
+                         .values(status=IssueStatus.SENT.value, sent=as_utc(now)))
+            return conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue)) == IssueStatus.SENT.value
 
     def summary(self, issue: int, limit: int = 20) -> Summary:
         """Counts for every status, every address that was in flight at a crash, the first failures."""
@@ -203,7 +193,7 @@ class Ledger:
                 sends.c.issue == issue, sends.c.status == PENDING, sends.c.retry_at.is_not(None))).one()
             counts = {status: counts.get(status, 0) for status in (SENT, FAILED, BOUNCED, SKIPPED, PENDING, SENDING)}
             return Summary({**counts, DEFERRED: deferred}, tuple(crashed),
-                           tuple((r.email, r.status, r.reply or "") for r in failed), soonest and _as_utc(soonest))
+                           tuple((r.email, r.status, r.reply or "") for r in failed), soonest and as_utc(soonest))
 
 
 def _why_not(conn: sa.Connection, issue: int) -> None:
@@ -211,7 +201,7 @@ def _why_not(conn: sa.Connection, issue: int) -> None:
     found = conn.execute(sa.select(issues.c.status, issues.c.sent).where(issues.c.number == issue)).first()
     if found is None:
         raise StoreError(f"there is no issue {issue} (newsletter build makes one)")
-    if found.status == ISSUE_SENT:
+    if found.status == IssueStatus.SENT.value:
         raise StoreError(f"issue {issue} was sent on {found.sent:%Y-%m-%d %H:%M} UTC; --force sends it again")
 
 
@@ -222,15 +212,6 @@ def _claim_locked(conn: sa.Connection, values: dict):
         if len(ids) < values["p_limit"]:
             ids += conn.scalars(FREE[status], {**values, "p_limit": values["p_limit"] - len(ids)})
     return conn.execute(TAKE, {**values, "p_ids": ids}) if ids else []
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Every lease time is UTC: SQLite keeps no zone, and senders on one host must agree."""
-    return moment.astimezone(dt.timezone.utc)
-
-
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
 
 
 # The statements a send runs once per message or batch, built once: building a statement

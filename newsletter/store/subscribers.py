@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from ..models import ACTIVE, UNSUBSCRIBED, Subscriber
+from .dialects import as_utc
 from .schema import subscribers
 
 STATUSES = ("active", "unsubscribed", "bounced")
@@ -114,20 +115,17 @@ class Subscribers:
             conn.execute(
                 subscribers.update()
                 .where(which, subscribers.c.status == ACTIVE)
-                .values(status=UNSUBSCRIBED, reason=reason, updated=_utc(now))
+                .values(status=UNSUBSCRIBED, reason=reason, updated=as_utc(now))
             )
             found = conn.execute(sa.select(subscribers).where(which)).first()
         return _subscriber(found) if found else None
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc)
-
 
 def _row(new: NewSubscriber, now: dt.datetime) -> dict:
     if new.status not in STATUSES:
         raise StoreError(f"{new.email}: status {new.status!r} is not one of {', '.join(STATUSES)}")
-    now = _utc(now)
+    now = as_utc(now)
     return {
         "email": new.email, "email_key": new.key, "name": new.name, "status": new.status,
         "reason": None if new.status == ACTIVE else "imported", "created": now, "updated": now,

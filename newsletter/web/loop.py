@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .. import pipeline, preview
 from ..errors import NewsletterError
+from ..models import IssueStatus
 from ..pipeline.freeze import fingerprint
 
 PROGRESS_EVERY = 0.5  # seconds between the pages' reloads while a send is under way
@@ -50,7 +51,7 @@ class Loop:
             state, note = await run_in_threadpool(preview.state, live.config, number)
         except NewsletterError as e:  # a store fault: the page shows the draft and says why it cannot decide
             return dict(state=None, note=str(e), sending=self.sending, last=self.last, shown="", audience=0)
-        if state in ("sending", "sent") and self.sending is None:
+        if state in (IssueStatus.SENDING, IssueStatus.SENT) and self.sending is None:
             await live.rebuild()  # sent by another process: the draft shown is spent
             return await self.view(live) if live.shown.result is not result else dict(
                 state=state, note=note, sending=None, last=self.last, shown="", audience=0)

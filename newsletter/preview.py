@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from . import drafts, pipeline
 from .config import Config
 from .errors import NewsletterError
 from .models import Issue, IssueRecord, IssueStatus
+from .pipeline.freeze import fingerprint
+
+if TYPE_CHECKING:
+    from .store import Store
 
 FILES = ("issue.html", "issue.txt", "issue.eml")
 
@@ -40,33 +44,30 @@ class Draft:
         return hashlib.sha256(b"\0".join(facts)).hexdigest()
 
 
-def draft(config: Config, *, date: dt.date | None = None) -> Draft:
+def draft(config: Config, store: Store, *, now: dt.datetime, date: dt.date | None = None) -> Draft:
     """What `newsletter build --dry-run` makes now (nothing fetched, stored or written); an error
     (a template's file and line, a store or corpus fault) is returned, not raised, to be shown."""
     try:
-        result = pipeline.build(config, date=date, dry_run=True)
+        result = pipeline.build(config, store, now=now, date=date, dry_run=True)
     except NewsletterError as e:
         return Draft(error=str(e))
     shaping = drafts.load(config.drafts.dir, result.issue.number) if result.issue else None
     return Draft(result, shaping)
 
 
-def send_test(config: Config, address: str, *, date: dt.date | None = None) -> str:
+def send_test(config: Config, store: Store, address: str, *, now: dt.datetime, date: dt.date | None = None) -> str:
     """Build the draft as shown (as `newsletter build --no-fetch`), then send it to `address` as
     `newsletter send --test` does: marked [TEST] and not recorded. Returns the line to show."""
-    built = pipeline.build(config, date=date, no_fetch=True)
+    built = pipeline.build(config, store, now=now, date=date, no_fetch=True)
     if built.issue is None:
         raise NewsletterError("nothing to send: no unsent item fits this issue")
-    sent = pipeline.send(config, issue=built.issue.number, test_address=address)
+    sent = pipeline.send(config, store, now=now, issue=built.issue.number, test_address=address)
     return f"Sent a test of issue {sent.issue} to {address}: {sent.test_reply}"
 
 
-def issues(config: Config) -> list[IssueRecord]:
+def issues(config: Config, store: Store) -> list[IssueRecord]:
     """The issues sent or being sent, newest first, for the preview's index."""
-    from .store import Store
-
-    with Store(config.store_url) as store:
-        return [record for record in store.issues.all() if record.status != IssueStatus.DRAFT]
+    return [record for record in store.issues.all() if record.status != IssueStatus.DRAFT]
 
 
 def built(config: Config, number: int) -> dict[str, bytes]:
@@ -162,12 +163,11 @@ def _with_event(choices: drafts.Choices, form: Mapping[str, str]) -> drafts.Choi
     return replace(choices, events=(*choices.events, event))
 
 
-def commit(config: Config, shown: str, *, date: dt.date | None = None) -> pipeline.BuildResult:
+def commit(config: Config, store: Store, shown: str, *, now: dt.datetime,
+           date: dt.date | None = None) -> pipeline.BuildResult:
     """Build the draft (as `newsletter build --no-fetch`) and make sure it is what the editor's page
     showed (`shown`, its fingerprint): what is approved or sent is what was looked at."""
-    from .pipeline.freeze import fingerprint
-
-    built = pipeline.build(config, date=date, no_fetch=True)
+    built = pipeline.build(config, store, now=now, date=date, no_fetch=True)
     if built.issue is None:
         raise NewsletterError("nothing to send: no unsent item fits this issue")
     if fingerprint(built.contents) != shown:
@@ -175,26 +175,21 @@ def commit(config: Config, shown: str, *, date: dt.date | None = None) -> pipeli
     return built
 
 
-def review(config: Config, verb: str, shown: str, *, date: dt.date | None = None) -> str:
+def review(config: Config, store: Store, verb: str, shown: str, *, now: dt.datetime,
+           date: dt.date | None = None) -> str:
     """Approve or hold the draft as shown (`verb`: approve, hold); returns the line to show."""
-    number = commit(config, shown, date=date).issue.number
-    (pipeline.approve if verb == "approve" else pipeline.hold)(config, number)
+    number = commit(config, store, shown, now=now, date=date).issue.number
+    (pipeline.approve if verb == "approve" else pipeline.hold)(config, store, number)
     said = "approved: the schedule sends it at its send time" if verb == "approve" else "held: the schedule will not send it"
     return f"Issue {number} {said}"
 
 
-def state(config: Config, number: int) -> tuple[str, str | None]:
+def state(config: Config, store: Store, number: int) -> tuple[str, str | None]:
     """Issue `number`'s state as the editor sees it (draft, approved, held, sending, sent) and any note."""
-    from .store import Store
-
-    with Store(config.store_url) as store:
-        found = store.issues.get(number)
+    found = store.issues.get(number)
     return (found.state, found.note) if found else (IssueStatus.DRAFT.value, None)
 
 
-def audience(config: Config) -> int:
+def audience(config: Config, store: Store) -> int:
     """How many active subscribers a send would reach."""
-    from .store import Store
-
-    with Store(config.store_url) as store:
-        return store.subscribers.count()
+    return store.subscribers.count()

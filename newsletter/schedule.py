@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .config import Config
+from .config import Config, load
 from .pipeline import run_due
 from .pipeline.calendar import calendar
 
@@ -22,9 +22,11 @@ RETRY_MINUTES = 10
 
 def tick(config_path: str | None, now: dt.datetime | None = None) -> None:
     """The job: reload the config (an edit applies from the next run) and do what is due."""
-    from .config import load
+    from .store import Store
 
-    run_due(load(config_path), now=now)
+    config = load(config_path)
+    with Store(config.store_url) as store:
+        run_due(config, store, now=now or dt.datetime.now(dt.timezone.utc))
 
 
 def make_scheduler(config: Config, *, scheduler_class=None, clock=None):

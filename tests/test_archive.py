@@ -12,6 +12,7 @@ from newsletter.pipeline import run_due
 from newsletter.render import UNSUBSCRIBE_TOKEN
 from newsletter.store import Store
 from newsletter.web import create_app
+from shellkit import on_store
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ def published(tmp_path, smtp_server):
     """Issues sent on the schedule on Monday and Tuesday (Tuesday's from what Monday left, if any)."""
     path = make_project(tmp_path, smtp_server.port)
     add_people(path, 2)
-    reports = [run_due(load(path), now=at(2024, 3, day, 7, 0)) for day in (4, 5)]
+    reports = [on_store(run_due, load(path), now=at(2024, 3, day, 7, 0)) for day in (4, 5)]
     return path, smtp_server, reports
 
 

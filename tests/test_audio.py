@@ -27,6 +27,7 @@ from newsletter.cli import cli
 from newsletter.errors import AudioError
 from newsletter.pipeline import audio, run_due
 from newsletter.store import Store
+from shellkit import on_store
 
 TOOLS = {"espeak-ng": "espeak-ng", "ffmpeg": "ffmpeg", "ffprobe": "ffmpeg"}
 
@@ -58,8 +59,8 @@ def seed(tmp_path_factory):
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("NEWSLETTER_SECRET", SECRET)
             add_people(path, 1)
-            composed = run_due(load(path), now=at(2016, 8, 31, 5, 0))
-            sent = run_due(load(path), now=at(2016, 8, 31, 7, 0))
+            composed = on_store(run_due, load(path), now=at(2016, 8, 31, 5, 0))
+            sent = on_store(run_due, load(path), now=at(2016, 8, 31, 7, 0))
     finally:
         controller.stop()
     assert (composed.action, sent.action) == ("composed", "sent"), sent.message
@@ -89,10 +90,10 @@ def _seconds(path: Path) -> float:
 
 def _words(config) -> int:
     from newsletter.audio.script import script
-    from newsletter.pipeline.publish import _issue
+    from newsletter.pipeline.publish import whole_issue
 
     with Store(config.store_url) as store:
-        issue = _issue(store, store.issues.all()[0])
+        issue = whole_issue(store, store.issues.all()[0].number)
     return sum(s.words for s in script(issue, config))
 
 
@@ -216,13 +217,13 @@ def _set_audio(path: Path, **settings) -> None:
 
 
 def test_audio_is_made_again_only_when_the_text_changes(small):
-    first = audio(load(small))
+    first = on_store(audio, load(small))
     assert first.made and first.sections == 3 and not first.warnings
     stamp = first.path.stat().st_mtime_ns
-    again = audio(load(small))
+    again = on_store(audio, load(small))
     assert not again.made and again.path.stat().st_mtime_ns == stamp
     _set_audio(small, lexicon={"rumour": "story"})  # the spoken text changes
-    changed = audio(load(small))
+    changed = on_store(audio, load(small))
     assert changed.made and changed.path.stat().st_mtime_ns != stamp
 
 
@@ -230,24 +231,24 @@ def test_a_section_that_fails_is_a_warning_and_the_rest_is_published(small):
     # A real engine that fails on the one section that speaks of a rumour.
     engine = "sh -c 'if grep -q rumour \"$0\"; then echo refused >&2; exit 3; fi; exec espeak-ng -w \"$1\" -f \"$0\"'"
     _set_audio(small, command=f"{engine} {{text}} {{wav}}")
-    result = audio(load(small))
+    result = on_store(audio, load(small))
     assert result.made and result.sections == 2
     assert result.warnings == ("section 3 (\"I'm hearing\") left out: sh failed (exit 3): refused",)
     titles = [c.sub_frames["TIT2"].text[0] for c in ID3(result.path).getall("CHAP")]
     assert "I'm hearing" not in titles and "A piece worth reading" in titles
-    assert audio(load(small)).made  # an incomplete MP3 is tried again next time
+    assert on_store(audio, load(small)).made  # an incomplete MP3 is tried again next time
 
 
 def test_an_engine_reading_standard_input_works_too(small):
     _set_audio(small, command="espeak-ng -v en-gb -w {wav} --stdin")
-    assert audio(load(small)).sections == 3
+    assert on_store(audio, load(small)).sections == 3
 
 
 def test_a_missing_engine_is_one_error_naming_the_package(small, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(AudioError, match=r"^espeak-ng is not installed \(needed for \[audio\] command\): "
                                          r"apt-get install espeak-ng$"):
-        audio(load(small))
+        on_store(audio, load(small))
 
 
 def test_the_command_says_what_it_made_and_that_it_kept_it(small):
@@ -267,13 +268,13 @@ def test_reading_a_sent_issue_republishes_its_page_and_the_podcast_with_a_stable
     config = load(small)
     with Store(config.store_url) as store:
         store.issues.mark_sent(1, NOW)
-    first = audio(config)
+    first = on_store(audio, config)
     assert first.archive is not None and config.archive.dir / "podcast.xml" in first.archive.files
     [player] = lxml.html.fromstring((config.archive.dir / "issue-0001.html").read_bytes()).iter("audio")
     assert player.get("src") == "issue-0001.mp3"
     before = feedparser.parse((config.archive.dir / "podcast.xml").read_bytes()).entries
     _set_audio(small, pause=0.5)  # a new sound for the same issue: rebuilt, same episode
-    again = audio(load(small))
+    again = on_store(audio, load(small))
     after = feedparser.parse((config.archive.dir / "podcast.xml").read_bytes()).entries
     assert again.made and len(before) == len(after) == 1
     assert after[0].id == before[0].id == "tag:eletter.example.org,2000:issue-1/audio"
@@ -289,4 +290,4 @@ def test_an_issue_with_nothing_to_say_is_one_error(tmp_path):
         store.items.add_unique([only_a_link], NOW)
         store.issues.save_draft(Issue(1, NOW.date(), "Empty", hearing=(only_a_link,)), NOW)
     with pytest.raises(AudioError, match="^issue 1 has nothing to read aloud but its masthead$"):
-        audio(load(path))
+        on_store(audio, load(path))

@@ -18,6 +18,7 @@ from newsletter.deliver.bounces import Reader
 from newsletter.deliver.tokens import Tokens
 from newsletter.sources.mailbox import parse
 from newsletter.store import Store
+from shellkit import on_store
 
 BOUNCE_ADDRESS = "bounces+{token}@example.org"
 
@@ -51,7 +52,7 @@ def sent(tmp_path, smtp_server):
     people = add_people(path, 10)
     smtp_server.reply("rcpt", people[1], "550 5.1.1 no such user")
     smtp_server.reply("rcpt", people[2], "451 4.7.1 greylisted")
-    result = pipeline.send(load(path), sleep=lambda _: None)
+    result = on_store(pipeline.send, load(path), sleep=lambda _: None)
     assert result.summary.counts["deferred"] == 1 and result.summary.counts["bounced"] == 1
     box = mailbox.Maildir(tmp_path / "Maildir", create=True)
     return path, people, {r.recipient: r for r in smtp_server.received}, tmp_path / "Maildir", box
@@ -88,7 +89,7 @@ def test_each_report_shape_acts_on_its_subscriber_and_keeps_the_evidence(sent, s
     assert "User unknown" in evidence[3][0]["detail"] and "RecipientNotFound" in evidence[5][0]["detail"]
     assert not list((folder / "new").iterdir()) and len(list((folder / "cur").iterdir())) == 9
 
-    again = pipeline.fetch_bounces(load(path))
+    again = on_store(pipeline.fetch_bounces, load(path))
     assert again.read == 0 and not again.changes  # each message is read once
 
 
@@ -96,18 +97,18 @@ def test_the_next_issue_skips_them_and_soft_bounces_in_a_row_bounce(sent, smtp_s
     path, people, received, folder, _ = sent
     deliver(folder, bouncekit.postfix(received[people[3]].data, received[people[3]].sender, people[3]))
     deliver(folder, bouncekit.gmail(received[people[6]].data, received[people[6]].sender, people[6]))
-    pipeline.fetch_bounces(load(path))
+    on_store(pipeline.fetch_bounces, load(path))
     assert statuses(path)[people[6]] == "active"  # one soft bounce of soft_limit = 2
     smtp_server.received.clear()
     draft_issue(path, 2)
-    pipeline.send(load(path), issue=2)
+    on_store(pipeline.send, load(path), issue=2)
     second = {r.recipient: r for r in smtp_server.received}
     assert people[3] not in second and people[1] not in second and people[6] in second
     # the same report delivered twice (a copy with the same Message-ID) changes nothing more
     report = bouncekit.gmail(second[people[6]].data, second[people[6]].sender, people[6])
     deliver(folder, report)
     deliver(folder, report)
-    result = pipeline.fetch_bounces(load(path))
+    result = on_store(pipeline.fetch_bounces, load(path))
     assert result.changes == [(people[6], "soft", "bounced")] and result.read == 1
     assert ledger(path, 2)[people[6]][0] == "sent" and statuses(path)[people[6]] == "bounced"
 
@@ -115,14 +116,14 @@ def test_the_next_issue_skips_them_and_soft_bounces_in_a_row_bounce(sent, smtp_s
 def test_a_soft_bounce_after_a_delivered_issue_starts_the_count_again(sent, smtp_server):
     path, people, received, folder, _ = sent
     deliver(folder, bouncekit.gmail(received[people[6]].data, received[people[6]].sender, people[6]))
-    pipeline.fetch_bounces(load(path))
+    on_store(pipeline.fetch_bounces, load(path))
     for number in (2, 3):  # issue 2 arrives (no bounce); issue 3 soft-bounces: one in a row, not two
         smtp_server.received.clear()
         draft_issue(path, number)
-        pipeline.send(load(path), issue=number)
+        on_store(pipeline.send, load(path), issue=number)
     latest = {r.recipient: r for r in smtp_server.received}[people[6]]
     deliver(folder, bouncekit.gmail(latest.data, latest.sender, people[6]))
-    pipeline.fetch_bounces(load(path))
+    on_store(pipeline.fetch_bounces, load(path))
     assert statuses(path)[people[6]] == "active"
 
 
@@ -133,7 +134,7 @@ def test_forged_tokens_and_strangers_change_nobody(sent):
     deliver(folder, bouncekit.postfix(b"Message-ID: <not-ours@example.net>\r\n\r\n", f"bounces+{other}@example.org",
                                       "stranger@example.net"))
     deliver(folder, bouncekit.postfix(b"Subject: x\r\n\r\n", forged, "nobody@example.net"))
-    result = pipeline.fetch_bounces(load(path))
+    result = on_store(pipeline.fetch_bounces, load(path))
     assert result.unknown == 2 and not result.changes
     assert list(statuses(path).values()).count("active") == 9  # all but the one refused at RCPT
 
@@ -186,7 +187,7 @@ def test_the_same_reports_over_imap_from_dovecot(tmp_path, smtp_server, imap, mo
     path = project(tmp_path, smtp_server.port, mailbox_location=imap.url)
     draft_issue(path)
     people = add_people(path, 4)
-    pipeline.send(load(path))
+    on_store(pipeline.send, load(path))
     received = {r.recipient: r for r in smtp_server.received}
     deliver(imap.maildir, bouncekit.postfix(received[people[0]].data, received[people[0]].sender, people[0]))
     deliver(imap.maildir, bouncekit.arf(received[people[1]].data, "fbl@example.org", people[1]))
@@ -201,7 +202,7 @@ def test_the_same_reports_over_imap_from_dovecot(tmp_path, smtp_server, imap, mo
     assert result.exit_code == 0, result.output
     assert "Read 3 message(s): 3 about subscribers" in result.output and "set aside" in result.output
     assert [statuses(path)[p] for p in people] == ["bounced", "unsubscribed", "active", "active"]
-    assert pipeline.fetch_bounces(load(path)).read == 0
+    assert on_store(pipeline.fetch_bounces, load(path)).read == 0
     with imaplib.IMAP4_SSL("127.0.0.1", imap.port, ssl_context=imap.context) as box:
         box.login(imap.user, imap.password)
         box.select("INBOX")
@@ -227,8 +228,8 @@ def test_the_schedule_reads_the_mailbox_before_each_send(tmp_path, smtp_server, 
     folder = tmp_path / "Maildir"
     mailbox.Maildir(folder, create=True)
     deliver(folder, bouncekit.postfix(b"Subject: an older issue\r\n\r\n", "bounces@example.org", people[1]))
-    assert run_due(load(path), now=at(2024, 4, 1, 5, 0)).action == "composed"
-    sent = run_due(load(path), now=at(2024, 4, 1, 7, 0))
+    assert on_store(run_due, load(path), now=at(2024, 4, 1, 5, 0)).action == "composed"
+    sent = on_store(run_due, load(path), now=at(2024, 4, 1, 7, 0))
     got = sorted(r.recipient for r in smtp_server.received if r.recipient != "editor@example.org")
     assert sent.action == "sent"
     assert got == ([people[0], people[2]] if readable else people)

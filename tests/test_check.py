@@ -17,6 +17,7 @@ from newsletter.check import check_message, check_parts
 from newsletter.cli import cli
 from newsletter.deliver.message import build_message, message_bytes
 from newsletter.models import Rendered
+from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "%%UNSUBSCRIBE_URL%%"
@@ -239,7 +240,7 @@ def test_build_prints_what_check_finds_and_what_it_cut(production):
     config.write_text(config.read_text(encoding="utf-8").replace('dir = ""', 'dir = "mine"')
                       .replace("size_budget_kb = 90", "size_budget_kb = 30"), encoding="utf-8")
     # The corpus as first seen the day before the issue, so its undated pieces are in it.
-    pipeline.fetch(config_module.load(config), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
+    on_store(pipeline.fetch, config_module.load(config), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
     result = run(project, "build", "--date", "2016-08-31", "--no-fetch")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

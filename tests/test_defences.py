@@ -19,6 +19,7 @@ from sendkit import SECRET, Site, add_people, draft_issue, load, make_project
 from newsletter import pipeline
 from newsletter.store import Store
 from newsletter.web import create_app
+from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "PWNED"
@@ -120,6 +121,6 @@ def test_a_server_that_hides_starttls_gets_no_message_in_clear(tmp_path, smtp_se
     monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "the-relay-password")
     draft_issue(path)
     add_people(path, 1)
-    result = pipeline.send(load(path), sleep=lambda _: None)
+    result = on_store(pipeline.send, load(path), sleep=lambda _: None)
     assert result.run.error and "STARTTLS" in result.run.error
     assert smtp_server.received == [] and smtp_server.commands == []

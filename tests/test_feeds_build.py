@@ -14,6 +14,7 @@ from feed_server import FeedServer, Reply
 from newsletter import config, pipeline
 from newsletter.cli import cli
 from newsletter.sources.corpus import read_corpus
+from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 MERGER = "Two trusts in the north agree to merge their boards and back offices before the winter sets in"
@@ -102,7 +103,7 @@ def test_no_fetch_and_dry_run_leave_the_feeds_alone(project, server):
 
 
 def test_feeds_lists_each_feed_with_its_state(project, server):
-    pipeline.fetch(config.load(project / "config.toml"), now=NOW)
+    on_store(pipeline.fetch, config.load(project / "config.toml"), now=NOW)
     result = run(project, "feeds")
     assert result.exit_code == 0, result.output
     missing = server.url("/missing")

@@ -12,6 +12,7 @@ from feed_server import FeedServer, Reply
 
 from newsletter import pipeline
 from newsletter.store import Store
+from shellkit import on_store
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def server():
 def run(tmp_path, server, *paths, now=NOW, **fetch):
     """Fetch the feeds served at `paths` (each named by its path); their outcomes by name, and the result."""
     cfg = settings(tmp_path, [{"url": server.url(p), "name": p} for p in paths], **fetch)
-    result = pipeline.fetch(cfg, now=now)
+    result = on_store(pipeline.fetch, cfg, now=now)
     return {pulled.feed.name: pulled for pulled in result.feeds}, result
 
 
@@ -80,7 +81,7 @@ def test_a_permanent_redirect_is_remembered_and_a_temporary_one_is_not(tmp_path,
     run(tmp_path, server, "/old", "/temp")
     assert len(server.hits("/old")) == 1 and len(server.hits("/temp")) == 2
     cfg = settings(tmp_path, [{"url": server.url("/old"), "name": "/old"}])
-    assert pipeline.feeds(cfg)[0].state.moved_to == server.url("/new")
+    assert on_store(pipeline.feeds, cfg)[0].state.moved_to == server.url("/new")
 
 
 def test_410_disables_the_feed_and_says_so_on_every_run(tmp_path, server):
@@ -117,7 +118,7 @@ def test_an_error_status_is_one_warning_line_naming_the_url(tmp_path, server, st
     outcomes, result = run(tmp_path, server, "/bad", "/good")
     assert outcomes["/bad"].warn and outcomes["/bad"].line == f"{words} ({server.url('/bad')})"
     assert outcomes["/good"].line == "1 entry (HTTP 200)" and result.new_items == 1
-    assert "failing (1)" == pipeline.feeds(settings(tmp_path, [{"url": server.url("/bad"), "name": "b"}]))[0].condition
+    assert "failing (1)" == on_store(pipeline.feeds, settings(tmp_path, [{"url": server.url("/bad"), "name": "b"}]))[0].condition
 
 
 def test_a_stalled_server_is_a_timeout_line(tmp_path, server):

@@ -19,6 +19,7 @@ from newsletter.cli import cli
 from newsletter.pipeline.freeze import ChangedSinceBuild
 from newsletter.store import Store
 from newsletter.web import create_app
+from shellkit import on_store
 
 DAY = "2016-08-31"
 
@@ -107,23 +108,23 @@ def test_an_unchanged_draft_sends_exactly_what_was_built(shipped, smtp_server):
 def test_approve_mode_sends_the_approved_bytes_and_holds_an_issue_changed_after_approval(tmp_path, smtp_server):
     path = schedule_project(tmp_path, smtp_server.port, mode="approve")
     add_people(path, 1)
-    pipeline.run_due(load(path), now=at(2024, 3, 4, 5, 0))
-    pipeline.approve(load(path), 1)
+    on_store(pipeline.run_due, load(path), now=at(2024, 3, 4, 5, 0))
+    on_store(pipeline.approve, load(path), 1)
     drafts = tmp_path / "drafts"
     drafts.mkdir(exist_ok=True)
     shaped = drafts / "issue-0001.toml"
     shaped.write_text('subject = "Edited after approval"\n', encoding="utf-8")
-    pipeline.build(load(path), date=at(2024, 3, 4, 7, 0).date(), no_fetch=True)  # other bytes than approved ...
+    on_store(pipeline.build, load(path), date=at(2024, 3, 4, 7, 0).date(), no_fetch=True)  # other bytes than approved ...
     with Store(load(path).store_url) as store:
         assert store.issues.get(1).review is None  # ... so the approval is void
-    pipeline.approve(load(path), 1)
+    on_store(pipeline.approve, load(path), 1)
     shaped.write_text('subject = "Edited again, not rebuilt"\n', encoding="utf-8")
-    held = pipeline.run_due(load(path), now=at(2024, 3, 4, 7, 0))
+    held = on_store(pipeline.run_due, load(path), now=at(2024, 3, 4, 7, 0))
     assert held.action == "held" and "changed since it was built" in held.message
     assert subscribers_mail(smtp_server) == []
     shaped.write_text('subject = "Edited after approval"\n', encoding="utf-8")  # back to the approved bytes
-    pipeline.approve(load(path), 1)  # lifts the hold
-    assert pipeline.run_due(load(path), now=at(2024, 3, 4, 7, 10)).action == "sent"
+    on_store(pipeline.approve, load(path), 1)  # lifts the hold
+    assert on_store(pipeline.run_due, load(path), now=at(2024, 3, 4, 7, 10)).action == "sent"
     assert subscribers_mail(smtp_server)[0].message["Subject"] == "Edited after approval"
 
 

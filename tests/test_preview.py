@@ -23,6 +23,7 @@ from sendkit import SECRET, ledger
 
 from newsletter import config as config_module
 from newsletter import pipeline
+from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2016, 8, 31)
@@ -43,7 +44,7 @@ def project(tmp_path, smtp_server, monkeypatch) -> Path:
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
     # The corpus as first seen the day before the issue: its undated pieces belong to the issue
     # (first seen today, long after 2016, they would wait for a later one).
-    pipeline.fetch(config_module.load(tmp_path / "config.toml"), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
+    on_store(pipeline.fetch, config_module.load(tmp_path / "config.toml"), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
     return tmp_path
 
 

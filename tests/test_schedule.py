@@ -13,6 +13,7 @@ from newsletter.cli import cli
 from newsletter.pipeline import run_due
 from newsletter.pipeline.calendar import calendar
 from newsletter.store import Store
+from shellkit import on_store
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,7 @@ def project(tmp_path, smtp_server):
 
 
 def run(path, when, holder="daemon-1"):
-    return run_due(load(path), now=when, holder=holder)
+    return on_store(run_due, load(path), now=when, holder=holder)
 
 
 def subscribers_mail(smtp_server):

@@ -20,6 +20,7 @@ from newsletter import config as config_module
 from newsletter import pipeline
 from newsletter.render import anchor
 from newsletter.store import Store
+from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 LONDON = config_module.load(ROOT / "config.toml").zone
@@ -37,7 +38,7 @@ def project(tmp_path_factory) -> Path:
     (folder / "feeds").mkdir()
     text = shipped.replace("workers = 0", "workers = 1")
     (folder / "config.toml").write_text(text + feeds_config(folder / "feeds", NOW), encoding="utf-8")
-    fetched = pipeline.fetch(config_module.load(folder / "config.toml"), now=NOW)
+    fetched = on_store(pipeline.fetch, config_module.load(folder / "config.toml"), now=NOW)
     lines = {p.feed.name: p.line for p in fetched.feeds}
     assert "5 were empty (skipped)" in lines["Odd"], lines
     assert fetched.new_items > 28_000 and not [p for p in fetched.feeds if p.warn]
@@ -59,7 +60,7 @@ def size_ok(result) -> None:
 
 
 def test_default_caps_make_a_digest_of_the_newest_and_leave_the_rest_waiting(project):
-    result = pipeline.build(load(project), date=DAY, now=NOW, dry_run=True)
+    result = on_store(pipeline.build, load(project), date=DAY, now=NOW, dry_run=True)
     issue = result.issue
     size_ok(result)
     by_source = {}
@@ -83,7 +84,7 @@ def test_default_caps_make_a_digest_of_the_newest_and_leave_the_rest_waiting(pro
 def crowded(project):
     """Issue 1 built with caps far too high for one email, so the size budget has to move items out."""
     config = load(project, pieces=400, hearing=2000, max_age_days=3)
-    return pipeline.build(config, date=DAY, now=NOW)
+    return on_store(pipeline.build, config, date=DAY, now=NOW)
 
 
 def test_every_issue_fits_the_budget_and_lists_its_overflow_linked_to_the_web_copy(crowded):
@@ -104,14 +105,14 @@ def test_the_web_copy_holds_everything_and_the_next_issue_takes_the_overflow(pro
     config = load(project, pieces=400, hearing=2000, max_age_days=3)
     with Store(config.store_url) as store:
         store.issues.mark_sent(1, NOW)
-    pipeline.publish(config)
+    on_store(pipeline.publish, config)
     page = lxml.html.fromstring((project / "archive" / "issue-0001.html").read_bytes())
     ids = set(page.xpath("//@id"))
     issue = crowded.issue
     assert {anchor(i.id) for i in issue.items + issue.overflow} <= ids
     # A day later, with the window a day longer, so nothing of issue 1 has aged out.
     later = dataclasses.replace(config, compose=dataclasses.replace(config.compose, max_age_days=4))
-    after = pipeline.build(later, date=DAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1))
+    after = on_store(pipeline.build, later, date=DAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1))
     size_ok(after)
     taken = {i.id for i in after.issue.items + after.issue.overflow}
     assert {i.id for i in issue.overflow} <= taken
@@ -121,7 +122,7 @@ def test_the_web_copy_holds_everything_and_the_next_issue_takes_the_overflow(pro
 def test_feed_html_reads_as_on_its_site_in_both_parts(project):
     config = dataclasses.replace(load(project, pieces=3, max_age_days=10),
                                  email=dataclasses.replace(load(project).email, images=True))
-    result = pipeline.build(config, date=DAY, now=NOW, dry_run=True)
+    result = on_store(pipeline.build, config, date=DAY, now=NOW, dry_run=True)
     doc = lxml.html.fromstring(result.contents["issue.html"])
     rich = [div for div in doc.xpath("//div[@class='content']") if "opens with" in div.text_content()]
     stories = [re.search(r"Story (\d+) opens", div.text_content())[1] for div in rich]
@@ -139,7 +140,7 @@ def test_feed_html_reads_as_on_its_site_in_both_parts(project):
     assert f"- First point of {n}" in text and "3. Third" in text and "> A quotation from a minister" in text
     assert f"[image: Chart {n}]" in text and LONG_URL in text
     without = dataclasses.replace(config, email=dataclasses.replace(config.email, images=False))
-    plain = pipeline.build(without, date=DAY, now=NOW, dry_run=True)
+    plain = on_store(pipeline.build, without, date=DAY, now=NOW, dry_run=True)
     assert b"<img" not in plain.contents["issue.html"] and "[image:" not in plain.contents["issue.txt"].decode()
 
 

@@ -18,6 +18,7 @@ from newsletter.cli import cli
 from newsletter.deliver.smtp import RateLimit
 from newsletter.errors import DeliverError, StoreError
 from newsletter.store import Store
+from shellkit import on_store
 
 DATA = Path(__file__).parent / "data"  # keys and a certificate made for these tests only
 
@@ -36,7 +37,7 @@ def project(tmp_path, smtp_server, store_url):
 
 def send(path, **kwargs):
     pauses = kwargs.pop("pauses", [])
-    return pipeline.send(load(path), sleep=pauses.append, **kwargs)
+    return on_store(pipeline.send, load(path), sleep=pauses.append, **kwargs)
 
 
 def test_each_active_subscriber_gets_one_personalised_message(project, smtp_server):

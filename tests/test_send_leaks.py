@@ -15,6 +15,7 @@ from sendkit import BASE_URL, SECRET, add_people, draft_issue, load, make_projec
 from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
 from newsletter.pipeline.send import DRY_RUN_TOKEN
+from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +39,7 @@ def test_message_ids_are_opaque_and_stable_per_recipient_and_round(tmp_path, smt
     path = make_project(tmp_path, smtp_server.port)
     draft_issue(path)
     add_people(path, 12)
-    pipeline.send(load(path))
+    on_store(pipeline.send, load(path))
     ids = [r.message["Message-ID"] for r in smtp_server.received]
     assert len(set(ids)) == 12
     for message_id in ids:

@@ -14,6 +14,7 @@ import pytest
 from sendkit import SECRET, add_people, draft_issue, load, make_project
 
 from newsletter import pipeline
+from shellkit import on_store
 
 
 
@@ -60,7 +61,7 @@ def sent(tmp_path_factory, spamassassin):
         add_people(path, 1)
         os.environ["NEWSLETTER_SECRET"] = SECRET
         try:
-            assert pipeline.send(load(path)).complete
+            assert on_store(pipeline.send, load(path)).complete
         finally:
             del os.environ["NEWSLETTER_SECRET"]
     finally:

@@ -12,6 +12,7 @@ from newsletter.deliver.tokens import Tokens
 from newsletter.store import Store
 from newsletter.store.schema import subscribers
 from newsletter.web import create_app
+from shellkit import on_store
 
 ONE_CLICK = (b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
 
@@ -27,11 +28,11 @@ def link_of(person) -> str:
 
 def test_an_old_link_does_not_unsubscribe_the_next_holder_of_its_id(tmp_path, store_url):
     config = load(make_project(tmp_path, 2525, store_url=store_url))
-    pipeline.add_subscriber(config, "first@example.com", now=NOW)
-    leaving = pipeline.add_subscriber(config, "leaving@example.com", now=NOW)
+    on_store(pipeline.add_subscriber, config, "first@example.com", now=NOW)
+    leaving = on_store(pipeline.add_subscriber, config, "leaving@example.com", now=NOW)
     old_link = link_of(leaving)
-    pipeline.remove_subscriber(config, "leaving@example.com")
-    newcomer = pipeline.add_subscriber(config, "newcomer@example.com", now=NOW)
+    on_store(pipeline.remove_subscriber, config, "leaving@example.com")
+    newcomer = on_store(pipeline.add_subscriber, config, "newcomer@example.com", now=NOW)
     assert newcomer.id == leaving.id or not store_url.startswith("sqlite")  # SQLite reuses the id
     with Store(config.store_url) as store:
         with Site(create_app(config, store)) as server:
@@ -48,13 +49,13 @@ def test_links_keep_working_after_migrate_from_and_name_one_subscription(tmp_pat
 
     (tmp_path / "old").mkdir()
     source = load(make_project(tmp_path / "old", 2525))
-    people = [pipeline.add_subscriber(source, f"p{n}@example.com", now=NOW) for n in range(3)]
+    people = [on_store(pipeline.add_subscriber, source, f"p{n}@example.com", now=NOW) for n in range(3)]
     target_path = make_project(tmp_path, 2525, store_url=store_url)
     result = CliRunner().invoke(cli, ["db", "migrate-from", source.store_url, "--config", str(target_path)])
     assert result.exit_code == 0, result.output
     target = load(target_path)
-    pipeline.remove_subscriber(target, "p2@example.com")
-    newcomer = pipeline.add_subscriber(target, "newcomer@example.com", now=NOW)
+    on_store(pipeline.remove_subscriber, target, "p2@example.com")
+    newcomer = on_store(pipeline.add_subscriber, target, "newcomer@example.com", now=NOW)
     with Store(target.store_url) as store, Site(create_app(target, store)) as server:
         server.request("POST", link_of(people[2]), *ONE_CLICK)
         server.request("POST", link_of(people[0]), *ONE_CLICK)
@@ -65,11 +66,11 @@ def test_links_keep_working_after_migrate_from_and_name_one_subscription(tmp_pat
 
 def test_rows_from_before_keys_keep_their_id_only_links_which_fit_no_keyed_row(tmp_path, store_url):
     config = load(make_project(tmp_path, 2525, store_url=store_url))
-    old = pipeline.add_subscriber(config, "old@example.com", now=NOW)
+    old = on_store(pipeline.add_subscriber, config, "old@example.com", now=NOW)
     with Store(config.store_url) as store:
         with store.engine.begin() as conn:  # as migration 0006 leaves a row added before it
             conn.execute(subscribers.update().values(token_key=None))
-        keyed = pipeline.add_subscriber(config, "keyed@example.com", now=NOW)
+        keyed = on_store(pipeline.add_subscriber, config, "keyed@example.com", now=NOW)
         with Site(create_app(config, store)) as server:
             server.request("POST", f"/unsubscribe/{Tokens(SECRET).make(keyed.id, None)}", *ONE_CLICK)
             assert store.subscribers.get(keyed.id).status == "active"

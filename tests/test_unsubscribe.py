@@ -13,6 +13,7 @@ from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
 from newsletter.store import Store
 from newsletter.web import create_app
+from shellkit import on_store
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ONE_CLICK = b"List-Unsubscribe=One-Click"  # RFC 8058's body, from a mail client
@@ -93,7 +94,7 @@ def test_unsubscribing_mid_send_stops_the_rest(tmp_path, smtp_server):
                 assert server.request("POST", link(5, store), ONE_CLICK, FORM)[0] == 200
 
         smtp_server.on_message = leave_after_first
-        result = pipeline.send(config)
+        result = on_store(pipeline.send, config)
     assert sorted(r.recipient for r in smtp_server.received) == people[:4]
     assert ledger(path)[people[4]][0] == "skipped"
     assert result.summary.counts["skipped"] == 1 and result.complete
@@ -112,7 +113,7 @@ def test_many_leaving_mid_send_cost_no_reconnect(tmp_path, smtp_server):
                     store.subscribers.unsubscribe(n, NOW, "left mid-send")
 
         smtp_server.on_message = half_leave
-        result = pipeline.send(config)
+        result = on_store(pipeline.send, config)
     assert sorted(r.recipient for r in smtp_server.received) == sorted(people[0:1] + people[2::2])
     assert result.summary.counts["skipped"] == 15 and result.complete
     assert smtp_server.connections == 1

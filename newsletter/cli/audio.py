@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .base import _shown, cli, with_config
+from .base import cli, opened, shown, with_config
 
 
 @cli.command()
@@ -30,16 +30,16 @@ def audio(config, number, workers, force):
     """
     from .. import pipeline
 
-    with _audio_progress() as progress:
-        result = pipeline.audio(config, number, workers=workers, force=force, progress=progress)
+    with _audio_progress() as progress, opened(config) as store:
+        result = pipeline.audio(config, store, number, workers=workers, force=force, progress=progress)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     minutes, seconds = divmod(round(result.seconds), 60)
     state = "made" if result.made else "unchanged (its text is as it was; --force makes it again)"
-    click.echo(f"Issue {result.issue}: {_shown(result.path)} {state}")
+    click.echo(f"Issue {result.issue}: {shown(result.path)} {state}")
     click.echo(f"  {result.sections} section(s), {result.words} words, {minutes}:{seconds:02d}")
     if result.archive:
-        click.echo(f"  archive: {len(result.archive.files)} file(s) in {_shown(result.archive.folder)}")
+        click.echo(f"  archive: {len(result.archive.files)} file(s) in {shown(result.archive.folder)}")
 
 
 @contextlib.contextmanager

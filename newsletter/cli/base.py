@@ -5,6 +5,7 @@ Heavy libraries are imported inside the commands so that `--help` stays instant.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -42,7 +43,19 @@ def cli():
     """Compose and send a daily eLetter from a corpus of documents and from feeds."""
 
 
-def _shown(path: Path) -> str:
+def opened(config):
+    """The store, opened once for the command (imported here: SQLAlchemy would slow `--help`)."""
+    from ..store import Store
+
+    return Store(config.store_url)
+
+
+def utc_now() -> dt.datetime:
+    """The clock a command hands the pipeline."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def shown(path: Path) -> str:
     """A path relative to the working folder when it lies below it: shorter to read."""
     try:
         return str(path.relative_to(Path.cwd()))

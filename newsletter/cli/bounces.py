@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .base import cli, with_config
+from .base import cli, opened, utc_now, with_config
 
 
 @cli.group()
@@ -29,7 +29,8 @@ def bounces_fetch(config):
     """
     from .. import pipeline
 
-    result = pipeline.fetch_bounces(config)
+    with opened(config) as store:
+        result = pipeline.fetch_bounces(config, store, now=utc_now())
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for address, kind, status in result.changes:

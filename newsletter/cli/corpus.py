@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .base import _shown, cli, with_config
+from .base import shown, cli, with_config
 
 _LINE_WIDTH = 100
 _DROPPED = ("boilerplate", "duplicate", "sidebar")
@@ -31,7 +31,7 @@ def corpus(config, file):
 
     readings = pipeline.corpus(config, file=file)
     if not readings:
-        click.echo(f"{_shown(config.corpus.path)}: the corpus folder is empty (no .txt or .md files).")
+        click.echo(f"{shown(config.corpus.path)}: the corpus folder is empty (no .txt or .md files).")
         return
     for reading in readings:
         _summary(reading, config.zone)
@@ -44,7 +44,7 @@ def corpus(config, file):
 
 
 def _summary(reading, zone) -> None:
-    click.echo(_shown(reading.path))
+    click.echo(shown(reading.path))
     if reading.page is None:
         click.echo(f"  unreadable  {reading.problem}")
         return

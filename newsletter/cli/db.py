@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .base import cli, with_config
+from .base import cli, opened, with_config
 
 
 @cli.group()
@@ -69,7 +69,8 @@ def db_migrate_from(config, source_url, force):
     """
     from .. import pipeline
 
-    copied = pipeline.migrate_from(config, source_url, force=force)
+    with opened(config) as store:
+        copied = pipeline.migrate_from(config, store, source_url, force=force)
     width = max((len(name) for name, _ in copied.tables), default=5)
     for name, rows in copied.tables:
         click.echo(f"  {name:<{width}}  {rows:>9,}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import contextlib
 import sys
 
 import click
 
-from .base import cli, with_config
+from .base import cli, opened, utc_now, with_config
 
 
 @cli.command()
@@ -25,11 +26,11 @@ def fetch(config):
     """
     from .. import pipeline
 
-    with _feed_progress() as progress:
-        result = pipeline.fetch(config, progress=progress)
+    with feed_progress() as progress, opened(config) as store:
+        result = pipeline.fetch(config, store, now=dt.datetime.now(config.zone), progress=progress)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Feeds: {_feeds_summary(result)}" if result.feeds else "Feeds: none enabled ([[feeds]] in the config)")
+    click.echo(f"Feeds: {feeds_summary(result)}" if result.feeds else "Feeds: none enabled ([[feeds]] in the config)")
     click.echo(f"{result.new_items} new item(s), {result.duplicates} duplicate(s) set aside")
 
 
@@ -46,7 +47,8 @@ def feeds(config):
     """
     from .. import pipeline
 
-    statuses = pipeline.feeds(config)
+    with opened(config) as store:
+        statuses = pipeline.feeds(config, store, now=utc_now())
     if not statuses:
         click.echo("No feeds configured: add [[feeds]] entries to the config.")
         return
@@ -68,7 +70,7 @@ def _feed_row(status, zone) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def _feed_progress():
+def feed_progress():
     """A progress bar on a terminal; elsewhere (a scheduled job's log) one line per feed as it ends."""
     if not sys.stderr.isatty():
         yield _feed_line
@@ -94,11 +96,7 @@ def _feed_line(pulled, _done: int = 0, _total: int = 0) -> None:
     click.echo(f"{'warning: ' if pulled.warn else ''}feed {pulled.feed.name}: {pulled.line}", err=True)
 
 
-def _feeds_summary(result) -> str:
-    from ..sources.pull import FAILED, SKIPPED, UNCHANGED, UPDATED
-
-    counts = (
-        f"{result.count(UPDATED)} updated, {result.count(UNCHANGED)} not modified, "
-        f"{result.count(SKIPPED)} skipped, {result.count(FAILED)} failed"
-    )
+def feeds_summary(result) -> str:
+    updated, unchanged, skipped, failed = result.tally()
+    counts = f"{updated} updated, {unchanged} not modified, {skipped} skipped, {failed} failed"
     return f"{len(result.feeds)} ({counts})"

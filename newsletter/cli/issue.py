@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
-from .base import _shown, cli, with_config
-from .feeds import _feed_progress, _feeds_summary
+from .base import cli, opened, shown, with_config
+from .feeds import feed_progress, feeds_summary
 
 
 @cli.command()
@@ -28,9 +29,11 @@ def build(config, day, dry_run, allow_empty, no_fetch):
     """
     from .. import pipeline
 
-    with _feed_progress() as progress:
+    with feed_progress() as progress, opened(config) as store:
         result = pipeline.build(
             config,
+            store,
+            now=dt.datetime.now(config.zone),
             date=day.date() if day else None,
             dry_run=dry_run,
             allow_empty=allow_empty,
@@ -47,7 +50,7 @@ def build(config, day, dry_run, allow_empty, no_fetch):
     click.echo(f"Issue {issue.number} ({state}) for {issue.date.isoformat()}: {issue.subject}")
     click.echo(f"  {result.new_items} new item(s)")
     if result.fetched.feeds:
-        click.echo(f"  feeds    {_feeds_summary(result.fetched)}")
+        click.echo(f"  feeds    {feeds_summary(result.fetched)}")
     if result.fetched.duplicates:
         click.echo(f"  {result.fetched.duplicates} duplicate(s) set aside")
     for section, count in issue.counts().items():
@@ -60,7 +63,7 @@ def build(config, day, dry_run, allow_empty, no_fetch):
     for cut in result.cuts:
         click.echo(f"  {cut}")
     for path in result.files:
-        click.echo(f"Wrote {_shown(path)}")
+        click.echo(f"Wrote {shown(path)}")
     for finding in result.findings:
         click.echo(str(finding), err=True)
 
@@ -84,13 +87,14 @@ def check(config, issue):
     from .. import pipeline
 
     which = None if issue is None else int(issue) if issue.isdigit() else Path(issue)
-    result = pipeline.check(config, which)
+    with opened(config) as store:
+        result = pipeline.check(config, store, which)
     for finding in result.findings:
         click.echo(str(finding))
     if not result.findings:
         click.echo("No problems found.")
     if result.errors:
-        raise click.ClickException(f"{result.errors} error(s) in {_shown(result.path)}")
+        raise click.ClickException(f"{result.errors} error(s) in {shown(result.path)}")
 
 
 @cli.command()
@@ -111,12 +115,12 @@ def templates(config, copy_to, force):
 
     if copy_to is None:
         for name, path, overridden in pipeline.templates(config):
-            click.echo(f"{name:<24} {_shown(path) if overridden else 'built-in'}")
+            click.echo(f"{name:<24} {shown(path) if overridden else 'built-in'}")
         return
     import os
 
     copied = pipeline.copy_templates(copy_to, force=force)
-    click.echo(f"Copied {len(copied)} template(s) to {_shown(copy_to)}")
+    click.echo(f"Copied {len(copied)} template(s) to {shown(copy_to)}")
     if not config.templates_dir or config.templates_dir.resolve() != copy_to.resolve():
         relative = os.path.relpath(copy_to.resolve(), config.folder)  # config paths are relative to its folder
         where = config.source or "the config"

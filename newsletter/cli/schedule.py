@@ -6,7 +6,7 @@ import contextlib
 
 import click
 
-from .base import cli, with_config
+from .base import cli, opened, utc_now, with_config
 
 
 def _log_to_stderr() -> None:
@@ -53,8 +53,9 @@ def run_once(config, at):
     from .. import pipeline
     from ..pipeline.calendar import calendar
 
-    now = at.replace(tzinfo=calendar(config).zone) if at else None
-    report = pipeline.run_due(config, now=now)
+    now = at.replace(tzinfo=calendar(config).zone) if at else utc_now()
+    with opened(config) as store:
+        report = pipeline.run_due(config, store, now=now)
     click.echo(report.line())
     if report.action == "failed":
         raise click.ClickException(report.message)
@@ -70,7 +71,8 @@ def status(config):
     from .. import pipeline
     from ..pipeline.calendar import calendar
 
-    s = pipeline.status(config)
+    with opened(config) as store:
+        s = pipeline.status(config, store, now=utc_now())
     zone = calendar(config).zone
     click.echo(f"Mode:         {s.mode}")
     click.echo(f"Next compose: {_when(s.next_compose, zone)}")
@@ -103,7 +105,8 @@ def approve(config, number):
     from .. import pipeline
     from ..pipeline.calendar import calendar
 
-    issue = pipeline.approve(config, number)
+    with opened(config) as store:
+        issue = pipeline.approve(config, store, number)
     zone = calendar(config).zone
     click.echo(f"Issue {issue.number} approved" + (f": it goes {_when(issue.send_at, zone)}" if issue.send_at else ""))
 
@@ -118,7 +121,8 @@ def hold(config, number):
     """
     from .. import pipeline
 
-    issue = pipeline.hold(config, number)
+    with opened(config) as store:
+        issue = pipeline.hold(config, store, number)
     click.echo(f"Issue {issue.number} is held; newsletter approve {issue.number} lets it go")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .base import _shown, cli, with_config
+from .base import cli, opened, shown, utc_now, with_config
 
 
 @cli.command()
@@ -36,9 +36,10 @@ def send(config, number, force, dry_run, test_address, resume):
     """
     from .. import pipeline
 
-    with _send_progress() as progress:
-        result = pipeline.send(config, issue=number, force=force, dry_run=dry_run, test_address=test_address,
-                               progress=progress, notice=lambda line: click.echo(line, err=True), resume=resume)
+    with _send_progress() as progress, opened(config) as store:
+        result = pipeline.send(config, store, now=utc_now(), issue=number, force=force, dry_run=dry_run,
+                               test_address=test_address, progress=progress,
+                               notice=lambda line: click.echo(line, err=True), resume=resume)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if test_address:
@@ -63,7 +64,7 @@ def _dry_run_summary(result) -> None:
     for name, value in headers.items():
         if name.lower() not in ("content-type", "mime-version", "content-transfer-encoding"):
             click.echo(f"  {name}: {value}")
-    click.echo(f"The whole message: {_shown(result.sample_path)}")
+    click.echo(f"The whole message: {shown(result.sample_path)}")
 
 
 def _send_summary(result) -> None:
@@ -138,7 +139,8 @@ def subscribers_add(config, email, name):
     """
     from .. import pipeline
 
-    added = pipeline.add_subscriber(config, email, name)
+    with opened(config) as store:
+        added = pipeline.add_subscriber(config, store, email, name, now=utc_now())
     click.echo(f"Added {added.email}" + (f" ({added.name})" if added.name else ""))
 
 
@@ -152,7 +154,8 @@ def subscribers_remove(config, email):
     """
     from .. import pipeline
 
-    removed = pipeline.remove_subscriber(config, email)
+    with opened(config) as store:
+        removed = pipeline.remove_subscriber(config, store, email)
     if removed is None:
         raise click.ClickException(f"{email} is not on the list")
     click.echo(f"Removed {removed.email}")
@@ -168,7 +171,8 @@ def subscribers_list(config, status):
     """
     from .. import pipeline
 
-    people = pipeline.list_subscribers(config, status=status)
+    with opened(config) as store:
+        people = pipeline.list_subscribers(config, store, status=status)
     width = max((len(p.email) for p in people), default=5)
     for p in people:
         click.echo(f"{p.email:<{width}}  {p.status:<12}  {p.created:%Y-%m-%d}  {p.name}".rstrip())
@@ -188,7 +192,8 @@ def subscribers_import(config, file):
     """
     from .. import pipeline
 
-    result = pipeline.import_subscribers(config, file)
+    with opened(config) as store:
+        result = pipeline.import_subscribers(config, store, file, now=utc_now())
     for bad in result.rejected:
         click.echo(f"{file}, line {bad.line}: {bad.reason}", err=True)
     if result.rejected:
@@ -206,5 +211,6 @@ def subscribers_export(config, file):
     """
     from .. import pipeline
 
-    count = pipeline.export_subscribers(config, file)
+    with opened(config) as store:
+        count = pipeline.export_subscribers(config, store, file)
     click.echo(f"Exported {count} subscriber(s)", err=True)

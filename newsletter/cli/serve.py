@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .base import cli, with_config
+from .base import cli, opened, with_config
 
 
 @cli.command()
@@ -21,10 +21,9 @@ def serve(config, host, port):
 
     Example: newsletter serve --port 8080
     """
-    from ..store import Store
     from ..web import create_app
 
-    with Store(config.store_url) as store:
+    with opened(config) as store:
         app = create_app(config, store)  # fails here, in one line, when NEWSLETTER_SECRET is missing
         sock = _listen(host, port)  # a busy port is one line and exit 1, before anything claims to serve
         click.echo(f"Serving on {_url(host, sock)}/ (public address: {config.web.base_url or 'not set'})", err=True)

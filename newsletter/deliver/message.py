@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, make_msgid
 
 from ..errors import DeliverError
 from ..models import Rendered
@@ -64,6 +64,24 @@ def build_message(
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     msg.set_boundary(_boundary(message_id, rendered))
     return msg
+
+
+def plain_message(*, sender: str, to: str, subject: str, text: str, date: dt.datetime,
+                  message_id: str) -> EmailMessage:
+    """A one-off text/plain message (quoted-printable): a notice to the editor, an unsubscribe link."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = clean_header(sender)
+    msg["To"] = clean_header(to)
+    msg["Subject"] = clean_header(subject)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg.set_content(text, charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def random_message_id(domain: str) -> str:
+    """A fresh Message-ID for a one-off message nobody rebuilds."""
+    return make_msgid(domain=domain)
 
 
 def message_bytes(msg: EmailMessage) -> bytes:

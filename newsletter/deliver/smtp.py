@@ -89,7 +89,7 @@ class Connection:
     def open(self) -> None:
         s = self.settings
         where = f"SMTP server {s.host}:{s.port}"
-        if s.username and s.security == "none" and not _is_loopback(s.host):
+        if s.username and s.security == "none" and not is_loopback(s.host):
             raise Unavailable(f"{where}: refusing to send a password without TLS ([smtp] security)", permanent=True)
         try:
             self._smtp = _connect(s, self._context)
@@ -221,6 +221,17 @@ def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retri
     raise AssertionError("unreachable")
 
 
+def send_one(settings: SmtpSettings, sender: str, recipient: str, data: bytes, *, retries: int,
+             sleep: Callable[[float], None] = time.sleep) -> Reply | None:
+    """One message on a connection of its own (a test, a notice to the editor): opened, sent, closed."""
+    connection = Connection(settings)
+    try:
+        reply, _ = deliver(connection, sender, recipient, data, retries=retries, sleep=sleep)
+    finally:
+        connection.close()
+    return reply
+
+
 class _Once:
     """Asks `go` the first time only; later attempts get the same answer."""
 
@@ -299,7 +310,7 @@ def _reply_text(text: bytes | str) -> str:
     return " ".join(text.split())
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -22,6 +22,7 @@ from ..models import IssueStatus
 if TYPE_CHECKING:
     from ..audio.podcast import Item as PodcastItem
     from ..audio.script import Section
+    from ..store import Store
     from .publish import PublishResult
 
 AUDIO_FORMAT = 2  # raise it when the way sections become sound changes: every MP3 is made again
@@ -41,7 +42,7 @@ class AudioResult:
     archive: PublishResult | None = None  # the archive republished (a sent issue's page gets its player)
 
 
-def audio(config: Config, number: int | None = None, *, workers: int | None = None, force: bool = False,
+def audio(config: Config, store: Store, number: int | None = None, *, workers: int | None = None, force: bool = False,
           progress: Callable[[Section, int, int], None] | None = None) -> AudioResult:
     """Read issue `number` (default: the newest built) aloud to <[archive] dir>/issue-NNNN.mp3.
 
@@ -51,14 +52,13 @@ def audio(config: Config, number: int | None = None, *, workers: int | None = No
     from ..audio.engine import Voice, check_installed, join, speak
     from ..audio.script import script
     from ..audio.tags import source_of
-    from ..store import Store
-    from .publish import _issue
+    from ..outbox import write_file
+    from .publish import publish, whole_issue
 
-    with Store(config.store_url) as store:
-        record = store.issues.get(number) if number else next(iter(store.issues.all()), None)
-        if record is None:
-            raise AudioError(f"there is no issue {number}" if number else "there is no issue: newsletter build makes one")
-        issue = _issue(store, record)
+    record = store.issues.get(number) if number else next(iter(store.issues.all()), None)
+    if record is None:
+        raise AudioError(f"there is no issue {number}" if number else "there is no issue: newsletter build makes one")
+    issue = whole_issue(store, record.number)
     sections = script(issue, config)
     words = sum(s.words for s in sections)
     if len(sections) < 2:
@@ -76,14 +76,8 @@ def audio(config: Config, number: int | None = None, *, workers: int | None = No
         joined = join(parts, Path(work) / "issue.mp3")
         # A part left out is retried next time: only a complete MP3 carries its source's hash.
         _tag(config, joined, record, parts, source if not warnings else "incomplete")
-        from ..outbox import write_file
-
         write_file(path, joined.read_bytes())
-    archive = None
-    if record.status == IssueStatus.SENT:
-        from .publish import publish
-
-        archive = publish(config)
+    archive = publish(config, store) if record.status == IssueStatus.SENT else None
     return AudioResult(record.number, path, True, _seconds(path), len(parts), words, tuple(warnings), archive)
 
 

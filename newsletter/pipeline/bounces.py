@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import NewsletterError
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 MAILBOX = "bounces"  # this mailbox's name in the store's record of messages read
 
@@ -32,7 +36,7 @@ class _Known:
         return bool(self.store.bounces.seen(MAILBOX, [str(message_id)]))
 
 
-def fetch_bounces(config: Config, *, now: dt.datetime | None = None) -> BounceResult:
+def fetch_bounces(config: Config, store: Store, *, now: dt.datetime) -> BounceResult:
     """Read new messages in [bounces] mailbox; apply each bounce, complaint and unsubscribe mail.
 
     A message is marked read in the mailbox only after its effect is committed.
@@ -40,7 +44,6 @@ def fetch_bounces(config: Config, *, now: dt.datetime | None = None) -> BounceRe
     from ..deliver.bounces import Reader
     from ..deliver.tokens import tokens_from
     from ..sources.mailbox import Source, open_mailbox
-    from ..store import Store
     from ..store.bounces import Evidence
 
     settings = config.bounces
@@ -50,9 +53,8 @@ def fetch_bounces(config: Config, *, now: dt.datetime | None = None) -> BounceRe
     source = Source(location, secret("bounces_password"), settings.max_message_kb * 1024)
     reader = Reader(tokens_from(secret("secret"), "bounce"), tokens_from(secret("secret")),
                     config.smtp.bounce_address, config.email.unsubscribe_address)
-    now = now or dt.datetime.now(dt.timezone.utc)
     result = BounceResult()
-    with Store(config.store_url) as store, open_mailbox(source) as box:
+    with open_mailbox(source) as box:
         batch = box.read(_Known(store))
         result.warnings += batch.warnings
         for mail in batch.mails:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..models import Finding, Issue, Item, Rendered
-from .gather import FetchResult, _gather, _Gathered
+from .gather import FetchResult, Sources, read_sources
 from .freeze import fingerprint
-from .lint import _lint
+from .lint import lint_message
 
 if TYPE_CHECKING:
     from ..sources.pull import Progress
+    from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,10 @@ class BuildResult:
 
 def build(
     config: Config,
+    store: Store,
     *,
+    now: dt.datetime,
     date: dt.date | None = None,
-    now: dt.datetime | None = None,
     dry_run: bool = False,
     allow_empty: bool = False,
     no_fetch: bool = False,
@@ -59,46 +61,43 @@ def build(
     nothing is written.
     """
     from ..compose import select
-    from ..store import Store
     from .. import drafts
 
-    now = now or dt.datetime.now(config.zone)
     date = date or now.astimezone(config.zone).date()
-    with Store(config.store_url) as store:
-        draft = store.issues.draft()
-        number = draft.number if draft else store.issues.next_number()
-        shaping = drafts.load(config.drafts.dir, number)
-        fetch_first = not (no_fetch or dry_run)
-        gathered = _gather(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
-                           extra=shaping.items)
-        fetched, warnings = gathered.result, gathered.result.warnings + shaping.warnings
-        new_items = fetched.new_items
-        pool, seen = _pool(store, gathered, (config.corpus.path, config.drafts.dir), now)
-        pins = shaping.choices.pin + tuple(item.id for item in shaping.items)  # the editor's additions are in
-        selection = select(pool, number=number, date=date, settings=compose_settings(config), seen=seen, pins=pins)
-        composed = selection.issue
-        issue = drafts.apply(composed, shaping.choices)
-        warnings += drafts.unmatched(composed, shaping)
-        if not issue.items and not allow_empty:
-            return BuildResult(None, new_items, (), warnings, fetched)
-        files, rendered = _render_files(issue, config, now)
-        issue = rendered.issue
-        warnings += rendered.warnings
-        findings = _lint(files["issue.eml"], config, issue)
-        dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
-        left = selection.left + tuple((item, "budget") for item in issue.overflow)
-        report = dict(html_bytes=len(files["issue.html"]), cuts=_steps(selection) + rendered.cuts, findings=findings,
-                      contents=files, dropped=dropped, left=left)
-        if dry_run:
-            return BuildResult(issue, new_items, (), warnings, fetched, **report)
-        store.issues.save_draft(issue, now, built=fingerprint(files))
+    draft = store.issues.draft()
+    number = draft.number if draft else store.issues.next_number()
+    shaping = drafts.load(config.drafts.dir, number)
+    fetch_first = not (no_fetch or dry_run)
+    gathered = read_sources(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
+                       extra=shaping.items)
+    fetched, warnings = gathered.result, gathered.result.warnings + shaping.warnings
+    new_items = fetched.new_items
+    pool, seen = _pool(store, gathered, (config.corpus.path, config.drafts.dir), now)
+    pins = shaping.choices.pin + tuple(item.id for item in shaping.items)  # the editor's additions are in
+    selection = select(pool, number=number, date=date, settings=compose_settings(config), seen=seen, pins=pins)
+    composed = selection.issue
+    issue = drafts.apply(composed, shaping.choices)
+    warnings += drafts.unmatched(composed, shaping)
+    if not issue.items and not allow_empty:
+        return BuildResult(None, new_items, (), warnings, fetched)
+    files, rendered = _render_files(issue, config, now)
+    issue = rendered.issue
+    warnings += rendered.warnings
+    findings = lint_message(files["issue.eml"], config, issue)
+    dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
+    left = selection.left + tuple((item, "budget") for item in issue.overflow)
+    report = dict(html_bytes=len(files["issue.html"]), cuts=_steps(selection) + rendered.cuts, findings=findings,
+                  contents=files, dropped=dropped, left=left)
+    if dry_run:
+        return BuildResult(issue, new_items, (), warnings, fetched, **report)
+    store.issues.save_draft(issue, now, built=fingerprint(files))
     from ..outbox import write_folder
 
     written = write_folder(config.output.dir / f"issue-{number:04d}", files)
     return BuildResult(issue, new_items, tuple(written), warnings, fetched, **report)
 
 
-def _pool(store, gathered: _Gathered, read_whole: tuple[Path, ...], now: dt.datetime):
+def _pool(store, gathered: Sources, read_whole: tuple[Path, ...], now: dt.datetime):
     """The unspent items, with a dry run's unstored new ones, and when each was first seen.
 
     An item from a folder read whole on every build (the corpus, the drafts files) that is

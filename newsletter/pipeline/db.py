@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import StoreError
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,10 @@ def db_current(config: Config) -> SchemaState:
 
 def db_upgrade(config: Config) -> SchemaState:
     """Bring the store to the newest schema (what every command does on start); says from which revision."""
-    from ..store import Store, admin, migrate
+    from ..store import admin, migrate
 
     before = admin.revision(config.store_url)
-    Store(config.store_url).close()
+    admin.upgrade(config.store_url)
     return SchemaState(admin.shown(config.store_url), before, admin.revision(config.store_url), migrate.HEAD)
 
 
@@ -45,18 +49,17 @@ class MigrateResult:
     left_out: tuple[str, ...]
 
 
-def migrate_from(config: Config, source_url: str, *, force: bool = False) -> MigrateResult:
+def migrate_from(config: Config, store: Store, source_url: str, *, force: bool = False) -> MigrateResult:
     """Copy the store at `source_url` (e.g. the old SQLite file) into the configured store, both at the newest schema.
 
-    The source must exist; the target must be empty unless `force`.
+    The source must exist; the target (`store`, the configured one) must be empty unless `force`.
     """
-    from ..store import Store, admin
+    from ..store import admin
 
     source, target = admin.shown(source_url), admin.shown(config.store_url)
     if not admin.exists(source_url):
         raise StoreError(f"{source}: there is no such database to copy from")
     if source == target:
         raise StoreError(f"{source} is the configured store itself: nothing to copy")
-    with Store(source_url) as old, Store(config.store_url) as new:
-        copied = admin.copy_store(old.engine, new.engine, force=force)
+    copied = admin.copy_from(source_url, store.engine, force=force)
     return MigrateResult(source, target, copied.tables, copied.left_out)

@@ -12,12 +12,21 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import NewsletterError
 from ..models import IssueStatus, Review
+from .audio import audio
+from .bounces import fetch_bounces
+from .build import build
 from .calendar import calendar
+from .freeze import ChangedSinceBuild
 from .notify import notify_editor
+from .send import send, sender_name
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 LEASE, LEASE_SECONDS = "schedule", 600.0
 log = logging.getLogger("newsletter.schedule")
@@ -42,21 +51,16 @@ class RunReport:
                 f"issue={issue} sent={self.sent} failed={self.failed} {self.action}: {self.message}")
 
 
-def run_due(config: Config, *, now: dt.datetime | None = None, holder: str | None = None) -> RunReport:
-    """Do what is due at `now` (default: the clock) under the one-sender lease; log one line."""
-    from ..store import Store
-    from .send import _owner
-
-    now = now or dt.datetime.now(dt.timezone.utc)
-    holder = holder or _owner()
-    with Store(config.store_url) as store:
-        if store.leases.acquire(LEASE, holder, now, LEASE_SECONDS):
-            try:
-                report = _due(config, store, now, _Renewal(store, holder, now))
-            finally:
-                store.leases.release(LEASE, holder)
-        else:
-            report = RunReport(now, "busy", f"another run holds the lease ({store.leases.holder(LEASE, now)})")
+def run_due(config: Config, store: Store, *, now: dt.datetime, holder: str | None = None) -> RunReport:
+    """Do what is due at `now` under the one-sender lease; log one line."""
+    holder = holder or sender_name()
+    if store.leases.acquire(LEASE, holder, now, LEASE_SECONDS):
+        try:
+            report = _due(config, store, now, _Renewal(store, holder, now))
+        finally:
+            store.leases.release(LEASE, holder)
+    else:
+        report = RunReport(now, "busy", f"another run holds the lease ({store.leases.holder(LEASE, now)})")
     log.info(report.line())
     return report
 
@@ -97,9 +101,7 @@ def _due(config: Config, store, now: dt.datetime, renewal) -> RunReport:
 
 def _compose(config: Config, store, slot: dt.datetime, now: dt.datetime) -> RunReport:
     """Build the draft for `slot` and tell the editor; too few items hold it (the editor may approve it)."""
-    from .build import build
-
-    result = build(config, now=now, date=slot.astimezone(calendar(config).zone).date())
+    result = build(config, store, now=now, date=slot.astimezone(calendar(config).zone).date())
     fetched = result.fetched.count("updated") if result.fetched else 0
     report = RunReport(now, "composed", "", None, fetched, result.new_items)
     if result.issue is None:
@@ -111,7 +113,7 @@ def _compose(config: Config, store, slot: dt.datetime, now: dt.datetime) -> RunR
         store.issues.review(number, Review.HELD, note)
         return replace(report, action="no-issue", issue=number, message=f"no issue: {note}")
     message = f"composed issue {number} for {_local(slot, config)}"
-    warning = notify_editor(config, "ready", number, result.issue.subject, slot, result.findings)
+    warning = notify_editor(config, "ready", number, result.issue.subject, slot, result.findings, now=now)
     store.issues.notified(number, now)
     return replace(report, issue=number, message=message + (f"; {warning}" if warning else ""))
 
@@ -120,7 +122,7 @@ def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunRepo
     """Hold the issue instead of sending it, and tell the editor once."""
 
     store.issues.review(issue.number, Review.HELD, note)
-    warning = notify_editor(config, "held", issue.number, issue.subject, issue.send_at, (), note=note)
+    warning = notify_editor(config, "held", issue.number, issue.subject, issue.send_at, (), now=report.now, note=note)
     message = f"issue {issue.number} held: {note}" + (f"; {warning}" if warning else "")
     return replace(report, issue=issue.number, message=message)
 
@@ -128,20 +130,15 @@ def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunRepo
 def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: str) -> RunReport:
     """Read the bounce mailbox, then send through the ledger (it refuses a sent issue; a completed
     send publishes the archive). A mailbox that cannot be read is a log line: the send goes on."""
-    from .freeze import ChangedSinceBuild
-    from .send import send
-
-    what += _audio(config, number) if config.audio.enabled else ""
+    what += _audio(config, store, number) if config.audio.enabled else ""
     if config.bounces.mailbox:
-        from .bounces import fetch_bounces
-
         try:
-            read = fetch_bounces(config, now=now)
+            read = fetch_bounces(config, store, now=now)
             log.info("bounces: read %d, %d about subscribers", read.read, len(read.changes))
         except NewsletterError as e:
             log.warning("bounces not read: %s", e)
     try:
-        result = send(config, issue=number, now=now, progress=renewal)
+        result = send(config, store, issue=number, now=now, progress=renewal)
     except ChangedSinceBuild as e:  # approved or not, the editor has not seen what would go out
         return _hold(config, store, RunReport(now, "held", ""), store.issues.get(number), str(e))
     except NewsletterError as e:
@@ -155,12 +152,10 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
     return replace(report, message=f"{what}; archive: {len(archive.files)} file(s) in {archive.folder}")
 
 
-def _audio(config: Config, number: int) -> str:
+def _audio(config: Config, store: Store, number: int) -> str:
     """Read the issue aloud before its send, so the email can link the MP3; a failure only loses the link."""
-    from .audio import audio
-
     try:
-        result = audio(config, number)
+        result = audio(config, store, number)
     except NewsletterError as e:
         return f" (no audio: {e})"
     left_out = f", {len(result.warnings)} section(s) left out" if result.warnings else ""

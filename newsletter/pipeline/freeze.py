@@ -15,9 +15,8 @@ import hashlib
 from pathlib import Path
 
 from ..config import Config
-from ..models import IssueStatus
 from ..errors import DeliverError
-from ..models import Issue
+from ..models import Issue, IssueStatus
 
 
 class ChangedSinceBuild(DeliverError):
@@ -29,7 +28,7 @@ def fingerprint(contents: dict[str, bytes]) -> str:
     return hashlib.sha256(contents["issue.html"] + b"\0" + contents["issue.txt"]).hexdigest()
 
 
-def ensure_as_built(config: Config, store, number: int) -> None:
+def ensure_as_built(config: Config, store, number: int, now: dt.datetime) -> None:
     """Raise ChangedSinceBuild when draft `number` would not be sent as it was last built.
 
     Issues under way or sent are frozen already, and an issue built before fingerprints were
@@ -40,10 +39,10 @@ def ensure_as_built(config: Config, store, number: int) -> None:
     record = store.issues.get(number)
     if record is None or record.status != IssueStatus.DRAFT or record.built is None:
         return
-    now = build(config, date=record.day, dry_run=True)
-    if now.issue is not None and now.issue.number == number and fingerprint(now.contents) == record.built:
+    again = build(config, store, now=now, date=record.day, dry_run=True)
+    if again.issue is not None and again.issue.number == number and fingerprint(again.contents) == record.built:
         return
-    what = "; ".join(_differences(store.issue(number), now.issue) + _edited(config, record.updated, number)) or "the rendering"
+    what = "; ".join(_differences(store.issue(number), again.issue) + _edited(config, record.updated, number)) or "the rendering"
     raise ChangedSinceBuild(
         f"issue {number} changed since it was built ({record.updated:%Y-%m-%d %H:%M} UTC): {what}. "
         f"Rebuild it (newsletter build --no-fetch, or Approve in the preview), look at it, then send"

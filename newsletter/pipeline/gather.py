@@ -11,6 +11,7 @@ from ..models import FeedState, Item
 
 if TYPE_CHECKING:
     from ..sources.pull import Progress, Pulled
+    from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,12 @@ class FetchResult:
 
     def count(self, outcome: str) -> int:
         return sum(pulled.outcome == outcome for pulled in self.feeds)
+
+    def tally(self) -> tuple[int, int, int, int]:
+        """How many feeds were updated, not modified, skipped (waiting, gone) and failed."""
+        from ..sources.pull import FAILED, SKIPPED, UNCHANGED, UPDATED
+
+        return tuple(self.count(outcome) for outcome in (UPDATED, UNCHANGED, SKIPPED, FAILED))
 
 
 
@@ -39,7 +46,7 @@ class FeedStatus:
 
 
 @dataclass(frozen=True)
-class _Gathered:
+class Sources:
     """The sources as read now: the fetch's result, the corpus items read, and a dry run's unstored new items."""
 
     result: FetchResult
@@ -47,22 +54,14 @@ class _Gathered:
     unseen: tuple[Item, ...]
 
 
-def fetch(config: Config, *, now: dt.datetime | None = None, progress: Progress | None = None) -> FetchResult:
+def fetch(config: Config, store: Store, *, now: dt.datetime, progress: Progress | None = None) -> FetchResult:
     """Pull every enabled feed and re-read the corpus; store what is new and set duplicates aside."""
-    from ..store import Store
-
-    now = now or dt.datetime.now(config.zone)
-    with Store(config.store_url) as store:
-        return _gather(config, store, now, with_feeds=True, save=True, progress=progress).result
+    return read_sources(config, store, now, with_feeds=True, save=True, progress=progress).result
 
 
-def feeds(config: Config, *, now: dt.datetime | None = None) -> list[FeedStatus]:
+def feeds(config: Config, store: Store, *, now: dt.datetime) -> list[FeedStatus]:
     """Each configured feed with what the store remembers of it, for `newsletter feeds`."""
-    from ..store import Store
-
-    now = now or dt.datetime.now(dt.timezone.utc)
-    with Store(config.store_url) as store:
-        states, counts = store.feeds.states(), store.items.counts()
+    states, counts = store.feeds.states(), store.items.counts()
     found = []
     for feed in config.feeds:
         state = states.get(feed.key) or FeedState(feed.key)
@@ -82,8 +81,8 @@ def _condition(feed: FeedConfig, state: FeedState, now: dt.datetime) -> str:
     return f"failing ({state.failures})" if state.failures else "ok"
 
 
-def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: bool, progress,
-            extra: tuple[Item, ...] = ()) -> _Gathered:
+def read_sources(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: bool, progress,
+                 extra: tuple[Item, ...] = ()) -> Sources:
     """Read the corpus and, when `with_feeds`, pull the feeds; store what is new unless `save` is off.
     `extra` are the items of the editor's drafts file, read whole each time like the corpus.
 
@@ -105,7 +104,7 @@ def _gather(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: 
     added = store.items.add_unique([*read, *(item for p in pulled for item in p.items)], now, save=save, keys=keys)
     store.feeds.save_states(p.state for p in pulled)
     result = FetchResult(tuple(pulled), len(added.new), len(added.duplicates), tuple(warnings))
-    return _Gathered(result, read, () if save else added.new)
+    return Sources(result, read, () if save else added.new)
 
 
 def _pull(config: Config, store, now: dt.datetime, progress) -> list[Pulled]:

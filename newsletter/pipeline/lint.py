@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import NewsletterError
 from ..models import Finding, Issue
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,7 @@ class CheckResult:
         return sum(f.level == "error" for f in self.findings)
 
 
-def check(config: Config, issue: int | Path | None = None) -> CheckResult:
+def check(config: Config, store: Store, issue: int | Path | None = None) -> CheckResult:
     """Lint a built issue: number N is OUTPUT/issue-NNNN/issue.eml, a path is that .eml or its
     folder, and the default is the newest issue built."""
     path = _built_message(config, issue)
@@ -30,7 +35,7 @@ def check(config: Config, issue: int | Path | None = None) -> CheckResult:
         raw = path.read_bytes()
     except OSError as e:
         raise NewsletterError(f"{path}: cannot read: {e.strerror}") from None
-    return CheckResult(path, _lint(raw, config, _stored_issue(config, path)))
+    return CheckResult(path, lint_message(raw, config, _stored_issue(store, path)))
 
 
 def _built_message(config: Config, issue: int | Path | None) -> Path:
@@ -47,7 +52,7 @@ def _built_message(config: Config, issue: int | Path | None) -> Path:
     return path
 
 
-def _lint(raw: bytes, config: Config, issue: Issue | None = None) -> tuple[Finding, ...]:
+def lint_message(raw: bytes, config: Config, issue: Issue | None = None) -> tuple[Finding, ...]:
     """`check` on a built message: the unsubscribe sentinel is a link once personalised, and
     `issue`'s own text may quote template syntax (it is escaped content, not a leftover)."""
     from ..check import check_message, content_words
@@ -68,17 +73,8 @@ def _texts(issue: Issue):
             yield from (e.venue, e.speaker, e.speaker_role, e.ticket_text, e.ticket_url, *e.description)
 
 
-def _stored_issue(config: Config, path: Path) -> Issue | None:
-    """The stored issue a built folder (OUTPUT/issue-NNNN/) holds, to tell its content from leftovers."""
-    import re
-
-    from ..store import Store
-
+def _stored_issue(store: Store, path: Path) -> Issue | None:
+    """The stored issue a built folder (OUTPUT/issue-NNNN/) holds, to tell its content from leftovers
+    (a folder the store does not know: every template syntax counts)."""
     found = re.fullmatch(r"issue-(\d{4,})", path.parent.name)
-    if not found:
-        return None
-    try:
-        with Store(config.store_url) as store:
-            return store.issue(int(found.group(1)))
-    except NewsletterError:
-        return None  # no store here: every template syntax counts
+    return store.issue(int(found.group(1))) if found else None

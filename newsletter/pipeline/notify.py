@@ -5,40 +5,29 @@ client, like `send --test`; a failure is a warning in the run's log line, never 
 from __future__ import annotations
 
 import datetime as dt
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
 
 from ..config import Config
 from ..errors import NewsletterError
 from ..models import Finding
+from .outgoing import send_one
 
 
 def notify_editor(config: Config, kind: str, number: int, subject: str, send_at: dt.datetime | None,
-                  findings: tuple[Finding, ...], *, note: str | None = None) -> str | None:
+                  findings: tuple[Finding, ...], *, now: dt.datetime, note: str | None = None) -> str | None:
     """Email [schedule] editor_email about issue `number`; returns a warning when that failed."""
     address = config.schedule.editor_email
     if not address:
         return None
-    from ..deliver.headers import clean_header
-    from ..deliver.smtp import Connection, deliver
-    from .send import _envelope_sender, _smtp_settings
+    from ..deliver.message import message_bytes, plain_message, random_message_id
 
-    message = EmailMessage(policy=SMTP)
-    message["From"] = clean_header(config.email.from_address)
-    message["To"] = clean_header(address)
-    message["Subject"] = clean_header(f"[{config.newsletter.title}] issue {number} {kind}: {subject}")
-    message["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
-    message["Message-ID"] = make_msgid(domain=config.email.message_id_domain)
-    message.set_content(_body(config, kind, number, send_at, findings, note), cte="quoted-printable")
-    connection = Connection(_smtp_settings(config))
+    message = plain_message(sender=config.email.from_address, to=address,
+                            subject=f"[{config.newsletter.title}] issue {number} {kind}: {subject}",
+                            text=_body(config, kind, number, send_at, findings, note), date=now,
+                            message_id=random_message_id(config.email.message_id_domain))
     try:
-        reply, _ = deliver(connection, _envelope_sender(config), address, message.as_bytes(),
-                           retries=config.smtp.retries)
+        reply = send_one(config, address, message_bytes(message))
     except NewsletterError as e:
         return f"could not tell the editor: {e}"
-    finally:
-        connection.close()
     return None if reply and reply.status == "sent" else f"could not tell the editor: {reply}"
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from ..config import Config
-from ..models import Issue
-from ..models import IssueStatus
+from ..models import Issue, IssueStatus
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 20
@@ -36,29 +39,27 @@ class _Entry:
     summary: str
 
 
-def publish(config: Config) -> PublishResult:
+def publish(config: Config, store: Store) -> PublishResult:
     """Write every sent issue's page, the index and the feed into [archive] dir, each atomically."""
     from ..outbox import write_file
     from ..render import first_sentence, render_page, web_copy_url
-    from ..store import Store
     from .audio import mp3_path, podcast, podcast_item
 
     base = config.archive_url and config.archive_url.rstrip("/")
     folder = config.archive.dir
     written, entries, episodes = [], [], []
-    with Store(config.store_url) as store:
-        for record in (r for r in store.issues.all() if r.status == IssueStatus.SENT):
-            issue = _issue(store, record)
-            name = f"issue-{record.number:04d}.html"
-            page = web_copy_url(base, record.number) or name
-            sound = mp3_path(config, record.number)
-            html = render_page(config, "web/archive_issue.html", issue=issue, subject=record.subject,
-                               web_url=web_copy_url(base, record.number), archive_url=base,
-                               audio=sound.name if sound.exists() else None)
-            written.append(write_file(folder / name, html.encode()))
-            lead = issue.lead.paragraphs[0] if issue.lead and issue.lead.paragraphs else record.subject
-            entries.append(_Entry(record.number, record.day, record.subject, page, record.sent, first_sentence(lead)))
-            episodes.append(podcast_item(config, base, record, first_sentence(lead)))
+    for record in (r for r in store.issues.all() if r.status == IssueStatus.SENT):
+        issue = whole_issue(store, record.number)
+        name = f"issue-{record.number:04d}.html"
+        page = web_copy_url(base, record.number) or name
+        sound = mp3_path(config, record.number)
+        html = render_page(config, "web/archive_issue.html", issue=issue, subject=record.subject,
+                           web_url=web_copy_url(base, record.number), archive_url=base,
+                           audio=sound.name if sound.exists() else None)
+        written.append(write_file(folder / name, html.encode()))
+        lead = issue.lead.paragraphs[0] if issue.lead and issue.lead.paragraphs else record.subject
+        entries.append(_Entry(record.number, record.day, record.subject, page, record.sent, first_sentence(lead)))
+        episodes.append(podcast_item(config, base, record, first_sentence(lead)))
     index = render_page(config, "web/archive_index.html", issues=entries, archive_url=base)
     written.append(write_file(folder / "index.html", index.encode()))
     written.append(write_file(folder / "feed.xml", _atom(config, base, entries)))
@@ -68,11 +69,11 @@ def publish(config: Config) -> PublishResult:
     return PublishResult(folder, tuple(written))
 
 
-def _issue(store, record) -> Issue:
+def whole_issue(store: Store, number: int) -> Issue:
     """The web copy holds everything of the issue: its overflow goes back into its sections."""
     from ..render import whole
 
-    return whole(store.issue(record.number))
+    return whole(store.issue(number))
 
 
 def _atom(config: Config, base: str | None, entries: list[_Entry]) -> bytes:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import DeliverError
-from ..models import Subscriber
-from ..models import IssueStatus
+from ..models import IssueStatus, Subscriber
 from .freeze import ensure_as_built
+from .outgoing import dkim_signer, envelope_sender, send_one, sender_name, smtp_settings
 
 if TYPE_CHECKING:
     from ..deliver.dispatch import Run
+    from ..store import Store
     from ..store.ledger import Summary
     from .publish import PublishResult
 
@@ -49,9 +52,9 @@ class SendResult:
     inactive: int = 0
 
 
-def send(config: Config, *, issue: int | None = None, force: bool = False, dry_run: bool = False,
-         test_address: str | None = None, now: dt.datetime | None = None, progress=None, notice=None,
-         sleep=None, resume: bool = False, jitter=None) -> SendResult:
+def send(config: Config, store: Store, *, now: dt.datetime, issue: int | None = None, force: bool = False,
+         dry_run: bool = False, test_address: str | None = None, progress=None, notice=None, sleep=None,
+         resume: bool = False, jitter=None) -> SendResult:
     """Freeze the issue, write the ledger, send one message per active subscriber, and once
     everyone has been served, publish the issue to the web archive.
 
@@ -61,49 +64,42 @@ def send(config: Config, *, issue: int | None = None, force: bool = False, dry_r
     message outside the ledger. `progress(status, done, total)` hears of each message; `now`
     (the clock runs on from it), `sleep` and `jitter` (of retry times) are injectable for tests.
     """
-    import time
-
     from ..deliver.dispatch import Dispatcher, Job
     from ..deliver.smtp import RateLimit
-    from ..store import Store
-
-    now = now or _utc_now()
-    sleep = sleep or time.sleep
-    with Store(config.store_url) as store:
-        current = store.issues.current(sending_only=resume)
-        number = issue or (current and current.number)
-        if number is None:
-            raise DeliverError("no send is under way to resume" if resume else
-                               "there is no issue to send: newsletter build makes one")
-        if not (test_address or resume):
-            ensure_as_built(config, store, number)  # what goes out is what the editor last built and saw
-        letters, rendered = _letters(config, store, number, now, test=bool(test_address))
-        result = SendResult(number, rendered.subject, warnings=rendered.warnings + _one_click_warning(config))
-        if not (test_address or force) and _status(store, number) == IssueStatus.DRAFT:
-            _refuse_errors(config, rendered, number, now)
-        if test_address:
-            return _send_test(config, letters, result, test_address, sleep)
-        if dry_run:
-            return _dry_run(config, store, letters, result, force)
-        store.ledger.freeze(number, now, force=force)
-        total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
-        ticks = itertools.count(1)
-        job = Job(number, _owner(), _envelope_sender(config), _smtp_settings(config), config.smtp.connections,
-                  config.smtp.retries, config.smtp.claim_seconds, retry_for=dt.timedelta(hours=config.smtp.retry_for_hours))
-        run = Dispatcher(
-            job, store.ledger, letters, limiter=RateLimit(config.smtp.rate_limit, sleep=sleep), sleep=sleep,
-            progress=progress and (lambda status: progress(status, next(ticks), total)), notice=notice,
-            now=_clock_from(now), **({"jitter": jitter} if jitter else {}),
-        ).run()
-        if run.exception:
-            raise run.exception
-        complete = store.ledger.complete(number, _utc_now())
-        result = replace(result, summary=store.ledger.summary(number), run=run, complete=complete, recipients=total)
-    if not complete:
-        return result
     from .publish import publish
 
-    return replace(result, archive=publish(config))
+    sleep = sleep or time.sleep
+    current = store.issues.current(sending_only=resume)
+    number = issue or (current and current.number)
+    if number is None:
+        raise DeliverError("no send is under way to resume" if resume else
+                           "there is no issue to send: newsletter build makes one")
+    if not (test_address or resume):
+        ensure_as_built(config, store, number, now)  # what goes out is what the editor last built and saw
+    letters, rendered = _letters(config, store, number, now, test=bool(test_address))
+    result = SendResult(number, rendered.subject, warnings=rendered.warnings + _one_click_warning(config))
+    if not (test_address or force) and _status(store, number) == IssueStatus.DRAFT:
+        _refuse_errors(config, rendered, number, now)
+    if test_address:
+        return _send_test(config, letters, result, test_address, sleep)
+    if dry_run:
+        return _dry_run(config, store, letters, result, force)
+    store.ledger.freeze(number, now, force=force)
+    total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
+    ticks = itertools.count(1)
+    job = Job(number, sender_name(), envelope_sender(config), smtp_settings(config), config.smtp.connections,
+              config.smtp.retries, config.smtp.claim_seconds, retry_for=dt.timedelta(hours=config.smtp.retry_for_hours))
+    clock = _clock_from(now)
+    run = Dispatcher(
+        job, store.ledger, letters, limiter=RateLimit(config.smtp.rate_limit, sleep=sleep), sleep=sleep,
+        progress=progress and (lambda status: progress(status, next(ticks), total)), notice=notice,
+        now=clock, **({"jitter": jitter} if jitter else {}),
+    ).run()
+    if run.exception:
+        raise run.exception
+    complete = store.ledger.complete(number, clock())
+    result = replace(result, summary=store.ledger.summary(number), run=run, complete=complete, recipients=total)
+    return replace(result, archive=publish(config, store)) if complete else result
 
 
 def _status(store, number: int) -> str | None:
@@ -116,19 +112,19 @@ def _refuse_errors(config: Config, rendered, number: int, now: dt.datetime) -> N
     error names each. Checked before the first message only: a resumed send goes on."""
     from ..deliver.message import build_message, message_bytes, new_message_id
     from ..models import ERROR
-    from .lint import _lint
+    from .lint import lint_message
 
     message = build_message(rendered, sender=config.email.from_address, to=config.email.to_placeholder, date=now,
                             message_id=new_message_id(config.email.message_id_domain, f"issue-{number:04d}.check"))
-    errors = [f for f in _lint(message_bytes(message), config) if f.level == ERROR]
+    errors = [f for f in lint_message(message_bytes(message), config) if f.level == ERROR]
     if errors:
         listed = "; ".join(f.message for f in errors)
         raise DeliverError(f"issue {number} has {len(errors)} check error(s), so it is not sent: {listed} "
                            "(fix them and build again, or --force sends it anyway)")
+
+
 def _clock_from(start: dt.datetime):
     """A clock that starts at `start` and runs on in real time (a test's `now` moves forward too)."""
-    import time
-
     began = time.monotonic()
     return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
 
@@ -136,16 +132,11 @@ def _clock_from(start: dt.datetime):
 def _send_test(config: Config, letters, result: SendResult, address: str, sleep) -> SendResult:
     """`--test`: one message to one address, outside the ledger, with its own Message-ID."""
     from ..deliver.addresses import checked
-    from ..deliver.smtp import Connection, deliver
     from ..models import Addressee
 
     row = checked(address)
     data, _ = letters.make(Addressee(0, row.email, "", round=int(_utc_now().timestamp())))
-    connection = Connection(_smtp_settings(config))
-    try:
-        reply, _ = deliver(connection, _envelope_sender(config), row.email, data, retries=config.smtp.retries, sleep=sleep)
-    finally:
-        connection.close()
+    reply = send_one(config, row.email, data, sleep=sleep)
     if reply.status != "sent":
         raise DeliverError(f"{row.email}: the server answered {reply}")
     return replace(result, recipients=1, test_reply=str(reply))
@@ -154,8 +145,6 @@ def _send_test(config: Config, letters, result: SendResult, address: str, sleep)
 def _dry_run(config: Config, store, letters, result: SendResult, force: bool) -> SendResult:
     """`--dry-run`: what a send would refuse, how many it would reach, the first few, and the first
     one's whole message written to OUTPUT/issue-NNNN.dry-run.eml (too long for a terminal)."""
-    import contextlib
-
     from ..models import Addressee
     from ..outbox import write_file
 
@@ -197,55 +186,19 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     )
     digest = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()[:12]
     letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
-                      config.email.unsubscribe_address, _dkim(config), config.smtp.bounce_address,
+                      config.email.unsubscribe_address, dkim_signer(config), config.smtp.bounce_address,
                       tokens_from(secret("secret"), "bounce"))
     return letters, rendered
 
 
 def _one_click_warning(config: Config) -> tuple[str, ...]:
     """An http unsubscribe URL breaks RFC 8058 one-click: refused for real mail, a warning on loopback."""
-    from ..deliver.smtp import _is_loopback
+    from ..deliver.smtp import is_loopback
 
     if not config.web.base_url.startswith("http:"):
         return ()
     line = (f"[web] base_url {config.web.base_url} is http: RFC 8058 one-click unsubscribe needs an https URL "
             "(Gmail and Yahoo treat List-Unsubscribe-Post beside an http URI as broken)")
-    if not _is_loopback(config.smtp.host):
+    if not is_loopback(config.smtp.host):
         raise DeliverError(f"{line}; set an https base_url to send through {config.smtp.host}")
     return (f"{line}; fine for a test server on {config.smtp.host}, not for real mail",)
-
-
-def _dkim(config: Config):
-    """The DKIM signing function when a key is configured, else None."""
-    if not config.smtp.dkim_key_file:
-        return None
-    from ..deliver.dkim import Signer
-
-    s = config.smtp
-    domain = s.dkim_domain or config.email.message_id_domain
-    second = config.folder / s.dkim_ed25519_key_file if s.dkim_ed25519_key_file else None
-    return Signer(config.folder / s.dkim_key_file, s.dkim_selector, domain, second_key=second,
-                  second_selector=s.dkim_ed25519_selector).sign
-
-
-def _smtp_settings(config: Config):
-    from ..deliver.smtp import SmtpSettings
-
-    s = config.smtp
-    return SmtpSettings(s.host, s.port, s.security, s.username, secret("smtp_password"), s.timeout,
-                        helo=config.email.message_id_domain)
-
-
-def _envelope_sender(config: Config) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(config.email.from_address)[1]
-
-
-def _owner() -> str:
-    """This sender's name in the ledger: which host and process, plus a random part for uniqueness."""
-    import os
-    import secrets as random
-    import socket
-
-    return f"{socket.gethostname()}:{os.getpid()}:{random.token_hex(3)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config
@@ -19,6 +20,22 @@ def templates(config: Config) -> list[tuple[str, Path, bool]]:
             if path.is_file() and not name.startswith(".") and "__pycache__" not in name:
                 chosen.setdefault(name, path)
     return [(name, path, not path.is_relative_to(builtin_templates())) for name, path in sorted(chosen.items())]
+
+
+def builtin_folder() -> Path:
+    """Where the shipped templates are (the preview watches it and renders its own pages from it)."""
+    from ..render import builtin_templates
+
+    return builtin_templates()
+
+
+def web_pages(config: Config) -> Callable[..., str]:
+    """`page(name, **context)`: a page of the web shell from template `name` (the editor's, else the
+    built-in), in the sandboxed environment every template runs in; made once per app."""
+    from ..render import make_environment
+
+    env = make_environment(config)
+    return lambda name, **context: env.get_template(name).render(**context)
 
 
 def copy_templates(dest: Path, *, force: bool = False) -> list[Path]:

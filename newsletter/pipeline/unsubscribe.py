@@ -8,60 +8,59 @@ who subscribes; only the subscriber's own mailbox learns the link.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from typing import TYPE_CHECKING
 
 from ..config import Config, secret
 from ..errors import DeliverError
+from ..deliver.tokens import UNSUBSCRIBE_PATH, Tokens, tokens_from
 from ..models import ACTIVE
+from .outgoing import send_one
+
+__all__ = ["UNSUBSCRIBE_PATH", "address_on_list", "link_tokens", "mail_unsubscribe_link", "unsubscribe_link"]
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
-def mail_unsubscribe_link(config: Config, address: str, *, now: dt.datetime | None = None) -> bool:
+def mail_unsubscribe_link(config: Config, store: Store, address: str, *, now: dt.datetime) -> bool:
     """Send the subscriber at `address` their unsubscribe link; False (and nothing sent) when the
     address is not an active subscriber. Raises AddressError for a malformed address."""
     from ..deliver.addresses import checked
-    from ..deliver.message import message_bytes
-    from ..deliver.smtp import Connection, deliver
-    from ..deliver.tokens import tokens_from, unsubscribe_url
+    from ..deliver.message import message_bytes, new_message_id, plain_message
+    from ..deliver.tokens import unsubscribe_url
     from ..render import render_page
-    from ..store import Store
-    from .send import _envelope_sender, _smtp_settings
 
     row = checked(address)
-    tokens = tokens_from(secret("secret"))
-    with Store(config.store_url) as store:
-        found = store.subscribers.find(row.key)
+    tokens = link_tokens(config)
+    found = store.subscribers.find(row.key)
     if found is None or found.status != ACTIVE:
         return False
-    now = now or dt.datetime.now(dt.timezone.utc)
     link = unsubscribe_url(config.web.base_url, tokens.make(found.id, found.key))
     text = render_page(config, "email/unsubscribe_link.txt", title=config.newsletter.title, link=link)
-    message = _message(config, found.email, text, now)
-    connection = Connection(_smtp_settings(config))
-    try:
-        reply, _ = deliver(connection, _envelope_sender(config), found.email, message_bytes(message),
-                           retries=config.smtp.retries)
-    finally:
-        connection.close()
+    subject, _, body = text.strip().partition("\n\n")  # the template's first line is the subject
+    message = plain_message(sender=config.email.from_address, to=found.email, subject=subject, text=body, date=now,
+                            message_id=new_message_id(config.email.message_id_domain,
+                                                      f"unsubscribe.{secrets.token_hex(8)}"))
+    reply = send_one(config, found.email, message_bytes(message))
     if reply.status != "sent":
         raise DeliverError(f"{found.email}: the server answered {reply}")
     return True
 
 
-def _message(config: Config, to: str, text: str, now: dt.datetime):
-    """A plain-text message: the template's first line is the subject, the rest after a blank line the body."""
-    import secrets as random
-    from email.message import EmailMessage
-    from email.policy import SMTP
-    from email.utils import format_datetime
+def link_tokens(config: Config) -> Tokens:
+    """What signs and reads unsubscribe links; raises when NEWSLETTER_SECRET is missing or not random."""
+    return tokens_from(secret("secret"))
 
-    from ..deliver.headers import clean_header
-    from ..deliver.message import new_message_id
 
-    subject, _, body = text.strip().partition("\n\n")
-    message = EmailMessage(policy=SMTP)
-    message["From"] = clean_header(config.email.from_address)
-    message["To"] = clean_header(to)
-    message["Subject"] = clean_header(subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = new_message_id(config.email.message_id_domain, f"unsubscribe.{random.token_hex(8)}")
-    message.set_content(body, charset="utf-8", cte="quoted-printable")
-    return message
+def unsubscribe_link(config: Config, store: Store, named: tuple[int, str | None], how: str, *, now: dt.datetime) -> None:
+    """Unsubscribe the one subscription a link's token names (`link_tokens(config).read(token)`);
+    `how` (one-click, web page) goes into the reason recorded."""
+    store.subscribers.unsubscribe_link(*named, now, f"unsubscribed ({how})")
+
+
+def address_on_list(address: str) -> str:
+    """`address` as a message can be sent to it; AddressError (a DeliverError) says what is wrong with it."""
+    from ..deliver.addresses import checked
+
+    return checked(address).email

@@ -54,6 +54,21 @@ def revision(url: str) -> str | None:
         engine.dispose()
 
 
+def upgrade(url: str) -> None:
+    """Bring the store at `url` to the newest schema: what opening it does."""
+    from . import Store
+
+    Store(url).close()
+
+
+def copy_from(source_url: str, target: sa.Engine, *, force: bool = False) -> Copied:
+    """`copy_store` from the database at `source_url`, opened (and so migrated) for the copy."""
+    from . import Store
+
+    with Store(source_url) as source:
+        return copy_store(source.engine, target, force=force)
+
+
 def copy_store(source: sa.Engine, target: sa.Engine, *, force: bool = False) -> Copied:
     """Copy every table of `source` that `target` has too, ids and all; both must be at the same revision.
 

@@ -20,9 +20,9 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..config import Config, secret
-from ..deliver.tokens import UNSUBSCRIBE_PATH, tokens_from
-from ..render import make_environment
+from ..config import Config
+from ..pipeline.templates import web_pages
+from ..pipeline.unsubscribe import UNSUBSCRIBE_PATH, link_tokens, unsubscribe_link
 from ..store import Store
 from .request_link import request_link_route
 
@@ -37,11 +37,11 @@ HEADERS = {
 
 def create_app(config: Config, store: Store) -> Starlette:
     """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens)."""
-    tokens = tokens_from(secret("secret"))
-    env = make_environment(config)
+    tokens = link_tokens(config)
+    render = web_pages(config)
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
-        body = env.get_template(f"web/{name}").render(title=config.newsletter.title, **context)
+        body = render(f"web/{name}", title=config.newsletter.title, **context)
         return HTMLResponse(body, status_code=status, headers=HEADERS)
 
     async def unsubscribe(request: Request) -> HTMLResponse:
@@ -53,11 +53,11 @@ def create_app(config: Config, store: Store) -> Starlette:
         # RFC 8058's body comes from a mail client; the confirm page's button posts `confirmed=page`.
         how = "one-click" if b"List-Unsubscribe=One-Click" in await request.body() else "web page"
         now = dt.datetime.now(dt.timezone.utc)
-        await run_in_threadpool(store.subscribers.unsubscribe_link, *named, now, f"unsubscribed ({how})")
+        await run_in_threadpool(unsubscribe_link, config, store, named, how, now=now)
         return page("unsubscribed.html")
 
     routes = [
-        request_link_route(config, page),
+        request_link_route(config, store, page),
         Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
         Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),

@@ -19,7 +19,8 @@ from .. import config as config_module
 from .. import preview
 from ..config import Config
 from ..errors import NewsletterError
-from ..render import builtin_templates
+from ..store import Store
+from ..pipeline.templates import builtin_folder
 
 # Keep-alive comments let a page notice a dead server (and reconnect) within this many seconds.
 KEEPALIVE = 15.0
@@ -39,6 +40,15 @@ class Live:
         self._built_from: tuple = ()
         self._changed = asyncio.Condition()
         self._lock = asyncio.Lock()
+
+    def call(self, verb, *args, **kwargs):
+        """Run the verb `verb` on a store opened for it (a request's; the config may have changed since)."""
+        with Store(self.config.store_url) as store:
+            return verb(self.config, store, *args, **kwargs)
+
+    def now(self) -> dt.datetime:
+        """The clock the preview's builds read, in the editor's zone (as `newsletter build`)."""
+        return dt.datetime.now(self.config.zone)
 
     @property
     def token(self) -> str:
@@ -60,7 +70,7 @@ class Live:
                     self.config = config_module.load(self.config.source)
                 with contextlib.suppress(OSError):  # made now, so it is watched before the first form writes there
                     self.config.drafts.dir.mkdir(parents=True, exist_ok=True)
-                draft = await asyncio.to_thread(preview.draft, self.config, date=self.date)
+                draft = await asyncio.to_thread(self.call, preview.draft, now=self.now(), date=self.date)
             except NewsletterError as e:
                 draft = preview.Draft(error=str(e))
             self.draft = draft
@@ -90,7 +100,7 @@ class Live:
         """The folders the draft is made from (watched whole) and the config file (its folder is
         watched, since editors save by renaming a new file over the old, which ends a file watch)."""
         config = self.config
-        folders = [builtin_templates(), config.templates_dir, config.corpus.path, config.drafts.dir]
+        folders = [builtin_folder(), config.templates_dir, config.corpus.path, config.drafts.dir]
         found = tuple(dict.fromkeys(str(f) for f in folders if f is not None and Path(f).is_dir()))
         return found, str(config.source) if config.source else None
 

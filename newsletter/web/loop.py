@@ -10,6 +10,7 @@ send the draft is rebuilt at once, so the next issue appears without touching a 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from .. import pipeline, preview
 from ..errors import NewsletterError
 from ..models import IssueStatus
 from ..pipeline.freeze import fingerprint
+from .pages import back, page, read_form
 
 PROGRESS_EVERY = 0.5  # seconds between the pages' reloads while a send is under way
 
@@ -48,7 +50,7 @@ class Loop:
             return dict(state=None, note=None, sending=self.sending, last=self.last, shown="", audience=0)
         number = result.issue.number
         try:
-            state, note = await run_in_threadpool(preview.state, live.config, number)
+            state, note = await run_in_threadpool(live.call, preview.state, number)
         except NewsletterError as e:  # a store fault: the page shows the draft and says why it cannot decide
             return dict(state=None, note=str(e), sending=self.sending, last=self.last, shown="", audience=0)
         if state in (IssueStatus.SENDING, IssueStatus.SENT) and self.sending is None:
@@ -56,7 +58,7 @@ class Loop:
             return await self.view(live) if live.shown.result is not result else dict(
                 state=state, note=note, sending=None, last=self.last, shown="", audience=0)
         return dict(state=state, note=note, sending=self.sending, last=self.last, shown=fingerprint(result.contents),
-                    audience=await run_in_threadpool(preview.audience, live.config))
+                    audience=await run_in_threadpool(live.call, preview.audience))
 
 
 def loop_routes() -> list[Route]:
@@ -67,50 +69,44 @@ def loop_routes() -> list[Route]:
 
 
 async def _review(request: Request):
-    from .preview import _back, _form
-
-    live, form = request.app.state.live, await _form(request)
+    live, form = request.app.state.live, await read_form(request)
     verb = request.url.path.rsplit("/", 1)[1]
     try:
-        line = await run_in_threadpool(preview.review, live.config, verb, form.get("shown", ""), date=live.date)
+        line = await run_in_threadpool(live.call, preview.review, verb, form.get("shown", ""), now=live.now(), date=live.date)
     except NewsletterError as e:
-        return _back(request, "problem", f"not {'approved' if verb == 'approve' else 'held'}: {e}")
+        return back(request, "problem", f"not {'approved' if verb == 'approve' else 'held'}: {e}")
     await live.rebuild()
     await live.touch()  # other open pages show the new state too
-    return _back(request, "notice", line)
+    return back(request, "notice", line)
 
 
 async def _confirm(request: Request):
     """Send now asks first, saying how many people will get it."""
-    from .preview import _back, _page
-
     live, loop = request.app.state.live, request.app.state.loop
     result = live.shown.result
     if result is None or result.issue is None:
-        return _back(request, "problem", "there is no draft to send")
+        return back(request, "problem", "there is no draft to send")
     if loop.sending:
-        return _back(request, "problem", f"issue {loop.sending.number} is being sent already")
-    audience = await run_in_threadpool(preview.audience, live.config)
-    return _page("preview_send.html", request, issue=result.issue, audience=audience,
+        return back(request, "problem", f"issue {loop.sending.number} is being sent already")
+    audience = await run_in_threadpool(live.call, preview.audience)
+    return page("preview_send.html", request, issue=result.issue, audience=audience,
                  shown=request.query_params.get("shown", ""))
 
 
 async def _send_now(request: Request):
-    from .preview import _back, _form
-
     live, loop = request.app.state.live, request.app.state.loop
-    shown = (await _form(request)).get("shown", "")
+    shown = (await read_form(request)).get("shown", "")
     if loop.sending:
-        return _back(request, "problem", f"issue {loop.sending.number} is being sent already")
+        return back(request, "problem", f"issue {loop.sending.number} is being sent already")
     try:
-        built = await run_in_threadpool(preview.commit, live.config, shown, date=live.date)
+        built = await run_in_threadpool(live.call, preview.commit, shown, now=live.now(), date=live.date)
     except NewsletterError as e:
-        return _back(request, "problem", f"not sent: {e}")
-    audience = await run_in_threadpool(preview.audience, live.config)
+        return back(request, "problem", f"not sent: {e}")
+    audience = await run_in_threadpool(live.call, preview.audience)
     loop.sending, loop.last = Sending(built.issue.number, 0, audience), None
     loop.task = asyncio.create_task(_send(live, loop))
     await live.touch()
-    return _back(request)
+    return back(request)
 
 
 async def _send(live, loop: Loop) -> None:
@@ -125,7 +121,8 @@ async def _send(live, loop: Loop) -> None:
             asyncio.run_coroutine_threadsafe(live.touch(), events)
 
     try:
-        result = await asyncio.to_thread(pipeline.send, live.config, issue=sending.number, progress=progress)
+        result = await asyncio.to_thread(live.call, pipeline.send, now=dt.datetime.now(dt.timezone.utc), issue=sending.number,
+                                         progress=progress)
         counts = result.summary.counts
         outcome = "is sent" if result.complete else "is partly sent (run newsletter send to resume)"
         loop.last = (f"Issue {sending.number} {outcome}: {counts['sent']} sent, "

@@ -15,18 +15,14 @@ import datetime as dt
 import email.parser
 import email.policy
 import re
-from urllib.parse import parse_qsl
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
-    HTMLResponse,
     PlainTextResponse,
-    RedirectResponse,
     Response,
     StreamingResponse,
 )
@@ -35,17 +31,15 @@ from starlette.routing import Route
 from .. import pipeline, preview
 from ..config import Config
 from ..errors import NewsletterError
-from ..render import builtin_templates
+from ..store import Store
 from .flash import Flash
+from .pages import NO_STORE, back, page, read_form
 from .live import Live, Reloader
 from .login import LoginRequired
 from .loop import Loop, loop_routes
 
 GMAIL_CLIP_KB = 102
-VIEWS = (("desktop", "Desktop"), ("mobile", "Mobile"), ("nostyle", "No style"), ("text", "Plain text"),
-         ("source", "Source"), ("check", "Check"))
 STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class LocalOnly:
@@ -112,38 +106,24 @@ async def _lifespan(app: Starlette):
         await task
 
 
-_PAGES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(builtin_templates())), autoescape=True, undefined=jinja2.StrictUndefined
-)
-
-
-def _page(name: str, request: Request, **context) -> HTMLResponse:
-    live: Live = request.app.state.live
-    said = request.app.state.flash.take(request.query_params.get("said"))
-    body = _PAGES.get_template(f"web/{name}").render(
-        newsletter=live.config.newsletter.title, token=live.token, views=VIEWS, **said, **context
-    )
-    return HTMLResponse(body, headers=NO_STORE)
-
-
 async def _index(request: Request) -> Response:
     live: Live = request.app.state.live
     await request.app.state.loop.view(live)  # a draft sent from elsewhere makes way for the next
     try:
-        sent, problem = await run_in_threadpool(preview.issues, live.config), None
+        sent, problem = await run_in_threadpool(live.call, preview.issues), None
     except NewsletterError as e:
         sent, problem = [], str(e)
-    return _page("preview_index.html", request, draft=live.draft, shown=live.shown, sent=sent, store_problem=problem)
+    return page("preview_index.html", request, draft=live.draft, shown=live.shown, sent=sent, store_problem=problem)
 
 
 async def _draft(request: Request) -> Response:
     editor = await request.app.state.loop.view(request.app.state.live)  # first: it may make way for the next draft
-    return _page("preview_issue.html", request, **_draft_context(request.app.state.live), editor=editor)
+    return page("preview_issue.html", request, **_draft_context(request.app.state.live), editor=editor)
 
 
 async def _sent(request: Request) -> Response:
-    context = await run_in_threadpool(_sent_context, request.app.state.live.config, request.path_params["number"])
-    return _page("preview_issue.html", request, **context)
+    context = await run_in_threadpool(request.app.state.live.call, _sent_context, request.path_params["number"])
+    return page("preview_issue.html", request, **context)
 
 
 async def _download(request: Request) -> Response:
@@ -179,37 +159,26 @@ async def _events(request: Request) -> Response:
 
 async def _shape(request: Request) -> Response:
     live: Live = request.app.state.live
-    form = await _form(request)
+    form = await read_form(request)
     issue = live.shown.result.issue if live.shown.result else None
     if issue is None:
-        return _back(request, "problem", "there is no draft to shape")
+        return back(request, "problem", "there is no draft to shape")
     try:
         await run_in_threadpool(preview.shape, live.config, issue, form.get("action", ""), form)
     except NewsletterError as e:
-        return _back(request, "problem", str(e))
+        return back(request, "problem", str(e))
     await live.rebuild()  # the watcher would too; doing it now means the next page shows the change
-    return _back(request)
+    return back(request)
 
 
 async def _send_test(request: Request) -> Response:
     live: Live = request.app.state.live
-    address = (await _form(request)).get("address", "").strip()
+    address = (await read_form(request)).get("address", "").strip()
     try:
-        line = await run_in_threadpool(preview.send_test, live.config, address, date=live.date)
+        line = await run_in_threadpool(live.call, preview.send_test, address, now=live.now(), date=live.date)
     except NewsletterError as e:
-        return _back(request, "problem", f"the test was not sent: {e}")
-    return _back(request, "notice", line)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """A urlencoded form (what a plain HTML form posts) as a dict, the last value of a key winning."""
-    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-
-
-def _back(request: Request, kind: str | None = None, line: str = "") -> RedirectResponse:
-    """Back to the draft (303: the browser follows with a GET), with a line to show there once."""
-    return RedirectResponse(f"/draft?said={request.app.state.flash.put(kind, line)}" if kind else "/draft",
-                            status_code=303)
+        return back(request, "problem", f"the test was not sent: {e}")
+    return back(request, "notice", line)
 
 
 def _views(contents: dict[str, bytes]) -> dict:
@@ -262,15 +231,15 @@ def _left_out(left) -> list[tuple[str, int, list]]:
                                         if kv[0] in LEFT_REASONS else len(LEFT_REASONS))]
 
 
-def _sent_context(config: Config, number: int) -> dict:
+def _sent_context(config: Config, store: Store, number: int) -> dict:
     """A sent issue's page, from the files `build` wrote for it."""
     context = dict(kind="sent", error=None, budget_kb=config.email.size_budget_kb, head=None, nothing=False)
     try:
-        record = next((r for r in preview.issues(config) if r.number == number), None)
+        record = next((r for r in preview.issues(config, store) if r.number == number), None)
         if record is None:
             raise NewsletterError(f"issue {number} has not been sent")
         contents = preview.built(config, number)
-        findings = pipeline.check(config, number).findings
+        findings = pipeline.check(config, store, number).findings
     except NewsletterError as e:
         return context | dict(error=str(e))
     head = dict(number=number, status=record.status, date=record.day, subject=record.subject)

@@ -46,11 +46,11 @@ def naive(config, folder: Path) -> float:
     from mutagen.mp3 import MP3
 
     from newsletter.audio.script import script
-    from newsletter.pipeline.publish import _issue
+    from newsletter.pipeline.publish import whole_issue
     from newsletter.store import Store
 
     with Store(config.store_url) as store:
-        issue = _issue(store, store.issues()[0])
+        issue = whole_issue(store, store.issues.all()[0].number)
     text = folder / "all.txt"
     text.write_text("\n\n".join(s.text for s in script(issue, config)), encoding="utf-8")
     subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "160", "-w", str(folder / "all.wav"), "-f", str(text)], check=True)
@@ -63,16 +63,19 @@ def naive(config, folder: Path) -> float:
 def main() -> None:
     from newsletter import config as config_module
     from newsletter import pipeline
+    from newsletter.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         shutil.copytree(ROOT / "seeds", project / "seeds")
         shutil.copy(ROOT / "config.toml", project / "config.toml")
         config = config_module.load(project / "config.toml")
-        pipeline.build(config, date=dt.date(2016, 8, 31), no_fetch=True)
-        results = {}
-        for workers in (1, 2):
-            results[workers] = measure(lambda: pipeline.audio(config, 1, workers=workers, force=True).seconds)
+        with Store(config.store_url) as store:
+            pipeline.build(config, store, now=dt.datetime.now(config.zone), date=dt.date(2016, 8, 31), no_fetch=True)
+            results = {}
+            for workers in (1, 2):
+                results[workers] = measure(
+                    lambda: pipeline.audio(config, store, 1, workers=workers, force=True).seconds)
         naive_wall, naive_cpu, naive_length = measure(lambda: naive(config, project))
     wall1, cpu1, length = results[1]
     wall2, cpu2, _ = results[2]

@@ -72,13 +72,16 @@ def sandbox_cost(runs: int = 20) -> tuple[float, float]:
     sys.path.insert(0, str(ROOT))
     from newsletter import config as config_module
     from newsletter import pipeline, render
+    from newsletter.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         shutil.copytree(ROOT / "seeds", project / "seeds")
         shutil.copy(ROOT / "config.toml", project / "config.toml")
         config = config_module.load(project / "config.toml")
-        issue = pipeline.build(config, date=dt.date(2016, 8, 31), dry_run=True, no_fetch=True).issue
+        with Store(config.store_url) as store:
+            issue = pipeline.build(config, store, now=dt.datetime.now(config.zone), date=dt.date(2016, 8, 31),
+                                   dry_run=True, no_fetch=True).issue
     sandboxed_environment = render.make_environment
 
     def plain_environment(config):
@@ -131,9 +134,11 @@ def _unspent(count: int, now):
 
 def _build_once(config, date, now) -> tuple[float, int]:
     from newsletter import pipeline
+    from newsletter.store import Store
 
     start = time.perf_counter()
-    result = pipeline.build(config, date=date, now=now, dry_run=True)
+    with Store(config.store_url) as store:  # opened per build, as the CLI does
+        result = pipeline.build(config, store, date=date, now=now, dry_run=True)
     return time.perf_counter() - start, result.html_bytes
 
 
@@ -145,7 +150,7 @@ def _naive_once(config, date, now) -> tuple[float, int]:
 
     start = time.perf_counter()
     with Store(config.store_url) as store:
-        pool = store.pool()
+        pool = [item for item, _ in store.items.pool()]
     wide = ComposeSettings(config.newsletter.title, max_pieces=10**9, max_hearing=10**9, max_age_days=10**5,
                            feed_max_items=0, zone=config.zone)
     issue = compose(pool, number=1, date=date, settings=wide)
@@ -172,7 +177,7 @@ def curve() -> None:
             config = config_module.load(folder / "config.toml")
             now = dt.datetime(2026, 11, 23, 6, tzinfo=config.zone)
             with Store(config.store_url) as store:
-                store.add_items(_unspent(count, now), now)
+                store.items.add_unique(_unspent(count, now), now)
             lifted = dataclasses.replace(config, compose=dataclasses.replace(
                 config.compose, pieces=10**9, hearing=10**9, max_age_days=10**5))
             _build_once(config, now.date(), now)  # imports and caches warmed, not timed

@@ -45,8 +45,8 @@ def prepare(admin_url: str, subscribers: int) -> str:
     """A database holding the draft and the subscribers; each run copies it. Returns its name."""
     url = pgserver.create_database(admin_url)
     with Store(url) as store:
-        store.add_items(issue().items, NOW)
-        store.save_draft(issue(), NOW)
+        store.items.add_unique(issue().items, NOW)
+        store.issues.save_draft(issue(), NOW)
         for start in range(0, subscribers, 10_000):
             rows = [NewSubscriber(f"reader{n}@example.com", f"reader{n}@example.com", f"Reader {n}")
                     for n in range(start, min(start + 10_000, subscribers))]

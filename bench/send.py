@@ -73,8 +73,8 @@ def project(folder: Path, port: int, subscribers: int, *, dkim: bool = False):
     config = config_module.load(path)
     with Store(config.store_url) as store:
         the_issue = issue()
-        store.add_items(the_issue.items, NOW)
-        store.save_draft(the_issue, NOW)
+        store.items.add_unique(the_issue.items, NOW)
+        store.issues.save_draft(the_issue, NOW)
         for start in range(0, subscribers, 10_000):  # in slices, so setup does not inflate anything
             rows = [NewSubscriber(f"reader{n}@example.com", f"reader{n}@example.com", f"Reader {n}")
                     for n in range(start, min(start + 10_000, subscribers))]

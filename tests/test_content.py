@@ -6,9 +6,9 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from newsletter.content import email_html, html_text
+from newsletter.render.content import email_html, html_text
 from newsletter.sources.sanitize import clean_html
-from newsletter.textwrap_links import LinkRefs
+from newsletter.render.plaintext import LinkRefs
 
 IMAGES = clean_html(
     '<p>Before <img src="https://img.example/a.png?x=1&amp;y=2" alt=\'Say "cheese" &amp; smile\' width="2000">'

@@ -10,19 +10,17 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 LEVEL = {
-    "__init__": 0, "models": 0, "errors": 0, "config": 0, "textwrap_links": 0, "dedup": 0, "outbox": 0,
-    "content": 0.5,  # feed HTML for the email: used by render, uses textwrap_links
-    "sources": 1, "store": 1, "compose": 1, "render": 1, "deliver": 1, "check": 1, "drafts": 1,
+    "__init__": 0, "models": 0, "errors": 0, "config": 0, "dedup": 0, "files": 0,
+    "sources": 1, "store": 1, "compose": 1, "render": 1, "deliver": 1, "check": 1, "choices": 1,
     "audio": 1,
     "migrations": 1.5,  # the store's Alembic scripts; a data migration applies a source's pure cleaning
     "pipeline": 2,
-    "preview": 2.5,  # the preview's verbs are made of pipeline's (a dry-run build; build, then send --test)
     "schedule": 3, "web": 3,
     "cli": 4,  # the outermost shell: it starts the others (serve, preview, schedule)
     "__main__": 5,
 }  # fmt: skip
 SHELLS = {"schedule", "web", "cli", "__main__"}
-SHELLS_MAY_IMPORT = {"pipeline", "preview", "config", "errors", "models", "store", "__init__"}  # store: to open it
+SHELLS_MAY_IMPORT = {"pipeline", "config", "errors", "models", "store", "__init__"}  # store: to open it
 LIBRARIES = {  # a library -> the top-level modules allowed to import it
     "sqlalchemy": {"store", "migrations"},
     "alembic": {"store", "migrations"},

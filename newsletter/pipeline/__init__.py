@@ -4,8 +4,8 @@ Each verb lives in its own module; they are gathered here so the shells call `pi
 """
 
 from .build import BuildResult, build
-from .gather import FeedStatus, FetchResult, feeds, fetch
-from .lint import CheckResult, check
+from .fetch import FeedStatus, FetchResult, feeds, fetch
+from .check import CheckResult, check
 from .send import SendResult, send
 from .subscribers import (
     ImportResult,

@@ -52,7 +52,7 @@ def audio(config: Config, store: Store, number: int | None = None, *, workers: i
     from ..audio.engine import Voice, check_installed, join, speak
     from ..audio.script import script
     from ..audio.tags import source_of
-    from ..outbox import write_file
+    from ..files import write_file
     from .publish import publish, whole_issue
 
     record = store.issues.get(number) if number else next(iter(store.issues.all()), None)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..models import Finding, Issue, Item, Rendered
-from .gather import FetchResult, Sources, read_sources
+from .fetch import FetchResult, Sources, read_sources
 from .freeze import fingerprint
-from .lint import lint_message
+from .check import lint_message
 
 if TYPE_CHECKING:
     from ..sources.pull import Progress
@@ -61,12 +61,12 @@ def build(
     nothing is written.
     """
     from ..compose import select
-    from .. import drafts
+    from .. import choices as choice_files
 
     date = date or now.astimezone(config.zone).date()
     draft = store.issues.draft()
     number = draft.number if draft else store.issues.next_number()
-    shaping = drafts.load(config.drafts.dir, number)
+    shaping = choice_files.load(config.drafts.dir, number)
     fetch_first = not (no_fetch or dry_run)
     gathered = read_sources(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
                        extra=shaping.items)
@@ -76,8 +76,8 @@ def build(
     pins = shaping.choices.pin + tuple(item.id for item in shaping.items)  # the editor's additions are in
     selection = select(pool, number=number, date=date, settings=compose_settings(config), seen=seen, pins=pins)
     composed = selection.issue
-    issue = drafts.apply(composed, shaping.choices)
-    warnings += drafts.unmatched(composed, shaping)
+    issue = choice_files.apply(composed, shaping.choices)
+    warnings += choice_files.unmatched(composed, shaping)
     if not issue.items and not allow_empty:
         return BuildResult(None, new_items, (), warnings, fetched)
     files, rendered = _render_files(issue, config, now)
@@ -91,7 +91,7 @@ def build(
     if dry_run:
         return BuildResult(issue, new_items, (), warnings, fetched, **report)
     store.issues.save_draft(issue, now, built=fingerprint(files))
-    from ..outbox import write_folder
+    from ..files import write_folder
 
     written = write_folder(config.output.dir / f"issue-{number:04d}", files)
     return BuildResult(issue, new_items, tuple(written), warnings, fetched, **report)

@@ -41,7 +41,7 @@ class _Entry:
 
 def publish(config: Config, store: Store) -> PublishResult:
     """Write every sent issue's page, the index and the feed into [archive] dir, each atomically."""
-    from ..outbox import write_file
+    from ..files import write_file
     from ..render import first_sentence, render_page, web_copy_url
     from .audio import mp3_path, podcast, podcast_item
 

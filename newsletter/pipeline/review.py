@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..models import IssueRecord, IssueStatus, Review
 from .calendar import calendar
-from .gather import feeds
+from .fetch import feeds
 
 if TYPE_CHECKING:
     from ..store import Store

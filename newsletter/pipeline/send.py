@@ -112,7 +112,7 @@ def _refuse_errors(config: Config, rendered, number: int, now: dt.datetime) -> N
     error names each. Checked before the first message only: a resumed send goes on."""
     from ..deliver.message import build_message, message_bytes, new_message_id
     from ..models import ERROR
-    from .lint import lint_message
+    from .check import lint_message
 
     message = build_message(rendered, sender=config.email.from_address, to=config.email.to_placeholder, date=now,
                             message_id=new_message_id(config.email.message_id_domain, f"issue-{number:04d}.check"))
@@ -146,7 +146,7 @@ def _dry_run(config: Config, store, letters, result: SendResult, force: bool) ->
     """`--dry-run`: what a send would refuse, how many it would reach, the first few, and the first
     one's whole message written to OUTPUT/issue-NNNN.dry-run.eml (too long for a terminal)."""
     from ..models import Addressee
-    from ..outbox import write_file
+    from ..files import write_file
 
     if store.issues.get(result.issue).status == IssueStatus.SENT and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")

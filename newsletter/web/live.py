@@ -16,7 +16,7 @@ from pathlib import Path
 import watchfiles
 
 from .. import config as config_module
-from .. import preview
+from ..pipeline import editor
 from ..config import Config
 from ..errors import NewsletterError
 from ..store import Store
@@ -33,7 +33,7 @@ class Live:
     def __init__(self, config: Config, date: dt.date | None = None):
         self.config = config
         self.date = date
-        self.draft = self.shown = preview.Draft(error="the draft has not been built yet")
+        self.draft = self.shown = editor.Rebuild(error="the draft has not been built yet")
         self._boot = secrets.token_hex(4)  # a restarted server's tokens never match an old page's
         self._version = 0
         self._digest: str | None = None
@@ -70,9 +70,9 @@ class Live:
                     self.config = config_module.load(self.config.source)
                 with contextlib.suppress(OSError):  # made now, so it is watched before the first form writes there
                     self.config.drafts.dir.mkdir(parents=True, exist_ok=True)
-                draft = await asyncio.to_thread(self.call, preview.draft, now=self.now(), date=self.date)
+                draft = await asyncio.to_thread(self.call, editor.rebuild, now=self.now(), date=self.date)
             except NewsletterError as e:
-                draft = preview.Draft(error=str(e))
+                draft = editor.Rebuild(error=str(e))
             self.draft = draft
             self.shown = draft if draft.result is not None else self.shown
             if draft.digest != self._digest:

@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from .. import pipeline, preview
+from .. import pipeline
+from ..pipeline import editor
 from ..errors import NewsletterError
 from ..models import IssueStatus
 from ..pipeline.freeze import fingerprint
@@ -50,7 +51,7 @@ class Loop:
             return dict(state=None, note=None, sending=self.sending, last=self.last, shown="", audience=0)
         number = result.issue.number
         try:
-            state, note = await run_in_threadpool(live.call, preview.state, number)
+            state, note = await run_in_threadpool(live.call, editor.state, number)
         except NewsletterError as e:  # a store fault: the page shows the draft and says why it cannot decide
             return dict(state=None, note=str(e), sending=self.sending, last=self.last, shown="", audience=0)
         if state in (IssueStatus.SENDING, IssueStatus.SENT) and self.sending is None:
@@ -58,7 +59,7 @@ class Loop:
             return await self.view(live) if live.shown.result is not result else dict(
                 state=state, note=note, sending=None, last=self.last, shown="", audience=0)
         return dict(state=state, note=note, sending=self.sending, last=self.last, shown=fingerprint(result.contents),
-                    audience=await run_in_threadpool(live.call, preview.audience))
+                    audience=await run_in_threadpool(live.call, editor.audience))
 
 
 def loop_routes() -> list[Route]:
@@ -72,7 +73,7 @@ async def _review(request: Request):
     live, form = request.app.state.live, await read_form(request)
     verb = request.url.path.rsplit("/", 1)[1]
     try:
-        line = await run_in_threadpool(live.call, preview.review, verb, form.get("shown", ""), now=live.now(), date=live.date)
+        line = await run_in_threadpool(live.call, editor.review, verb, form.get("shown", ""), now=live.now(), date=live.date)
     except NewsletterError as e:
         return back(request, "problem", f"not {'approved' if verb == 'approve' else 'held'}: {e}")
     await live.rebuild()
@@ -88,7 +89,7 @@ async def _confirm(request: Request):
         return back(request, "problem", "there is no draft to send")
     if loop.sending:
         return back(request, "problem", f"issue {loop.sending.number} is being sent already")
-    audience = await run_in_threadpool(live.call, preview.audience)
+    audience = await run_in_threadpool(live.call, editor.audience)
     return page("preview_send.html", request, issue=result.issue, audience=audience,
                  shown=request.query_params.get("shown", ""))
 
@@ -99,10 +100,10 @@ async def _send_now(request: Request):
     if loop.sending:
         return back(request, "problem", f"issue {loop.sending.number} is being sent already")
     try:
-        built = await run_in_threadpool(live.call, preview.commit, shown, now=live.now(), date=live.date)
+        built = await run_in_threadpool(live.call, editor.commit, shown, now=live.now(), date=live.date)
     except NewsletterError as e:
         return back(request, "problem", f"not sent: {e}")
-    audience = await run_in_threadpool(live.call, preview.audience)
+    audience = await run_in_threadpool(live.call, editor.audience)
     loop.sending, loop.last = Sending(built.issue.number, 0, audience), None
     loop.task = asyncio.create_task(_send(live, loop))
     await live.touch()

@@ -28,7 +28,8 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from .. import pipeline, preview
+from .. import pipeline
+from ..pipeline import editor
 from ..config import Config
 from ..errors import NewsletterError
 from ..store import Store
@@ -110,7 +111,7 @@ async def _index(request: Request) -> Response:
     live: Live = request.app.state.live
     await request.app.state.loop.view(live)  # a draft sent from elsewhere makes way for the next
     try:
-        sent, problem = await run_in_threadpool(live.call, preview.issues), None
+        sent, problem = await run_in_threadpool(live.call, editor.issues), None
     except NewsletterError as e:
         sent, problem = [], str(e)
     return page("preview_index.html", request, draft=live.draft, shown=live.shown, sent=sent, store_problem=problem)
@@ -132,7 +133,7 @@ async def _download(request: Request) -> Response:
     number, result = request.path_params.get("number"), live.shown.result
     try:
         if number is not None:
-            raw = (await run_in_threadpool(preview.built, live.config, number))["issue.eml"]
+            raw = (await run_in_threadpool(editor.built, live.config, number))["issue.eml"]
         elif result is not None and result.issue is not None:
             number, raw = result.issue.number, result.contents["issue.eml"]
         else:
@@ -164,7 +165,7 @@ async def _shape(request: Request) -> Response:
     if issue is None:
         return back(request, "problem", "there is no draft to shape")
     try:
-        await run_in_threadpool(preview.shape, live.config, issue, form.get("action", ""), form)
+        await run_in_threadpool(editor.shape, live.config, issue, form.get("action", ""), form)
     except NewsletterError as e:
         return back(request, "problem", str(e))
     await live.rebuild()  # the watcher would too; doing it now means the next page shows the change
@@ -175,7 +176,7 @@ async def _send_test(request: Request) -> Response:
     live: Live = request.app.state.live
     address = (await read_form(request)).get("address", "").strip()
     try:
-        line = await run_in_threadpool(live.call, preview.send_test, address, now=live.now(), date=live.date)
+        line = await run_in_threadpool(live.call, editor.send_test, address, now=live.now(), date=live.date)
     except NewsletterError as e:
         return back(request, "problem", f"the test was not sent: {e}")
     return back(request, "notice", line)
@@ -235,10 +236,10 @@ def _sent_context(config: Config, store: Store, number: int) -> dict:
     """A sent issue's page, from the files `build` wrote for it."""
     context = dict(kind="sent", error=None, budget_kb=config.email.size_budget_kb, head=None, nothing=False)
     try:
-        record = next((r for r in preview.issues(config, store) if r.number == number), None)
+        record = next((r for r in editor.issues(config, store) if r.number == number), None)
         if record is None:
             raise NewsletterError(f"issue {number} has not been sent")
-        contents = preview.built(config, number)
+        contents = editor.built(config, number)
         findings = pipeline.check(config, store, number).findings
     except NewsletterError as e:
         return context | dict(error=str(e))

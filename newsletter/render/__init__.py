@@ -22,11 +22,11 @@ import jinja2
 import jinja2.sandbox
 import markupsafe
 
-from .config import Config
-from .errors import RenderError
-from .models import ARTICLE, EVENT, HEARING, Issue, Item, Rendered
+from ..config import Config
+from ..errors import RenderError
+from ..models import ARTICLE, EVENT, HEARING, Issue, Item, Rendered
 from .content import email_html, html_text
-from .textwrap_links import LinkRefs, underline, wrap
+from .plaintext import LinkRefs, underline, wrap
 
 # Replaced per recipient after inlining (premailer would URL-encode `{{ }}` in an href).
 UNSUBSCRIBE_TOKEN = "%%UNSUBSCRIBE_URL%%"
@@ -126,8 +126,9 @@ def same_text(a: object, b: object) -> bool:
 
 def builtin_templates() -> Path:
     """The shipped templates: inside the package in a wheel, else the repository's templates/."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).parent.parent
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent / "templates"
 
 
 def template_folders(config: Config) -> list[Path]:

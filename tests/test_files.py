@@ -2,7 +2,7 @@
 
 import pytest
 
-from newsletter.outbox import write_folder
+from newsletter.files import write_folder
 
 
 def test_a_failed_write_leaves_the_previous_folder_untouched(tmp_path):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import EVENT, HEARING, Event, Issue, Item
-from .outbox import write_file
+from .files import write_file
 
 SECTIONS = ("pieces", "hearing", "events")
 EVENT_KEYS = ("date", "title", "time", "venue", "tickets", "about")
@@ -60,8 +60,8 @@ class Choices:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """A drafts file as read: the choices, the items it adds, and what was wrong with it."""
+class ChoicesFile:
+    """A choices file (drafts/issue-NNNN.toml) as read: the choices, the items it adds, and what was wrong with it."""
 
     path: Path
     choices: Choices
@@ -73,11 +73,11 @@ def path_for(folder: Path, number: int) -> Path:
     return folder / f"issue-{number:04d}.toml"
 
 
-def load(folder: Path, number: int) -> Draft:
+def load(folder: Path, number: int) -> ChoicesFile:
     """Issue `number`'s drafts file in `folder`; a missing file is an empty set of choices."""
     path = path_for(folder, number)
     choices, warnings = read(path, number)
-    return Draft(path, choices, added_items(choices, str(path)), warnings)
+    return ChoicesFile(path, choices, added_items(choices, str(path)), warnings)
 
 
 def read(path: Path, number: int) -> tuple[Choices, tuple[str, ...]]:
@@ -307,7 +307,7 @@ def _subject_after(issue: Issue, lead: Item | None) -> str:
     return f"{title}: {lead.title}" if lead else title
 
 
-def unmatched(composed: Issue, draft: Draft) -> tuple[str, ...]:
+def unmatched(composed: Issue, draft: ChoicesFile) -> tuple[str, ...]:
     """One warning per id the file names that the composed issue does not hold (sent since, or
     its text changed), so a stale choice is seen instead of silently doing nothing."""
     choices = draft.choices

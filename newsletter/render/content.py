@@ -12,7 +12,7 @@ import re
 from html import escape, unescape
 from html.parser import HTMLParser
 
-from .textwrap_links import LinkRefs, wrap
+from .plaintext import LinkRefs, wrap
 
 # The column is 600 px with 32 px margins each side.
 IMAGE_WIDTH = 536

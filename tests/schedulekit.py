@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from projectkit import write_config
 from sendkit import BASE_URL
 
 LONDON = ZoneInfo("Europe/London")
@@ -19,12 +20,14 @@ def at(*args) -> dt.datetime:
 
 def make_project(folder: Path, smtp_port: int, **schedule) -> Path:
     """config.toml: the seeds as corpus, the test SMTP server, weekday compose 05:00 and send 07:00."""
-    settings = {"send_at": "0 7 * * mon-fri", "compose_at": "0 5 * * mon-fri", "editor_email": "editor@example.org",
-                "max_lateness": 120, **schedule}
-    lines = ["[corpus]", f'path = "{SEEDS}"', "[web]", f'base_url = "{BASE_URL}"',
-             "[smtp]", 'host = "127.0.0.1"', f"port = {smtp_port}", 'security = "none"', "claim_seconds = 1",
-             "[schedule]"]
-    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in settings.items()]
-    path = folder / "config.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_config(folder, project_data(smtp_port, **schedule))
+
+
+def project_data(smtp_port: int, **schedule) -> dict:
+    """`make_project`'s config as a dict, for a test to add sections to."""
+    return {
+        "corpus": {"path": str(SEEDS)}, "web": {"base_url": BASE_URL},
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "claim_seconds": 1},
+        "schedule": {"send_at": "0 7 * * mon-fri", "compose_at": "0 5 * * mon-fri", "editor_email": "editor@example.org",
+                     "max_lateness": 120, **schedule},
+    }

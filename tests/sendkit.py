@@ -9,29 +9,38 @@ from newsletter import config as config_module
 from newsletter.models import ARTICLE, HEARING, Issue, Item
 from newsletter.store import Store
 from newsletter.store.subscribers import NewSubscriber
+from projectkit import write_config
 
 SECRET = "test-secret-0123456789abcdef"
 BASE_URL = "https://eletter.example.org"
 NOW = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
 
 
-def make_project(folder: Path, smtp_port: int, *, store_url: str | None = None, domain: str = "example.org",
-                 **smtp) -> Path:
-    """A config.toml pointing at the test SMTP server (and at `store_url`, else a SQLite file); returns its path.
+def project_data(smtp_port: int, *, store_url: str | None = None, domain: str = "example.org",
+                 title: str = "The Test eLetter", **smtp) -> dict:
+    """A config pointing at the test SMTP server (and at `store_url`, else a SQLite file), as a dict.
 
     `domain` is the Message-ID domain and so the name the sender gives in EHLO.
     """
-    settings = {"host": "127.0.0.1", "port": smtp_port, "security": "none", "connections": 2,
-                "claim_seconds": 1, "timeout": 10, **smtp}
-    lines = ["[newsletter]", 'title = "The Test eLetter"', "[email]",
-             'from_address = "The Test eLetter <eletter@example.org>"', 'unsubscribe_address = "unsubscribe@example.org"',
-             f'message_id_domain = "{domain}"', "[web]", f'base_url = "{BASE_URL}"', "[smtp]"]
-    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in settings.items()]
-    if store_url:
-        lines += ["[store]", f'url = "{store_url}"']
-    path = folder / "config.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    data = {
+        "newsletter": {"title": title},
+        "email": {"from_address": f"{title} <eletter@example.org>", "unsubscribe_address": "unsubscribe@example.org",
+                  "message_id_domain": domain},
+        "web": {"base_url": BASE_URL},
+        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "connections": 2, "claim_seconds": 1,
+                 "timeout": 10, **smtp},
+    }
+    return data | ({"store": {"url": store_url}} if store_url else {})
+
+
+def make_config(folder: Path, smtp_port: int, **settings) -> config_module.Config:
+    """`project_data` as a Config whose relative paths live in `folder` (no file: nothing here runs a command)."""
+    return config_module.from_dict(project_data(smtp_port, **settings), folder / "config.toml")
+
+
+def make_project(folder: Path, smtp_port: int, **settings) -> Path:
+    """`project_data` written as folder/config.toml, for tests that run a command; returns its path."""
+    return write_config(folder, project_data(smtp_port, **settings))
 
 
 def load(path: Path):

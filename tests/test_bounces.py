@@ -10,7 +10,8 @@ import secrets
 import bouncekit
 import pytest
 from click.testing import CliRunner
-from sendkit import SECRET, add_people, draft_issue, ledger, load, make_project
+from projectkit import write_config
+from sendkit import SECRET, add_people, draft_issue, ledger, load, project_data
 
 from newsletter import pipeline
 from newsletter.cli import cli
@@ -29,10 +30,9 @@ def secret(monkeypatch):
 
 
 def project(tmp_path, port, *, soft_limit=2, mailbox_location="Maildir", **smtp):
-    path = make_project(tmp_path, port, bounce_address=BOUNCE_ADDRESS, **smtp)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(f'[bounces]\nmailbox = "{mailbox_location}"\nsoft_limit = {soft_limit}\nmax_message_kb = 64\n')
-    return path
+    data = project_data(port, bounce_address=BOUNCE_ADDRESS, **smtp)
+    bounces = {"mailbox": mailbox_location, "soft_limit": soft_limit, "max_message_kb": 64}
+    return write_config(tmp_path, data | {"bounces": bounces})
 
 
 def deliver(folder, raw: bytes) -> None:
@@ -217,13 +217,12 @@ def test_the_schedule_reads_the_mailbox_before_each_send(tmp_path, smtp_server, 
     """A bounce that arrived since the last issue keeps its address out of the next; a mailbox
     that cannot be read is a log line, and the send goes on."""
     from schedulekit import at
-    from schedulekit import make_project as schedule_project
+    from schedulekit import project_data as schedule_data
 
     from newsletter.pipeline import run_due
 
-    path = schedule_project(tmp_path, smtp_server.port)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(f'[bounces]\nmailbox = "{"Maildir" if readable else "missing"}"\n')
+    bounces = {"mailbox": "Maildir" if readable else "missing"}
+    path = write_config(tmp_path, schedule_data(smtp_server.port) | {"bounces": bounces})
     people = add_people(path, 3)
     folder = tmp_path / "Maildir"
     mailbox.Maildir(folder, create=True)

@@ -81,3 +81,14 @@ def test_secrets_come_from_the_environment(monkeypatch):
     assert config.secret("smtp_password") == "s3cret"
     monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD")
     assert config.secret("smtp_password") is None
+
+
+def test_a_project_written_by_the_tests_kit_keeps_quotes_and_apostrophes(tmp_path):
+    """The kits write config through projectkit: a title like Roy's "Daily" eLetter survives the file."""
+    from projectkit import write_config
+    from sendkit import project_data
+
+    title = 'Roy\'s "Daily" eLetter \\ back'
+    path = write_config(tmp_path, project_data(2525, title=title))
+    loaded = config.load(path)
+    assert loaded.newsletter.title == title and loaded.email.from_address == f"{title} <eletter@example.org>"

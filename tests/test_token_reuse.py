@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sendkit import NOW, SECRET, Site, load, make_project
+from sendkit import NOW, SECRET, Site, load, make_config, make_project
 
 from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
@@ -27,7 +27,7 @@ def link_of(person) -> str:
 
 
 def test_an_old_link_does_not_unsubscribe_the_next_holder_of_its_id(tmp_path, store_url):
-    config = load(make_project(tmp_path, 2525, store_url=store_url))
+    config = make_config(tmp_path, 2525, store_url=store_url)
     on_store(pipeline.add_subscriber, config, "first@example.com", now=NOW)
     leaving = on_store(pipeline.add_subscriber, config, "leaving@example.com", now=NOW)
     old_link = link_of(leaving)
@@ -48,7 +48,7 @@ def test_links_keep_working_after_migrate_from_and_name_one_subscription(tmp_pat
     from newsletter.cli import cli
 
     (tmp_path / "old").mkdir()
-    source = load(make_project(tmp_path / "old", 2525))
+    source = make_config(tmp_path / "old", 2525)
     people = [on_store(pipeline.add_subscriber, source, f"p{n}@example.com", now=NOW) for n in range(3)]
     target_path = make_project(tmp_path, 2525, store_url=store_url)
     result = CliRunner().invoke(cli, ["db", "migrate-from", source.store_url, "--config", str(target_path)])
@@ -65,7 +65,7 @@ def test_links_keep_working_after_migrate_from_and_name_one_subscription(tmp_pat
 
 
 def test_rows_from_before_keys_keep_their_id_only_links_which_fit_no_keyed_row(tmp_path, store_url):
-    config = load(make_project(tmp_path, 2525, store_url=store_url))
+    config = make_config(tmp_path, 2525, store_url=store_url)
     old = on_store(pipeline.add_subscriber, config, "old@example.com", now=NOW)
     with Store(config.store_url) as store:
         with store.engine.begin() as conn:  # as migration 0006 leaves a row added before it

@@ -6,6 +6,7 @@ fails too: give it a level below (and a line in README's package map) when you a
 """
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
@@ -119,6 +120,29 @@ def test_modules_import_only_lower_levels_or_their_own_package():
 
 def test_only_deliver_builds_mime():
     assert list(mime_builders()) == []
+
+
+def package_map() -> list[str]:
+    """The modules README's "Package map" lists, in its order (a folder entry ends with /)."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### Package map\n", 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^- `([\w/.]+)`: ", section, re.M)
+
+
+def test_the_readme_package_map_matches_the_tree():
+    listed = package_map()
+    folders = [entry for entry in listed if entry.endswith("/")]
+    tree = sorted(str(path.relative_to(PACKAGE)) for path, _ in modules()
+                  if not any(str(path.relative_to(PACKAGE)).startswith(f) for f in folders))
+    assert sorted(e for e in listed if e not in folders) == tree, "README's Package map: one line per module"
+    assert len(set(listed)) == len(listed)
+
+
+def test_the_readme_names_examples_that_exist():
+    """The three examples to follow are still where README says they are."""
+    assert "def _decide(" in (PACKAGE / "sources" / "feeds.py").read_text(encoding="utf-8")
+    assert "def build_message(" in (PACKAGE / "deliver" / "message.py").read_text(encoding="utf-8")
+    assert (PACKAGE.parent / "tests" / "test_personalize.py").is_file()
 
 
 def test_the_rules_catch_what_they_promise(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ The subscriber list lives in the store, which is private (store/dialects.py).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -42,8 +43,6 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> list[Path]:
 
 def write_file(path: Path, data: bytes) -> Path:
     """Write `path` through a temporary sibling renamed over it: a reader sees the old file or the new."""
-    import os
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

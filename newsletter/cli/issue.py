@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import click
@@ -117,8 +118,6 @@ def templates(config, copy_to, force):
         for name, path, overridden in pipeline.templates(config):
             click.echo(f"{name:<24} {shown(path) if overridden else 'built-in'}")
         return
-    import os
-
     copied = pipeline.copy_templates(copy_to, force=force)
     click.echo(f"Copied {len(copied)} template(s) to {shown(copy_to)}")
     if not config.templates_dir or config.templates_dir.resolve() != copy_to.resolve():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 import click
 
@@ -11,8 +12,6 @@ from .base import cli, opened, utc_now, with_config
 
 def _log_to_stderr() -> None:
     """One line per run on stderr, for journald or a cron mail."""
-    import logging
-
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 

@@ -16,6 +16,8 @@ import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.headerregistry import Address
+from email.policy import SMTP
 
 from ..errors import DeliverError
 from ..models import Rendered
@@ -209,9 +211,6 @@ def to_header(r: Recipient) -> bytes:
 
 
 def _folded_to(name: str, address: str) -> bytes:
-    from email.headerregistry import Address
-    from email.policy import SMTP
-
     header = SMTP.header_factory("To", [Address(display_name=name, addr_spec=address)])
     return header.fold(policy=SMTP).encode("ascii")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,8 +156,6 @@ def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[
 def _unpersonalised(rendered: Rendered, config: Config) -> Rendered:
     """The built files are real messages an editor may open or forward: the unsubscribe sentinel
     becomes the site's general unsubscribe page (`send` puts each reader's own link there)."""
-    from dataclasses import replace
-
     from ..render import UNSUBSCRIBE_TOKEN
 
     page = config.unsubscribe_page or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,8 +42,6 @@ def web_pages(config: Config) -> Callable[..., str]:
 def copy_templates(dest: Path, *, force: bool = False) -> list[Path]:
     """Copy the built-in templates into `dest` in the layout the loader expects (email/issue.html,
     email/style.css, ...), refusing to overwrite an editor's files unless `force`."""
-    import shutil
-
     from ..render import builtin_templates
 
     root = builtin_templates()

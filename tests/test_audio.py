@@ -28,6 +28,7 @@ from newsletter.errors import AudioError
 from newsletter.pipeline import audio, run_due
 from newsletter.store import Store
 from shellkit import on_store
+from storekit import mark_sent
 
 TOOLS = {"espeak-ng": "espeak-ng", "ffmpeg": "ffmpeg", "ffprobe": "ffmpeg"}
 
@@ -267,7 +268,7 @@ def test_the_command_says_what_it_made_and_that_it_kept_it(small):
 def test_reading_a_sent_issue_republishes_its_page_and_the_podcast_with_a_stable_guid(small):
     config = load(small)
     with Store(config.store_url) as store:
-        store.issues.mark_sent(1, NOW)
+        mark_sent(store, 1, NOW)
     first = on_store(audio, config)
     assert first.archive is not None and config.archive.dir / "podcast.xml" in first.archive.files
     [player] = lxml.html.fromstring((config.archive.dir / "issue-0001.html").read_bytes()).iter("audio")

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from newsletter import config
 from newsletter.cli import cli
 from newsletter.store import Store
+from storekit import mark_sent
 
 ROOT = Path(__file__).resolve().parent.parent
 BOILERPLATE = [
@@ -98,7 +99,7 @@ def test_an_edited_document_replaces_its_old_text_in_the_draft(project):
 def test_nothing_new_after_a_send_writes_nothing_unless_allowed(project):
     assert run(project, "build").exit_code == 0
     with Store(config.load(project / "config.toml").store_url) as store:
-        store.issues.mark_sent(1, store.issues.draft().updated)
+        mark_sent(store, 1, store.issues.draft().updated)
     result = run(project, "build")
     assert result.exit_code == 0
     assert result.output.startswith("Nothing new")

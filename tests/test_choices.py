@@ -14,6 +14,7 @@ from newsletter.cli import cli
 from newsletter.choices import AddedEvent, Choices
 from newsletter.models import ARTICLE, EVENT, HEARING, Event, Issue, Item
 from newsletter.store import Store
+from storekit import mark_sent
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2016, 8, 31)
@@ -164,7 +165,7 @@ def test_build_honours_the_drafts_file_and_dropped_items_stay_for_a_later_issue(
     assert "Yet Another Project" not in text
     assert "I'm hearing the editor added this." in text and "An evening the editor added" in text
     with Store(config_module.load(project / "config.toml").store_url) as store:
-        store.issues.mark_sent(1, dt.datetime(2016, 8, 31, 7, tzinfo=dt.timezone.utc))
+        mark_sent(store, 1, dt.datetime(2016, 8, 31, 7, tzinfo=dt.timezone.utc))
         waiting = [i.title for i, _ in store.items.pool()]
         assert "Yet Another Project" in waiting and "Reworking the NHS" not in waiting
 

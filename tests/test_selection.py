@@ -21,6 +21,7 @@ from newsletter import pipeline
 from newsletter.render import anchor
 from newsletter.store import Store
 from shellkit import on_store
+from storekit import mark_sent
 
 ROOT = Path(__file__).resolve().parent.parent
 LONDON = config_module.load(ROOT / "config.toml").zone
@@ -104,7 +105,7 @@ def test_every_issue_fits_the_budget_and_lists_its_overflow_linked_to_the_web_co
 def test_the_web_copy_holds_everything_and_the_next_issue_takes_the_overflow(project, crowded):
     config = load(project, pieces=400, hearing=2000, max_age_days=3)
     with Store(config.store_url) as store:
-        store.issues.mark_sent(1, NOW)
+        mark_sent(store, 1, NOW)
     on_store(pipeline.publish, config)
     page = lxml.html.fromstring((project / "archive" / "issue-0001.html").read_bytes())
     ids = set(page.xpath("//@id"))

@@ -7,6 +7,7 @@ import pytest
 from newsletter.errors import StoreError
 from newsletter.models import ARTICLE, EVENT, Event, Issue, Item
 from newsletter.store import Store, migrate
+from storekit import mark_sent
 
 NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.timezone.utc)
 
@@ -59,7 +60,7 @@ def test_the_draft_is_refreshed_until_sent_and_then_its_items_are_spent(store):
     draft = store.issues.draft()
     assert (draft.number, draft.status, draft.subject) == (1, "draft", "s2")
     assert {k: [i.id for i in v] for k, v in store.issues.items(1).items()} == {"lead": ["a"], "pieces": ["b"]}
-    store.issues.mark_sent(1, NOW)
+    mark_sent(store, 1, NOW)
     assert store.issues.draft() is None and store.issues.next_number() == 2
     assert [item for item, _ in store.items.pool()] == []
     with pytest.raises(StoreError, match="issue 1 is sent"):

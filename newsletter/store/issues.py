@@ -86,10 +86,6 @@ class Issues:
             if rows:
                 conn.execute(issue_items.insert(), rows)
 
-    def mark_sent(self, number: int, now: dt.datetime) -> None:
-        """Close an issue by hand (the ledger closes a sent one): its items are spent."""
-        self._update(number, status=IssueStatus.SENT.value, sent=now)
-
     def issue(self, number: int) -> Issue | None:
         """Issue `number` as last built (its subject and items, section by section), if stored."""
         record = self.get(number)

@@ -72,7 +72,7 @@ def main() -> None:
         pipeline.build(config, date=dt.date(2016, 8, 31), no_fetch=True)
         results = {}
         for workers in (1, 2):
-            results[workers] = measure(lambda: pipeline.audio(config, 1, workers=workers, force=True).seconds)
+            results[workers] = measure(lambda workers=workers: pipeline.audio(config, 1, workers=workers, force=True).seconds)
         naive_wall, naive_cpu, naive_length = measure(lambda: naive(config, project))
     wall1, cpu1, length = results[1]
     wall2, cpu2, _ = results[2]

@@ -14,6 +14,7 @@ against a bare `import tomllib, dataclasses`.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,17 +28,23 @@ BEFORE = "d028693"  # the last commit with the hand-written config
 RUNS = 9
 
 
-def seconds(args: list[str], cwd: Path, code: Path) -> float:
-    start = time.perf_counter()
+def seconds(args: list[str], cwd: Path, code: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run."""
+    cpu, start = _children_cpu(), time.perf_counter()
     subprocess.run(args, cwd=cwd, env={**os.environ, "PYTHONPATH": str(code)}, check=True, capture_output=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
-def medians(args: list[str], cwd: Path, *codes: Path) -> list[float]:
-    """Median seconds of `args` run against each tree in turn, interleaved so that load on a shared
-    machine falls on every tree alike."""
-    times = [[seconds(args, cwd, code) for code in codes] for _ in range(RUNS)]
-    return [statistics.median(column) for column in zip(*times)]
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def medians(args: list[str], cwd: Path, *codes: Path) -> list[tuple[float, float]]:
+    """Median (wall, CPU) seconds of `args` run against each tree in turn, interleaved so that load on a
+    shared machine falls on every tree alike (CPU time is the steadier figure on a busy machine)."""
+    runs = [[seconds(args, cwd, code) for code in codes] for _ in range(RUNS)]
+    return [tuple(statistics.median(t[i] for t in column) for i in (0, 1)) for column in zip(*runs)]
 
 
 def main() -> None:
@@ -62,13 +69,15 @@ def main() -> None:
                            check=True, capture_output=True)  # creates (or migrates) the store first
         for name, args in commands.items():
             was, now = medians(args, project, before, ROOT)
-            print(f"{name:<16} schema median {now:.3f} s{targets.get(name, '')}")
-            print(f"{'':<16} before median {was:.3f} s   schema / before {now / was:.2f}x  ({(now - was) * 1000:+.0f} ms)")
-        [floor] = medians([sys.executable, "-c", "import tomllib, dataclasses"], project, ROOT)
+            print(f"{name:<16} schema median {now[0]:.3f} s wall, {now[1]:.3f} s CPU{targets.get(name, '')}")
+            print(f"{'':<16} before median {was[0]:.3f} s wall, {was[1]:.3f} s CPU   schema / before "
+                  f"{now[0] / was[0]:.2f}x wall ({(now[0] - was[0]) * 1000:+.0f} ms), "
+                  f"{now[1] / was[1]:.2f}x CPU ({(now[1] - was[1]) * 1000:+.0f} ms)")
+        [(floor, _)] = medians([sys.executable, "-c", "import tomllib, dataclasses"], project, ROOT)
         print(f"import floor     tomllib + dataclasses median {floor:.3f} s")
         for library in ("pydantic.dataclasses", "msgspec"):
             try:
-                [took] = medians([sys.executable, "-c", f"import {library}"], project, ROOT)
+                [(took, _)] = medians([sys.executable, "-c", f"import {library}"], project, ROOT)
             except subprocess.CalledProcessError:
                 print(f"import {library}: not installed (pip install -e '.[bench]')")
                 continue

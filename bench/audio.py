@@ -75,7 +75,7 @@ def main() -> None:
             results = {}
             for workers in (1, 2):
                 results[workers] = measure(
-                    lambda: pipeline.audio(config, store, 1, workers=workers, force=True).seconds)
+                    lambda workers=workers: pipeline.audio(config, store, 1, workers=workers, force=True).seconds)
         naive_wall, naive_cpu, naive_length = measure(lambda: naive(config, project))
     wall1, cpu1, length = results[1]
     wall2, cpu2, _ = results[2]

@@ -38,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from hostile_fixtures import entity_bombs  # noqa: E402
+from hostile_fixtures import entity_bombs
 
 FEEDS, ENTRIES, RUNS, R2E_RUNS = 50, 100, 5, 3
 BOMB = entity_bombs()["internal"]
@@ -78,7 +78,7 @@ def serve(port_out) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             body = bodies.get(self.path)
             etag = f'"{self.path}"'
             if body is not None and self.headers.get("If-None-Match") == etag:

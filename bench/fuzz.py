@@ -63,7 +63,7 @@ def _round(strategy, check, count) -> str | None:
 
     try:
         run()
-    except Exception as e:  # noqa: BLE001 - a failure is what a fuzz run is looking for: report it, go on
+    except Exception as e:  # a failure is what a fuzz run is looking for: report it, go on
         return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     return None
 

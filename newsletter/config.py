@@ -1,34 +1,92 @@
-"""config.toml over built-in defaults, checked key by key, into frozen objects.
+"""config.toml over built-in defaults, validated by one typed schema (pydantic) into frozen objects.
 
-Every setting is declared once, with its default and help text, so the file, the
-README's reference and the error messages cannot drift apart. Paths resolve against
-the config file's folder; secrets never live here (see `secret`).
+Every key is declared once, with its type, default, help text and check; the error messages,
+README's config reference (`reference_markdown`, checked by tests/test_docs.py) and the code
+all read that one declaration. Paths resolve against the config file's folder. Secrets come
+only from the environment (`Secrets`), as SecretStr, so no repr or log shows them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
-import typing
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Literal, TypeVar, get_args
+
+from pydantic import AfterValidator, Field, PlainValidator, SecretStr, TypeAdapter, ValidationError, ValidationInfo
+from pydantic.dataclasses import dataclass
+from pydantic_core import PydanticCustomError
 
 from . import __version__
 from .errors import ConfigError
 
+REQUIRED = ...  # the default of a key every entry must set
 DOTTED_NAME = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")  # a host name such as eletter.example.org
 
 
-def setting(default, help: str, *, path: bool = False, check=None):
-    """Declare one config key: its default, its help text, whether it is a path, and an extra check.
+def setting(default, help: str):
+    """Declare one key: its default (REQUIRED for none) and its help text, README's reference line.
 
-    `check(value)` returns an error message, or None when the value is right.
+    Numbers are strict (TOML's 1 is no bool, "5" no int; an int is a fine float); paths are
+    resolved even when defaulted, so a default path is relative to the config file too.
     """
-    metadata = {"help": help, "path": path, "check": check}
-    if isinstance(default, (list, dict, tuple)):
-        return field(default_factory=lambda: type(default)(default), metadata=metadata)
-    return field(default=default, metadata=metadata)
+    if isinstance(default, Mapping):
+        default = MappingProxyType(dict(default))
+    if isinstance(default, (tuple, Mapping)):
+        return Field(default_factory=lambda: default, description=help)
+    strict = type(default) in (int, float, bool) or None
+    return Field(default, description=help, strict=strict, validate_default=isinstance(default, Path))
+
+
+def check(problem):
+    """A key's extra check from `problem(value)`, which returns what is wrong or None."""
+
+    def validate(value):
+        message = problem(value)
+        if message:
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _path(value, info: ValidationInfo) -> Path:
+    folder = (info.context or {}).get("folder") or Path.cwd()
+    if isinstance(value, Path):  # a default: joined to the folder, as written
+        return folder / value
+    if not isinstance(value, str) or not value:
+        raise PydanticCustomError("path", "must be a non-empty path string, not {value}", {"value": repr(value)})
+    return (folder / value).resolve()
+
+
+def _positive(value) -> str | None:
+    return None if value > 0 else f"must be above 0, not {value!r}"
+
+
+def _not_negative(value) -> str | None:
+    return None if value >= 0 else f"must be 0 or more, not {value!r}"
+
+
+def _not_blank(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+N = TypeVar("N", int, float)
+Positive = Annotated[N, check(_positive)]
+NotNegative = Annotated[N, check(_not_negative)]
+NotBlank = Annotated[str, check(_not_blank)]
+ConfigPath = Annotated[Path, PlainValidator(_path)]
+Strings = tuple[str, ...]  # a TOML array of strings, frozen
+Table = Annotated[Mapping[str, str], AfterValidator(MappingProxyType)]  # a TOML table of strings, read-only
+
+
+def section(cls):
+    """A frozen section of the file: unknown keys are errors."""
+    return dataclass(frozen=True, config={"extra": "forbid", "defer_build": True})(cls)
 
 
 def _mailbox_error(value: str, *, named: bool = True, optional: bool = False) -> str | None:
@@ -52,9 +110,15 @@ def _mailbox_error(value: str, *, named: bool = True, optional: bool = False) ->
     return None
 
 
+def _address_error(value: str) -> str | None:
+    return _mailbox_error(value, named=False, optional=True)
+
+
 def _time_zone_error(name: str) -> str | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if not name:
+        return None  # only where empty is allowed: [newsletter] timezone is never empty by default
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -62,136 +126,131 @@ def _time_zone_error(name: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@section
 class NewsletterSection:
     title: str = setting("The Daily eLetter", "Name shown in the masthead and the subject line.")
-    editor: str = setting("The Editor", "Who edits the eLetter: 'News and Comment from <editor>' and the footer.")
-    language: str = setting("en-GB", "Language of the issue (the HTML lang attribute).")
-    timezone: str = setting(
-        "Europe/London", "IANA time zone for dates without one and for 'today'.", check=_time_zone_error
-    )
+    editor: str = setting(
+        "The Editor", "Who edits the eLetter: the lead's heading is \"News and Comment from <editor>\", and the "
+        "footer says \"Edited by <editor>\"; empty for neither.")
+    language: str = setting("en-GB", "Language of the issue (the HTML `lang` attribute).")
+    timezone: Annotated[str, check(lambda v: _time_zone_error(v) or _not_blank(v))] = setting(
+        "Europe/London", "IANA time zone for \"today\" and for dates written without a zone.")
 
 
-@dataclass(frozen=True)
+@section
 class CorpusSection:
-    path: Path = setting(Path("seeds"), "Folder of .txt and .md documents.", path=True)
-    boilerplate: list = setting(
-        [], "Extra regular expressions; a line matching one is not content (added to the platform families' patterns)."
-    )
-    venue_aliases: dict = setting({}, "Venue names as written -> as shown, e.g. \"Kings Fund\" = \"The King's Fund\".")
+    path: ConfigPath = setting(Path("seeds"), "Folder of `.txt` and `.md` documents.")
+    boilerplate: Strings = setting(
+        (), "Extra regular expressions; a line matching one is not content (added to the platform families' "
+        "patterns).")
+    venue_aliases: Table = setting(
+        {}, "Venue names as written -> as shown, e.g. `\"Kings Fund\" = \"The King's Fund\"`.")
     long_form_words: int = setting(150, "A piece with at least this many words can lead the issue.")
-    max_bytes: int = setting(
-        2**20, "Bytes read of one corpus file; a larger one is read up to here, with a warning.",
-        check=lambda n: None if n > 0 else "must be a positive number of bytes",
-    )
+    max_bytes: Positive[int] = setting(
+        2**20, "Bytes read of one corpus file (1 MiB); a larger file is read up to there (at a line end), with a "
+        "warning naming it, and the rest is never stored.")
 
 
-@dataclass(frozen=True)
+def _url_password_error(url: str) -> str | None:
+    if re.match(r"[^:/]+://[^/@]*:[^/@]*@", url):
+        return "must not hold a password: set NEWSLETTER_DATABASE_URL instead"
+    return None
+
+
+@section
 class StoreSection:
-    url: str = setting(
-        "sqlite:///newsletter.db", "Database URL; a relative SQLite path is relative to this file.",
-        check=lambda url: "must not hold a password: set NEWSLETTER_DATABASE_URL instead"
-        if re.match(r"[^:/]+://[^/@]*:[^/@]*@", url) else None,
-    )
+    url: Annotated[str, check(_url_password_error)] = setting(
+        "sqlite:///newsletter.db", "Database URL; a relative SQLite path is relative to the config file. "
+        "PostgreSQL: `postgresql+psycopg://user@host:5432/db` (`pip install -e '.[postgres]'`); no password here: "
+        "`NEWSLETTER_DATABASE_URL` overrides this key.")
 
 
-@dataclass(frozen=True)
+@section
 class OutputSection:
-    dir: Path = setting(Path("out"), "Where built issues are written (issue-NNNN/ folders).", path=True)
+    dir: ConfigPath = setting(Path("out"), "Where built issues are written (`issue-NNNN/` folders).")
 
 
-@dataclass(frozen=True)
+@section
 class TemplatesSection:
-    dir: str = setting("", "Folder whose templates override the built-in ones by name; empty for none.")
+    dir: str = setting(
+        "", "Folder whose templates override the built-in ones by name, in the same layout (e.g. "
+        "`email/issue.html`, `email/style.css`); see `newsletter templates`.")
 
 
-@dataclass(frozen=True)
+@section
 class DraftsSection:
-    dir: Path = setting(
-        Path("drafts"), "Where the editor's choices for each issue are kept (issue-NNNN.toml).", path=True
-    )
+    dir: ConfigPath = setting(
+        Path("drafts"), "Folder of the editor's choices for each issue, `issue-NNNN.toml` (lead, order, drops, "
+        "subject, added lines and events), made in `newsletter preview` or by hand; `newsletter build` honours them.")
 
 
-@dataclass(frozen=True)
+@section
 class SectionsSection:
-    lead: str = setting("News and Comment", "Heading over the lead piece ('from <editor>' is added).")
+    lead: str = setting(
+        "News and Comment", "Heading over the lead piece (\"from <editor>\" is added; a lead by someone else gets "
+        "its headline and byline under it).")
     pieces: str = setting("More news and comment", "Heading over the further pieces.")
-    hearing: str = setting("I'm hearing", "Heading over the 'I'm hearing' items.")
+    hearing: str = setting("I'm hearing", "Heading over the \"I'm hearing\" items.")
     events: str = setting("Events", "Heading over the events box.")
 
 
-@dataclass(frozen=True)
+def _no_line_break(value: str) -> str | None:
+    return f"{value!r} must not hold a line break" if any(c in value for c in "\r\n\0") else None
+
+
+@section
 class EmailSection:
-    from_address: str = setting("The Daily eLetter <eletter@example.org>", "The From mailbox.", check=_mailbox_error)
-    to_placeholder: str = setting(
-        "Subscriber <subscriber@example.invalid>", "The To of a built issue before it is personalised.",
-        check=lambda v: f"{v!r} must not hold a line break" if any(c in v for c in "\r\n\0") else None,
-    )
-    message_id_domain: str = setting("example.org", "Domain of Message-IDs (the sending domain).")
+    from_address: Annotated[str, check(_mailbox_error)] = setting(
+        "The Daily eLetter <eletter@example.org>", "The From mailbox.")
+    to_placeholder: Annotated[str, check(_no_line_break)] = setting(
+        "Subscriber <subscriber@example.invalid>", "The To of a built issue until it is personalised.")
+    message_id_domain: str = setting("example.org", "Domain of Message-IDs: your sending domain.")
     footer: str = setting(
-        "You receive this eLetter because you subscribed to it.", "Footer line saying why the reader gets this."
-    )
-    postal_address: str = setting("", "Sender's postal or contact line shown in the footer.")
+        "You receive this eLetter because you subscribed to it.", "Footer line saying why the reader gets this.")
+    postal_address: str = setting("", "Your postal or contact line, shown in the footer.")
     archive_url: str = setting(
-        "", "Absolute https URL of the web archive, linked from each issue's links bar; empty for none. "
-        "Issue N's web copy is expected at <archive_url>/issue-NNNN.html.",
-    )
-    size_budget_kb: int = setting(
-        90, "Most KB of inlined HTML (never above 100): over it the longest pieces are cut to excerpts, then the "
-        "lowest-ranked items move to 'More in the web edition' (Gmail clips at 102 KB).",
-        check=lambda n: None if n > 0 else f"must be above 0, not {n!r}",
-    )
-    excerpt_words: int = setting(
-        100, "About how many words of a piece its excerpt keeps when the issue is cut to size.",
-        check=lambda n: None if n > 0 else f"must be above 0, not {n!r}",
-    )
-    list_id: str = setting(
-        "eletter.example.org", "List-Id of sent messages (a name under your domain); mail clients filter on it.",
-        check=lambda v: None if DOTTED_NAME.fullmatch(v) else f"{v!r} must look like name.example.org",
-    )
-    unsubscribe_address: str = setting(
-        "", "Address offered as the mailto: choice of List-Unsubscribe (you read that mailbox); empty for none.",
-        check=lambda v: _mailbox_error(v, named=False, optional=True),
-    )
+        "", "Absolute https URL of the web archive, linked from each issue's links bar; empty (shipped): "
+        "`<[web] base_url>/archive/`, where `newsletter serve` serves it. Issue N's web copy is expected at "
+        "`<archive_url>/issue-NNNN.html` (\"View in browser\", \"Forward\", \"Read the rest\").")
+    size_budget_kb: Positive[int] = setting(
+        90, "Most KB of inlined HTML (never above 100 whatever is set): over it the build cuts the longest pieces "
+        "to excerpts, then moves the lowest-ranked items to \"More in the web edition\" (Gmail clips at 102 KB).")
+    excerpt_words: Positive[int] = setting(
+        100, "About how many words of a piece its excerpt keeps when the issue is cut to size.")
+    list_id: Annotated[str, check(lambda v: None if DOTTED_NAME.fullmatch(v) else f"{v!r} must look like "
+                                  "name.example.org")] = setting(
+        "eletter.example.org", "`List-Id` of sent messages (a name under your domain); mail clients filter on it.")
+    unsubscribe_address: Annotated[str, check(_address_error)] = setting(
+        "", "Address offered as the `mailto:` choice of `List-Unsubscribe` (someone must read that mailbox); "
+        "empty for none.")
     images: bool = setting(
-        False, "Show feed items' images (https with alt text only, at most the column's width); off: text only."
-    )
+        False, "Show feed items' images: only https ones with alt text, at most the column's width. Off: text only.")
 
 
-def _positive(value) -> str | None:
-    return None if value > 0 else f"must be above 0, not {value!r}"
-
-
-def _not_negative(value) -> str | None:
-    return None if value >= 0 else f"must be 0 or more, not {value!r}"
-
-
-@dataclass(frozen=True)
+@section
 class ComposeSection:
-    pieces: int = setting(20, "Most further pieces (after the lead) in one issue; the rest wait for later ones.",
-                          check=_not_negative)
-    hearing: int = setting(30, "Most \"I'm hearing\" items in one issue.", check=_not_negative)
-    events: int = setting(20, "Most events in one issue (the soonest).", check=_not_negative)
-    max_age_days: int = setting(
-        14, "Items dated more than this many days before the issue date are not offered.", check=_not_negative
-    )
+    pieces: NotNegative[int] = setting(
+        20, "Most further pieces (after the lead) in one issue; the rest wait for later ones.")
+    hearing: NotNegative[int] = setting(30, "Most \"I'm hearing\" items in one issue.")
+    events: NotNegative[int] = setting(20, "Most events in one issue (the soonest).")
+    max_age_days: NotNegative[int] = setting(
+        14, "Items dated more than this many days before the issue date are not offered.")
 
 
-def _not_blank(value: str) -> str | None:
-    return None if value.strip() else "must not be empty"
-
-
-@dataclass(frozen=True)
+@section
 class FetchSection:
-    concurrency: int = setting(8, "How many feeds are downloaded at once.", check=_positive)
-    connect_timeout: float = setting(10.0, "Seconds to wait for a server to accept a connection.", check=_positive)
-    read_timeout: float = setting(30.0, "Seconds to wait for each piece of a response.", check=_positive)
-    total_timeout: float = setting(60.0, "Seconds one feed's whole download may take.", check=_positive)
-    max_bytes: int = setting(10 * 1024 * 1024, "Largest feed body, counted after decompression.", check=_positive)
-    parse_timeout: float = setting(20.0, "Seconds parsing one feed may take.", check=_positive)
-    parse_memory: int = setting(1024, "MiB of memory each parser process may use.", check=_positive)
-    workers: int = setting(0, "Parser processes; 0 for one per CPU.", check=_not_negative)
-    contact: str = setting("", "A URL or email address for site owners, added to the User-Agent.")
+    concurrency: Positive[int] = setting(8, "How many feeds are downloaded at once.")
+    connect_timeout: Positive[float] = setting(10.0, "Seconds to wait for a server to accept a connection.")
+    read_timeout: Positive[float] = setting(30.0, "Seconds to wait for each piece of a response.")
+    total_timeout: Positive[float] = setting(
+        60.0, "Seconds one feed's whole download may take (slow drips included).")
+    max_bytes: Positive[int] = setting(
+        10 * 1024 * 1024, "Largest feed body (10 MiB), counted after decompression; a larger one is refused.")
+    parse_timeout: Positive[float] = setting(20.0, "Seconds parsing one feed may take before it is given up.")
+    parse_memory: Positive[int] = setting(1024, "MiB of memory each parser process may use.")
+    workers: NotNegative[int] = setting(0, "Parser processes; 0 for one per CPU.")
+    contact: str = setting(
+        "", "A URL or email address for site owners, added to the User-Agent (`newsletter/VERSION (+contact)`).")
 
     @property
     def user_agent(self) -> str:
@@ -199,7 +258,8 @@ class FetchSection:
         return f"newsletter/{__version__}" + (f" (+{self.contact})" if self.contact else "")
 
 
-FEED_SECTIONS = ("news", "hearing", "events")
+FeedSectionName = Literal["news", "hearing", "events"]
+FEED_SECTIONS = get_args(FeedSectionName)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
@@ -213,25 +273,17 @@ def _feed_url_error(url: str) -> str | None:
     return f"{url!r} is neither an http(s) URL nor a file path" if scheme else None
 
 
-def _feed_section_error(section: str) -> str | None:
-    return None if section in FEED_SECTIONS else f"must be one of {', '.join(FEED_SECTIONS)}, not {section!r}"
-
-
-@dataclass(frozen=True)
+@section
 class FeedConfig:
     """One [[feeds]] entry; a file feed's `url` is an absolute path once loaded."""
 
-    url: str = setting("", "Required: an http(s) URL, or a file path (relative to this file).", check=_feed_url_error)
-    name: str = setting("", "Required: the feed's name in messages and listings.", check=_not_blank)
-    section: str = setting(
-        "news", "Required: where its items go: news (articles), hearing (\"I'm hearing\") or events.",
-        check=_feed_section_error,
-    )
-    max_items: int = setting(
-        10, "Most of its items in one issue (the newest; the rest wait for later issues); 0: no limit.",
-        check=_not_negative,
-    )
-    enabled: bool = setting(True, "Set to false to keep the entry but skip the feed.")
+    url: Annotated[str, check(_feed_url_error)] = setting(
+        REQUIRED, "An http(s) URL, or a file path (relative to the config file).")
+    name: NotBlank = setting(REQUIRED, "The feed's name in messages and listings; unique.")
+    section: FeedSectionName = setting(REQUIRED, "`news` (articles), `hearing` (\"I'm hearing\" lines) or `events`.")
+    max_items: NotNegative[int] = setting(
+        10, "Most of the feed's items in one issue (its newest; the rest wait for later issues); 0: no limit.")
+    enabled: bool = setting(True, "`false` keeps the entry but skips the feed.")
 
     @property
     def is_file(self) -> bool:
@@ -243,40 +295,47 @@ class FeedConfig:
         return Path(self.url).as_uri() if self.is_file else self.url
 
 
-SMTP_SECURITY = ("starttls", "tls", "none")
+SmtpSecurity = Literal["starttls", "tls", "none"]
+SMTP_SECURITY = get_args(SmtpSecurity)
 
 
-@dataclass(frozen=True)
+def _bounce_address_error(value: str) -> str | None:
+    if not value or re.fullmatch(r"[A-Za-z0-9._+-]*\{token\}[A-Za-z0-9._+-]*@[A-Za-z0-9.-]+", value):
+        return None
+    return "must be an address with {token} in its local part, e.g. bounces+{token}@example.org"
+
+
+@section
 class SmtpSection:
-    host: str = setting("localhost", "SMTP server that relays the eLetter.", check=_not_blank)
-    port: int = setting(587, "Its port: 587 for starttls, 465 for tls, 25 or a local test port for none.")
-    security: str = setting(
-        "starttls", "starttls, tls (implicit TLS) or none (no encryption: a local relay or test server).",
-        check=lambda v: None if v in SMTP_SECURITY else f"must be one of {', '.join(SMTP_SECURITY)}, not {v!r}",
-    )
-    username: str = setting("", "Login name; the password comes from NEWSLETTER_SMTP_PASSWORD. Empty: no login.")
-    connections: int = setting(4, "Connections used at once, each reused for many messages.", check=_positive)
-    rate_limit: float = setting(0.0, "Most messages per second over all connections; 0 for no limit.", check=_not_negative)
-    retries: int = setting(3, "Tries after a dropped connection, with doubling pauses.", check=_not_negative)
-    timeout: float = setting(60.0, "Seconds to wait for the server at each step.", check=_positive)
-    claim_seconds: float = setting(
-        60.0, "How long a sender's hold on recipients lasts unless renewed; a restart after a crash waits this long.",
-        check=_positive,
-    )
-    dkim_key_file: str = setting("", "PEM private key for DKIM signing (relative to this file); empty: no signing.")
-    dkim_selector: str = setting("eletter", "DKIM selector: the key is published at <selector>._domainkey.<domain>.")
-    dkim_domain: str = setting("", "DKIM signing domain (d=); empty: [email] message_id_domain.")
+    host: NotBlank = setting("localhost", "SMTP server that relays the eLetter.")
+    port: int = setting(587, "Its port: 587 for `starttls`, 465 for `tls`, 25 or a test port for `none`.")
+    security: SmtpSecurity = setting(
+        "starttls", "`starttls`, `tls` (implicit TLS) or `none` (no encryption: a local relay or test server; a "
+        "password is only ever sent over it to a loopback address). Certificates are always verified.")
+    username: str = setting(
+        "", "Login name; the password comes from `NEWSLETTER_SMTP_PASSWORD`. Empty: no login.")
+    connections: Positive[int] = setting(4, "Connections used at once, each reused for many messages.")
+    rate_limit: NotNegative[float] = setting(0.0, "Most messages per second over all connections; 0 for no limit.")
+    retries: NotNegative[int] = setting(3, "Tries after a dropped connection, with doubling pauses from 1 s.")
+    timeout: Positive[float] = setting(60.0, "Seconds to wait for the server at each step.")
+    claim_seconds: Positive[float] = setting(
+        60.0, "How long a sender's hold on its recipients lasts unless renewed; a restart after a crash waits up "
+        "to this long.")
+    dkim_key_file: str = setting(
+        "", "PEM private key for DKIM signing (relative to the config file); empty: no signing.")
+    dkim_selector: str = setting(
+        "eletter", "DKIM selector: the public key is published at `<selector>._domainkey.<domain>`.")
+    dkim_domain: str = setting("", "DKIM signing domain (`d=`); empty: `[email] message_id_domain`.")
     dkim_ed25519_key_file: str = setting(
         "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none.")
     dkim_ed25519_selector: str = setting("eletter-ed", "Selector of the Ed25519 key.")
-    bounce_address: str = setting(
-        "", 'VERP return path, e.g. "bounces+{token}@example.org": each message\'s bounces come back to an address '
-        "naming its recipient (a signed token); empty: the From address. Read by `newsletter bounces fetch`.",
-        check=lambda v: None if not v or re.fullmatch(r"[A-Za-z0-9._+-]*\{token\}[A-Za-z0-9._+-]*@[A-Za-z0-9.-]+", v)
-        else "must be an address with {token} in its local part, e.g. bounces+{token}@example.org")
-    retry_for_hours: float = setting(
-        48.0, "A recipient answered 4xx (greylisting, full mailbox) is tried again later, with jittered "
-        "backoff from 5 minutes to 4 hours, for this many hours; then failed.", check=_positive)
+    bounce_address: Annotated[str, check(_bounce_address_error)] = setting(
+        "", "VERP return path, e.g. `bounces+{token}@example.org`: each message's bounces come back to an "
+        "address naming its recipient (a signed token); empty: the From address. Read by `newsletter bounces "
+        "fetch`.")
+    retry_for_hours: Positive[float] = setting(
+        48.0, "A recipient answered 4xx (greylisting, a full mailbox) is deferred and tried again by `send "
+        "--resume` or the schedule, waits jittered from 5 minutes to 4 hours, for this many hours; then failed.")
 
 
 def _base_url_error(url: str) -> str | None:
@@ -285,21 +344,21 @@ def _base_url_error(url: str) -> str | None:
     return f"{url!r} must be an absolute http(s) URL without query or fragment"
 
 
-@dataclass(frozen=True)
+@section
 class WebSection:
-    base_url: str = setting(
-        "", "Public https address of `newsletter serve`, used in unsubscribe links; needed to send.",
-        check=_base_url_error,
-    )
-    read_timeout: float = setting(
-        10.0, "Seconds a client of serve or preview may take to send a request's head, and again its body.",
-        check=_positive,
-    )
-    max_body_kb: int = setting(64, "Largest request body serve and preview read, in KB (forms are far smaller).",
-                               check=_positive)
-    max_connections: int = setting(
-        500, "Connections serve and preview handle at once; more are answered 503.", check=_positive
-    )
+    base_url: Annotated[str, check(_base_url_error)] = setting(
+        "", "Public https address of `newsletter serve`, for unsubscribe links; needed to send. With `[email] "
+        "archive_url` empty, the archive's address is `<base_url>/archive/`; a built issue's unsubscribe link is "
+        "`<base_url>/unsubscribe`. Shipped: `http://127.0.0.1:8080` (this machine); an http one is refused with "
+        "a non-loopback SMTP server (RFC 8058).")
+    read_timeout: Positive[float] = setting(
+        10.0, "Seconds a client of `serve` or `preview` may take to send a request's head, and again its body; "
+        "slower clients are cut off (408).")
+    max_body_kb: Positive[int] = setting(
+        64, "Largest request body `serve` and `preview` read, in KB (413 above it); heads are limited to 16 KB.")
+    max_connections: Positive[int] = setting(
+        500, "Connections `serve` and `preview` handle at once; more are answered 503. See SECURITY.md for the "
+        "proxy in front.")
 
 
 def _crontab_error(expr: str) -> str | None:
@@ -312,37 +371,39 @@ def _crontab_error(expr: str) -> str | None:
     return None
 
 
-SCHEDULE_MODES = ("auto", "approve")
+Crontab = Annotated[str, check(_crontab_error)]
+ScheduleMode = Literal["auto", "approve"]
+SCHEDULE_MODES = get_args(ScheduleMode)
 
 
-@dataclass(frozen=True)
+@section
 class ScheduleSection:
-    send_at: str = setting("0 7 * * mon-fri", "Cron expression: when each issue is sent.", check=_crontab_error)
-    compose_at: str = setting(
-        "0 5 * * mon-fri", "Cron expression: when the draft is built and the editor told.", check=_crontab_error
-    )
-    timezone: str = setting(
-        "", "IANA time zone of send_at and compose_at; empty: [newsletter] timezone.",
-        check=lambda v: _time_zone_error(v) if v else None,
-    )
-    mode: str = setting(
-        "auto", "auto: send at send_at unless held; approve: send only once approved.",
-        check=lambda v: None if v in SCHEDULE_MODES else f"must be one of {', '.join(SCHEDULE_MODES)}, not {v!r}",
-    )
-    editor_email: str = setting(
-        "", "Who is told of each draft, hold and late issue; empty: nobody (logged only).",
-        check=lambda v: _mailbox_error(v, named=False, optional=True),
-    )
-    preview_url: str = setting("http://127.0.0.1:8000/draft", "The preview link in the editor's email.")
-    min_new_items: int = setting(1, "No issue when it would have fewer items than this.", check=_not_negative)
-    max_lateness: int = setting(
-        120, "Minutes after send_at an issue may still go out automatically.", check=_positive
-    )
+    send_at: Crontab = setting(
+        "0 7 * * mon-fri", "Cron expression (minute hour day month weekday): when each issue is sent.")
+    compose_at: Crontab = setting(
+        "0 5 * * mon-fri", "Cron expression: when the draft is built and the editor told; the issue is for the "
+        "first `send_at` after it.")
+    timezone: Annotated[str, check(_time_zone_error)] = setting(
+        "", "IANA zone of both expressions (DST-correct); empty: `[newsletter] timezone` (Europe/London).")
+    mode: ScheduleMode = setting(
+        "auto", "`auto`: sent at `send_at` unless the editor holds it; `approve`: sent only once approved, else "
+        "held and the editor told.")
+    editor_email: Annotated[str, check(_address_error)] = setting(
+        "", "Who is emailed each draft (preview link, `check` findings), each hold and each late issue; empty: "
+        "nobody (the log line only).")
+    preview_url: str = setting(
+        "http://127.0.0.1:8000/draft", "The preview link in the editor's email (`newsletter preview`).")
+    min_new_items: NotNegative[int] = setting(
+        1, "No issue when it would hold fewer items than this: it says so and sends nothing.")
+    max_lateness: Positive[int] = setting(
+        120, "Minutes after `send_at` an issue may still go out automatically; later, it is held and the editor "
+        "told.")
 
 
-@dataclass(frozen=True)
+@section
 class ArchiveSection:
-    dir: Path = setting(Path("archive"), "Where sent issues are published as web pages and an Atom feed.", path=True)
+    dir: ConfigPath = setting(
+        Path("archive"), "Where sent issues are published: `issue-NNNN.html`, `index.html`, `feed.xml` (Atom).")
 
 
 def _bitrate_error(value: str) -> str | None:
@@ -350,68 +411,69 @@ def _bitrate_error(value: str) -> str | None:
     return None if kbps and 32 <= int(kbps[1]) <= 320 else f"{value!r} must be 32k to 320k"
 
 
-@dataclass(frozen=True)
+@section
 class AudioSection:
     enabled: bool = setting(
-        False, "The scheduled job reads each issue aloud to an MP3 just before sending it, so the email can link it."
-    )
-    command: str = setting(
+        False, "The scheduled job reads each issue aloud (`newsletter audio`) just before sending it, so the "
+        "email links it.")
+    command: Annotated[str, check(lambda v: None if "{wav}" in v else "must contain {wav}, the WAV file the "
+                                  "command writes")] = setting(
         "espeak-ng -v en-gb -s 160 -w {wav} -f {text}",
-        "Text-to-speech command run per section, without a shell: {text} is a UTF-8 text file (without "
-        "{text} the text comes on standard input), {wav} the WAV file it must write.",
-        check=lambda v: None if "{wav}" in v else "must contain {wav}, the WAV file the command writes",
-    )
-    workers: int = setting(0, "Sections synthesised at once; 0 for one per CPU.", check=_not_negative)
-    bitrate: str = setting("64k", "MP3 bitrate (mono, 44.1 kHz): 64k suits speech.", check=_bitrate_error)
-    loudness: float = setting(
-        -16.0, "Loudness each section is brought to, in LUFS (EBU R128); podcasts use -16.",
-        check=lambda v: None if -31 <= v <= -5 else f"must be between -31 and -5 LUFS, not {v!r}",
-    )
-    pause: float = setting(
-        1.0, "Seconds of silence after each section.", check=lambda v: None if 0 <= v <= 3 else "must be 0 to 3 seconds"
-    )
-    lexicon: dict = setting(
-        {}, "Extra pronunciations, written form = spoken form (e.g. \"CQC\" = \"C Q C\"), over the built-in lexicon."
-    )
+        "Text-to-speech command run per section without a shell: `{text}` a UTF-8 text file (left out: the text "
+        "comes on standard input), `{wav}` the WAV it must write.")
+    workers: NotNegative[int] = setting(0, "Sections spoken at once; 0 for one per CPU.")
+    bitrate: Annotated[str, check(_bitrate_error)] = setting("64k", "MP3 bitrate (mono, 44.1 kHz), 32k to 320k.")
+    loudness: Annotated[float, check(lambda v: None if -31 <= v <= -5 else f"must be between -31 and -5 LUFS, "
+                                     f"not {v!r}")] = setting(
+        -16.0, "Loudness each section is brought to, in LUFS (EBU R128).")
+    pause: Annotated[float, check(lambda v: None if 0 <= v <= 3 else "must be 0 to 3 seconds")] = setting(
+        1.0, "Seconds of silence after each section (0 to 3).")
+    lexicon: Table = setting(
+        {}, "Extra pronunciations, written form = spoken form, over the built-in lexicon "
+        "(`newsletter/audio/lexicon.toml`).")
 
 
 def _imap_url_error(value: str) -> str | None:
-    if not value or not value.startswith(("imap://", "imaps://")) or re.fullmatch(r"imaps://[^@/\s]+@[^/\s]+(/\S*)?", value):
+    if not value.startswith(("imap://", "imaps://")) or re.fullmatch(r"imaps://[^@/\s]+@[^/\s]+(/\S*)?", value):
         return None
     return f"{value!r}: IMAP goes over TLS only: imaps://user@host[:port][/folder]"
 
 
-@dataclass(frozen=True)
+@section
 class BouncesSection:
-    mailbox: str = setting(
-        "", "Where bounces, complaints and unsubscribe mails arrive: a Maildir folder (relative to this file) or "
-        "imaps://user@host[:port][/folder] (password in NEWSLETTER_BOUNCES_PASSWORD); empty: not read.",
-        check=_imap_url_error)
-    soft_limit: int = setting(3, "A subscriber whose last this-many issues all soft-bounced is set to bounced.",
-                              check=_positive)
-    max_message_kb: int = setting(1024, "Larger messages in the mailbox are set aside unread.", check=_positive)
+    mailbox: Annotated[str, check(_imap_url_error)] = setting(
+        "", "Where bounces, complaints and unsubscribe mails arrive: a Maildir folder (relative to the config file) "
+        "or `imaps://user@host[:port][/folder]` (password in `NEWSLETTER_BOUNCES_PASSWORD`); empty: not read.")
+    soft_limit: Positive[int] = setting(
+        3, "A subscriber whose last this-many issues all soft-bounced is set to `bounced`.")
+    max_message_kb: Positive[int] = setting(1024, "Larger messages in the mailbox are set aside unread.")
 
 
-@dataclass(frozen=True)
+def table():
+    """A [section] of Config: a missing table is validated too, so its paths resolve like the file's."""
+    return Field(default_factory=dict, validate_default=True)
+
+
+@dataclass(frozen=True, config={"extra": "forbid"})
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
 
-    newsletter: NewsletterSection = field(default_factory=NewsletterSection)
-    corpus: CorpusSection = field(default_factory=CorpusSection)
-    store: StoreSection = field(default_factory=StoreSection)
-    output: OutputSection = field(default_factory=OutputSection)
-    templates: TemplatesSection = field(default_factory=TemplatesSection)
-    drafts: DraftsSection = field(default_factory=DraftsSection)
-    sections: SectionsSection = field(default_factory=SectionsSection)
-    email: EmailSection = field(default_factory=EmailSection)
-    fetch: FetchSection = field(default_factory=FetchSection)
-    smtp: SmtpSection = field(default_factory=SmtpSection)
-    web: WebSection = field(default_factory=WebSection)
-    schedule: ScheduleSection = field(default_factory=ScheduleSection)
-    archive: ArchiveSection = field(default_factory=ArchiveSection)
-    audio: AudioSection = field(default_factory=AudioSection)
-    compose: ComposeSection = field(default_factory=ComposeSection)
-    bounces: BouncesSection = field(default_factory=BouncesSection)
+    newsletter: NewsletterSection = table()
+    corpus: CorpusSection = table()
+    store: StoreSection = table()
+    output: OutputSection = table()
+    templates: TemplatesSection = table()
+    drafts: DraftsSection = table()
+    sections: SectionsSection = table()
+    email: EmailSection = table()
+    fetch: FetchSection = table()
+    smtp: SmtpSection = table()
+    web: WebSection = table()
+    schedule: ScheduleSection = table()
+    archive: ArchiveSection = table()
+    audio: AudioSection = table()
+    compose: ComposeSection = table()
+    bounces: BouncesSection = table()
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
@@ -459,15 +521,38 @@ class Config:
 
     @property
     def boilerplate(self) -> tuple[str, ...]:
-        return tuple(self.corpus.boilerplate)
+        return self.corpus.boilerplate
 
 
-SECTIONS = {f.name: f.default_factory for f in fields(Config) if f.name not in ("source", "feeds")}
+SECTIONS = {name: f.annotation for name, f in Config.__pydantic_fields__.items() if name not in ("source", "feeds")}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The secrets, each from NEWSLETTER_<NAME> in the environment and never from a file in git."""
+
+    smtp_password: SecretStr | None = setting(None, "Password of `[smtp] username`.")
+    secret: SecretStr | None = setting(
+        None, "Signs unsubscribe links and bounce addresses; needed by `send` and `serve`. It must look random: a "
+        "value with spaces, few distinct characters or a run such as `0123456789abcdef` is refused "
+        "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'` makes one).")
+    database_url: SecretStr | None = setting(
+        None, "Overrides `[store] url`, so that a database password stays out of the file.")
+    bounces_password: SecretStr | None = setting(None, "Password of an imaps `[bounces] mailbox`.")
+    preview_password: SecretStr | None = setting(
+        None, "Login of `newsletter preview` served off loopback; unset: a token is printed at start.")
+
+
+def secrets() -> Secrets:
+    """The secrets set now; SecretStr shows as '**********' in any repr or log."""
+    names = (f.name for f in dataclasses.fields(Secrets))
+    return Secrets(**{name: os.environ.get(f"NEWSLETTER_{name.upper()}") or None for name in names})
 
 
 def secret(name: str) -> str | None:
-    """A secret from the environment (NEWSLETTER_<NAME>); never from a file in git."""
-    return os.environ.get(f"NEWSLETTER_{name.upper()}") or None
+    """One secret's value (see `Secrets`), for the call that uses it; None when it is not set."""
+    value = getattr(secrets(), name)
+    return value.get_secret_value() if value else None
 
 
 def default_path() -> Path:
@@ -495,89 +580,104 @@ def load(path: Path | str | None = None) -> Config:
     return from_dict(data, path.resolve())
 
 
+_SCHEMA = TypeAdapter(Config)
+
+
 def from_dict(data: dict, source: Path | None = None) -> Config:
-    """Check every key and value of `data`; the first fault raises ConfigError naming its key."""
+    """Validate every key and value of `data` against the schema; the first fault raises ConfigError naming its key."""
     where = str(source) if source else "config"
-    for name, value in data.items():
-        if name == "feeds":
-            continue
-        if name not in SECTIONS:
-            raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(SECTIONS)})")
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: [{name}] must be a table")
+    unknown = [name for name in data if name not in SECTIONS and name != "feeds"]
+    if unknown:
+        raise ConfigError(f"{where}: unknown section [{unknown[0]}] (known: {', '.join(SECTIONS)})")
     folder = source.parent if source else Path.cwd()
-    values = {
-        name: _section(_resolved(factory(), folder), data.get(name, {}), f"{where}: [{name}]", folder)
-        for name, factory in SECTIONS.items()
-    }
-    return Config(**values, feeds=_feeds(data.get("feeds", []), where, folder), source=source)
+    try:
+        loaded = _SCHEMA.validate_python({**data, "source": source}, context={"folder": folder})
+    except ValidationError as e:
+        raise ConfigError(f"{where}: {_message(e.errors()[0])}") from None
+    return dataclasses.replace(loaded, feeds=_feeds(loaded.feeds, where, folder))
 
 
-def _feeds(entries, where: str, folder: Path) -> tuple[FeedConfig, ...]:
-    """The [[feeds]] array; entries are counted from 1 in messages, as a reader counts them."""
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ConfigError(f"{where}: feeds must be an array of tables, written [[feeds]]")
-    feeds: list[FeedConfig] = []
-    for number, entry in enumerate(entries, 1):
-        at = f"{where}: [[feeds]][{number}]"
-        for key in ("url", "name", "section"):
-            if key not in entry:
-                raise ConfigError(f"{at}.{key} is required")
-        feed = _section(FeedConfig(), entry, at, folder)
+def _feeds(feeds: tuple[FeedConfig, ...], where: str, folder: Path) -> tuple[FeedConfig, ...]:
+    """File feeds' paths made absolute; a name or URL given twice is refused, naming both entries from 1."""
+    done: list[FeedConfig] = []
+    for number, feed in enumerate(feeds, 1):
         if feed.is_file:
-            feed = replace(feed, url=str((folder / feed.url).resolve()))
-        for n, other in enumerate(feeds, 1):
+            feed = dataclasses.replace(feed, url=str((folder / feed.url).resolve()))
+        for n, other in enumerate(done, 1):
             if other.name == feed.name or other.key == feed.key:
                 clash = "name" if other.name == feed.name else "url"
-                raise ConfigError(f"{at}.{clash}: {getattr(feed, clash)!r} is already [[feeds]][{n}]'s")
-        feeds.append(feed)
-    return tuple(feeds)
+                raise ConfigError(f"{where}: [[feeds]][{number}].{clash}: {getattr(feed, clash)!r} is already "
+                                  f"[[feeds]][{n}]'s")
+        done.append(feed)
+    return tuple(done)
 
 
-def _resolved(defaults, folder: Path):
-    """Defaults with their relative paths made absolute against the config folder."""
-    paths = {f.name: folder / getattr(defaults, f.name) for f in fields(defaults) if f.metadata["path"]}
-    return replace(defaults, **paths)
+_TYPE_NAMES = {"int_type": "int", "string_type": "str", "bool_type": "bool", "float_type": "float"}
 
 
-def _section(defaults, data: dict, where: str, folder: Path):
-    hints = typing.get_type_hints(type(defaults))
-    known = {f.name: f for f in fields(defaults)}
-    changes = {}
-    for key, value in data.items():
-        if key not in known:
-            raise ConfigError(f"{where} unknown key '{key}' (known: {', '.join(known)})")
-        changes[key] = _check(value, hints[key], known[key], f"{where}.{key}", folder)
-    return replace(defaults, **changes)
-
-
-def _check(value, hint, spec, where: str, folder: Path):
-    if spec.metadata["path"]:
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{where} must be a non-empty path string, not {value!r}")
-        return (folder / value).resolve()
-    expected = {str: str, int: int, bool: bool, list: list, dict: dict}.get(hint, hint)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    if not ok:
-        raise ConfigError(f"{where} must be {expected.__name__}, not {type(value).__name__} ({value!r})")
-    if expected is list and not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where} must be a list of strings")
-    if expected is dict and not all(isinstance(v, str) for v in value.values()):
-        raise ConfigError(f"{where} values must be strings")
-    problem = spec.metadata["check"] and spec.metadata["check"](value)
-    if problem:
-        raise ConfigError(f"{where}: {problem}")
-    return value
+def _message(error: dict) -> str:
+    """One pydantic error as the line a person reads: the key as written in the file, then what is wrong."""
+    loc, kind, value = error["loc"], error["type"], error["input"]
+    if loc[0] == "feeds" and (len(loc) == 1 or kind in ("dataclass_type", "dataclass_args_type")):
+        return "feeds must be an array of tables, written [[feeds]]"
+    table = f"[[feeds]][{loc[1] + 1}]" if loc[0] == "feeds" else f"[{loc[0]}]"
+    names = loc[2:] if loc[0] == "feeds" else loc[1:]
+    if not names:
+        return f"{table} must be a table"
+    at = f"{table}.{names[0]}"
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        schema = FeedConfig if loc[0] == "feeds" else SECTIONS[loc[0]]
+        known = ", ".join(schema.__pydantic_fields__)
+        return f"{table} unknown key '{names[0]}' (known: {known})"
+    if kind == "missing":
+        return f"{at} is required"
+    if len(names) > 1:  # inside an array or a table of strings
+        return f"{at} must be a list of strings" if isinstance(names[1], int) else f"{at} values must be strings"
+    if kind in _TYPE_NAMES:
+        return f"{at} must be {_TYPE_NAMES[kind]}, not {type(value).__name__} ({value!r})"
+    if kind in ("tuple_type", "dict_type", "mapping_type"):
+        return f"{at} must be {'a list' if kind == 'tuple_type' else 'a table'} of strings, not {value!r}"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        return f"{at}: must be one of {', '.join(choices)}, not {value!r}"
+    if kind == "value_error":
+        return f"{at}: {error['ctx']['error']}"
+    return f"{at} {error['msg']}"
 
 
 def reference() -> list[tuple[str, str, object, str]]:
     """(section, key, default, help) for every setting: the README's config reference."""
     rows = []
-    for section, factory in SECTIONS.items():
-        for f in fields(factory()):
-            rows.append((section, f.name, getattr(factory(), f.name), f.metadata["help"]))
-    for f in fields(FeedConfig):
-        rows.append(("[feeds]", f.name, f.default, f.metadata["help"]))
+    for name, schema in [*SECTIONS.items(), ("[feeds]", FeedConfig)]:
+        for key, f in schema.__pydantic_fields__.items():
+            default = REQUIRED if f.is_required() else f.get_default(call_default_factory=True)
+            rows.append((name, key, default, f.description))
     return rows
+
+
+def reference_markdown() -> str:
+    """README's "Config reference" tables, made from the schema (tests/test_docs.py keeps README equal to it)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for name, key, default, help in reference():
+        lines.append(f"| `[{name}] {key}` | {_shown(default)} | {_cell(help)} |")
+    lines += ["", "| environment variable | meaning |", "|---|---|"]
+    for key, f in Secrets.__pydantic_fields__.items():
+        lines.append(f"| `NEWSLETTER_{key.upper()}` | {_cell(f.description)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _shown(default) -> str:
+    """A default as config.toml spells it."""
+    if default is REQUIRED:
+        return "required"
+    if isinstance(default, bool):
+        return "`true`" if default else "`false`"
+    if isinstance(default, tuple) and not default:
+        return "`[]`"
+    if isinstance(default, Mapping) and not default:
+        return "`{}`"
+    return f"`{default}`" if default != "" else '`""`'

@@ -61,7 +61,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:  # the name http.server calls
         server: FeedServer = self.server.feeds
         headers = {k.lower(): v for k, v in self.headers.items()}
         server.requests.append((self.path, headers))

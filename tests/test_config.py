@@ -92,3 +92,47 @@ def test_a_project_written_by_the_tests_kit_keeps_quotes_and_apostrophes(tmp_pat
     path = write_config(tmp_path, project_data(2525, title=title))
     loaded = config.load(path)
     assert loaded.newsletter.title == title and loaded.email.from_address == f"{title} <eletter@example.org>"
+def test_secrets_never_show_in_a_repr(monkeypatch):
+    from newsletter.deliver.smtp import SmtpSettings
+    from newsletter.sources.mailbox import Source
+
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "pw-4f7a9")
+    monkeypatch.setenv("NEWSLETTER_SECRET", "key-8c2e1")
+    shown = [repr(config.secrets()), str(config.secrets()), repr(SmtpSettings("h", 25, password="pw-4f7a9")),
+             repr(Source("imaps://u@h", password="pw-4f7a9"))]
+    assert not [s for s in shown if "pw-4f7a9" in s or "key-8c2e1" in s]
+    assert config.secret("secret") == "key-8c2e1"
+
+
+def test_arrays_and_tables_are_typed_and_read_only(tmp_path):
+    loaded = config.load(write(tmp_path, "[corpus]\nboilerplate = ['^Ad:']\n[audio.lexicon]\nCQC = 'C Q C'\n"))
+    assert loaded.corpus.boilerplate == ("^Ad:",) and loaded.boilerplate == ("^Ad:",)
+    with pytest.raises(TypeError):
+        loaded.audio.lexicon["NHS"] = "N H S"  # type: ignore[index]
+    assert dict(loaded.audio.lexicon) == {"CQC": "C Q C"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[corpus]\nboilerplate = 'x'\n", r"\[corpus\]\.boilerplate must be a list of strings, not 'x'"),
+        ("[audio]\nlexicon = 3\n", r"\[audio\]\.lexicon must be a table of strings, not 3"),
+        ("[smtp]\nsecurity = 'ssl'\n", r"\[smtp\]\.security: must be one of starttls, tls, none, not 'ssl'"),
+        ("[fetch]\nconnect_timeout = true\n", r"\[fetch\]\.connect_timeout must be float, not bool"),
+        ("[web]\nmax_body_kb = 1.5\n", r"\[web\]\.max_body_kb must be int, not float"),
+        ("[[feeds]]\nurl = 'x.xml'\nname = ' '\nsection = 'news'\n", r"\[\[feeds\]\]\[1\]\.name: must not be empty"),
+        ("feeds = [3]\n", r"feeds must be an array of tables"),
+        ("source = 'elsewhere.toml'\n", r"unknown section \[source\]"),
+    ],
+)
+def test_every_kind_of_wrong_value_is_one_line_naming_file_and_key(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=message) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+def test_an_int_is_a_fine_float_and_defaults_resolve_against_the_file(tmp_path):
+    loaded = config.load(write(tmp_path, "[smtp]\ntimeout = 5\n"))
+    assert loaded.smtp.timeout == 5.0 and isinstance(loaded.smtp.timeout, float)
+    assert (loaded.archive.dir, loaded.drafts.dir) == (tmp_path / "archive", tmp_path / "drafts")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from newsletter import models
-from newsletter.sources.boilerplate import noise_patterns, thread_patterns
+from newsletter.sources.boilerplate import noise_patterns
 from newsletter.sources.corpus import read_corpus, read_file_page
 from newsletter.sources.lines import Rules
 

@@ -37,7 +37,7 @@ def server():
 def fetch(url: str, state: FeedState | None = None, *, now: dt.datetime = NOW, **fetch_settings) -> feeds.Fetched:
     """One feed fetched as `pipeline.fetch` would, from a state the test chooses."""
     section = FetchSection(**{"read_timeout": 5.0, "connect_timeout": 5.0, **fetch_settings})
-    feed = FeedConfig(url=url, name="the feed")
+    feed = FeedConfig(url=url, name="the feed", section="news")
 
     async def go():
         async with feeds.client(section) as http:

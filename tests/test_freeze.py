@@ -16,7 +16,6 @@ from sendkit import SECRET, Site, add_people, load
 
 from newsletter import pipeline
 from newsletter.cli import cli
-from newsletter.pipeline.freeze import ChangedSinceBuild
 from newsletter.store import Store
 from newsletter.web import create_app
 from shellkit import on_store

@@ -18,7 +18,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import DeliverError
 
@@ -33,7 +33,7 @@ class SmtpSettings:
     port: int
     security: str = "starttls"  # "starttls", "tls" or "none"
     username: str = ""
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or traceback
     timeout: float = 60.0
     helo: str | None = None  # the name we give in EHLO; None asks the system (may be slow)
 

@@ -52,7 +52,7 @@ def read_corpus(
     for path in paths:
         try:
             document, problem = read_document(path, rules, max_bytes, warnings)
-        except Exception as e:  # noqa: BLE001 - one bad file must never stop the others
+        except Exception as e:  # one bad file must never stop the others
             document, problem = None, f"cannot parse ({type(e).__name__}: {e})"
         if problem:
             warnings.append(f"{path}: {problem}, skipped")
@@ -123,7 +123,7 @@ def inspect_corpus(
     for path in [Path(only)] if only is not None else _corpus_files(Path(folder))[0]:
         try:
             page, problem = read_file_page(path, rules)
-        except Exception as e:  # noqa: BLE001 - as in read_corpus: one bad file never stops the others
+        except Exception as e:  # as in read_corpus: one bad file never stops the others
             page, problem = None, f"cannot parse ({type(e).__name__}: {e})"
         found.append((path, page, problem))
     return found

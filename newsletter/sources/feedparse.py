@@ -79,7 +79,7 @@ def parse(job: ParseJob) -> Parsed:
         return Parsed(error="nested too deeply to parse; skipped")
     except ValueError as e:
         return Parsed(error=str(e))
-    except BaseException as e:  # noqa: BLE001 - a hostile feed fails alone (nh3 panics are BaseExceptions)
+    except BaseException as e:  # a hostile feed fails alone (nh3 panics are BaseExceptions)
         return Parsed(error=f"cannot parse ({type(e).__name__}: {e})")
     return Parsed(tuple(items), tuple(dedup.keys(item) for item in items), len(entries), tuple(notes), warning)
 
@@ -285,5 +285,5 @@ async def _outcome(future: concurrent.futures.Future) -> Parsed:
         return await asyncio.wrap_future(future)
     except BrokenProcessPool:
         raise
-    except Exception as e:  # noqa: BLE001 - any failure in a worker stays that one feed's
+    except Exception as e:  # any failure in a worker stays that one feed's
         return Parsed(error=f"cannot parse ({type(e).__name__})")

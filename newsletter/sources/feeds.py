@@ -29,6 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from ..config import FeedConfig, FetchSection
+from ..models import FeedState
+
 # Start-up: httpx imports its command-line client (rich, pygments) whenever they are installed,
 # and httpcore imports trio in case it runs under trio's event loop. This fetcher needs neither
 # (asyncio only), and the two were 0.15 s of every command's start; both libraries treat an
@@ -36,9 +39,6 @@ from urllib.parse import urljoin, urlsplit
 for _unused in ("httpx._main", "trio"):
     sys.modules.setdefault(_unused, None)  # type: ignore[arg-type]
 import httpx  # noqa: E402
-
-from ..config import FeedConfig, FetchSection
-from ..models import FeedState
 
 MAX_REDIRECTS = 5
 LONGEST_WAIT = dt.timedelta(days=1)

@@ -61,7 +61,7 @@ class Source:
     """Where a mailbox is: a Maildir path, or imaps://user@host[:port][/folder] with the password apart."""
 
     location: str
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log or traceback
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = 30.0
 

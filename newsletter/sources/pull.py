@@ -84,7 +84,7 @@ async def _pull_one(http, gate, feed, state, settings: FetchSection, now, tz, po
     state = state or FeedState(feed.key)
     try:
         return await _fetch_and_parse(http, gate, feed, state, settings, now, tz, pool)
-    except Exception as e:  # noqa: BLE001 - whatever went wrong, it is this feed's line, not the run's end
+    except Exception as e:  # whatever went wrong, it is this feed's line, not the run's end
         line = f"unexpected error ({type(e).__name__}: {e})"
         failed = replace(state, last_attempt=now, last_error=line, failures=state.failures + 1)
         return Pulled(feed, failed, (), line, FAILED, True)

@@ -393,6 +393,25 @@ class BouncesSection:
 
 
 @dataclass(frozen=True)
+class TipsSection:
+    imap_url: str = setting(
+        "", "Mailbox readers' tips arrive in: imaps://user@host[:port][/folder] (password in "
+        "NEWSLETTER_TIPS_PASSWORD); empty: not read.", check=lambda v: _imap_url_error(v) or (
+            None if not v or v.startswith("imaps://") else f"{v!r} must start with imaps://"))
+    maildir: str = setting("", "A local Maildir folder tips are delivered to (relative to this file); empty: none.")
+    keep_source_days: int = setting(30, "Days a tip's sender (address, name, client IP) is kept, then deleted.",
+                                    check=_positive)
+    keep_days: int = setting(90, "Days a tip's text is kept unless it became an \"I'm hearing\" line.",
+                             check=_positive)
+    rate_limit: int = setting(5, "Tips one client address may send through the form in rate_seconds.",
+                              check=_positive)
+    rate_seconds: int = setting(3600, "The window rate_limit counts in, in seconds.", check=_positive)
+    max_chars: int = setting(4000, "Longest tip kept, in characters (after trimming quotes and signature).",
+                             check=_positive)
+    max_message_kb: int = setting(1024, "Larger tip mails are set aside unread.", check=_positive)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
 
@@ -412,6 +431,7 @@ class Config:
     audio: AudioSection = field(default_factory=AudioSection)
     compose: ComposeSection = field(default_factory=ComposeSection)
     bounces: BouncesSection = field(default_factory=BouncesSection)
+    tips: TipsSection = field(default_factory=TipsSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
@@ -446,6 +466,11 @@ class Config:
         if self.web.base_url:
             return self.web.base_url.rstrip("/") + "/unsubscribe"
         return f"mailto:{self.email.unsubscribe_address}" if self.email.unsubscribe_address else None
+
+    @property
+    def tip_page(self) -> str | None:
+        """The tip form of `newsletter serve`, linked from "I'm hearing" and the footer; None without base_url."""
+        return self.web.base_url.rstrip("/") + "/tip" if self.web.base_url else None
 
     @property
     def templates_dir(self) -> Path | None:

@@ -18,6 +18,7 @@ from .ledger import ISSUE_SENDING, Ledger
 from .subscribers import Subscribers
 from .leases import Leases
 from .reviews import Reviews
+from .tips import Tips
 from .schema import issue_items, issues, items
 
 DRAFT = "draft"
@@ -52,6 +53,7 @@ class Store:
             self.leases = Leases(self.engine)
             self.reviews = Reviews(self.engine)
             self.bounces = Bounces(self.engine)
+            self.tips = Tips(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{dialects.masked(url)}: cannot open store: {e}") from None
 

@@ -97,11 +97,13 @@ def from_mail(message: EmailMessage, max_chars: int) -> Cleaned:
 
 
 def trimmed(text: str) -> str:
-    """The newest reply of a mail's text: quoted earlier mail and the signature cut off."""
+    """The newest reply of a mail's text: quoted earlier mail ("On ... wrote:" and what follows, and
+    any line quoted with ">") and the signature cut off."""
     from mailparser_reply import EmailReplyParser
 
     replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=clean_text(text)).replies
-    return replies[0].body if replies else ""
+    newest = replies[0].body if replies else ""
+    return "\n".join(line for line in newest.split("\n") if not line.lstrip().startswith(">"))  # quoted
 
 
 def _check_structure(message: EmailMessage) -> None:

@@ -1,0 +1,438 @@
+"""Readers' tips (issue 18): cleaning, the confidential store, `newsletter tips fetch` from a Maildir and
+from dovecot over IMAP (twice: each usable tip once, each hostile mail one warning), deciding tips, and
+the /tip form's limits, all on real parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import imaplib
+import mailbox
+import secrets
+import socket
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from tipkit import MAILS, TIPSTER, TIPSTER_NAME, USABLE, Skip, plain
+
+from newsletter import config as config_module
+from newsletter import pipeline
+from newsletter.cli import cli
+from newsletter.errors import NewsletterError, StoreError
+from newsletter.sources.tips import Unusable, clean, contact, first_sentence, from_mail, trimmed
+from newsletter.store import Store
+from newsletter.store.tips import Source, digest
+
+NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone.utc)
+
+
+def parsed(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+# --- cleaning (sources/tips.py) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(MAILS))
+def test_each_kind_of_mail_is_a_clean_tip_or_a_reason(name):
+    raw, expected = MAILS[name]
+    if isinstance(expected, Skip):
+        with pytest.raises(Unusable, match=expected.words):
+            from_mail(parsed(raw), 4000)
+        return
+    cleaned = from_mail(parsed(raw), 4000)
+    assert cleaned.text == expected
+    assert (cleaned.address, cleaned.name) == (TIPSTER, TIPSTER_NAME)
+    assert "<" not in cleaned.text and TIPSTER not in cleaned.text
+
+
+def test_attachments_are_counted_and_never_read():
+    cleaned = from_mail(parsed(MAILS["alternative-with-attachments"][0]), 4000)
+    assert cleaned.attachments == 2 and "HTML part" not in cleaned.text and "PDF" not in cleaned.text
+
+
+def test_the_text_part_wins_over_the_html_part_whichever_comes_first():
+    message = email.message.EmailMessage()
+    message["From"] = TIPSTER
+    message.set_content("<p>HTML first.</p>", subtype="html")
+    message.add_alternative("Text second.")
+    assert from_mail(parsed(message.as_bytes()), 4000).text == "Text second."
+
+
+def test_a_mail_without_from_is_a_tip_from_nobody_known():
+    cleaned = from_mail(parsed(b"Subject: x\r\n\r\nNo sender here.\r\n"), 4000)
+    assert (cleaned.text, cleaned.address, cleaned.name, cleaned.attachments) == ("No sender here.", "", "", 0)
+
+
+def test_two_from_headers_are_refused():
+    with pytest.raises(Unusable, match="more than one From"):
+        from_mail(parsed(f"From: {TIPSTER}\r\nFrom: b@example.org\r\n\r\nHi.\r\n".encode()), 4000)
+
+
+def test_a_from_without_a_domain_is_refused():
+    with pytest.raises(Unusable, match="does not name one address"):
+        from_mail(parsed(b"From: Someone <nobody>\r\n\r\nHi.\r\n"), 4000)
+
+
+def test_a_mail_over_the_character_limit_is_refused_whole():
+    body = "w" * 5000
+    with pytest.raises(Unusable, match="5000 characters, over the 4999-character limit"):
+        from_mail(parsed(f"From: {TIPSTER}\r\n\r\n{body}\r\n".encode()), 4999)
+
+
+def test_clean_keeps_paragraphs_and_removes_what_no_stored_text_may_hold():
+    assert clean("  One\u202e  line\x00\r\nstill one.\r\n\r\n\r\nTwo.  ", 100) == "One line still one.\n\nTwo."
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  ", "\x00\x01"])
+def test_clean_refuses_empty_text(text):
+    with pytest.raises(Unusable, match="no text"):
+        clean(text, 100)
+
+
+def test_clean_allows_exactly_the_limit():
+    assert clean("x" * 10, 10) == "x" * 10
+    with pytest.raises(Unusable, match="11 characters, over the 10-character limit"):
+        clean("x" * 11, 10)
+
+
+def test_contact_is_one_bounded_line():
+    assert contact("  me@example.org\r\nBcc: x@y\x00 ") == "me@example.org Bcc: x@y"
+    assert contact("") == ""
+    assert contact("a" * 320) == "a" * 320
+    with pytest.raises(Unusable, match="over 320 characters"):
+        contact("a" * 321)
+
+
+@pytest.mark.parametrize("text, first", [
+    ("The pier is sold. Two people said so.", "The pier is sold."),
+    ("Is it true? Yes.", "Is it true?"),
+    ("It is! Really.", "It is!"),
+    ("She said \u201cgo.\u201d Then left.", "She said \u201cgo.\u201d"),
+    ("It costs 3.5 million and more", "It costs 3.5 million and more"),
+    ("No end in the first paragraph\n\nSecond. Paragraph.", "No end in the first paragraph"),
+    ("Ends here.", "Ends here."),
+])  # fmt: skip
+def test_the_first_sentence_starts_an_accepted_line(text, first):
+    assert first_sentence(text) == first
+
+
+def test_trimming_cuts_the_signature_and_the_quoted_mail():
+    text = "Real news.\n\nMore.\n\n-- \nWendy\n\nOn Mon, 1 Dec 2026, Ed <e@x.example> wrote:\n> old\n"
+    assert trimmed(text).strip() == "Real news.\n\nMore."
+    assert trimmed("> only a quote\nnot quoted\n").strip() == "not quoted"
+
+
+# --- the store (store/tips.py), SQLite and PostgreSQL ---------------------------------------------
+
+
+def test_the_source_is_kept_apart_and_purged_first(store_url):
+    with Store(store_url) as store:
+        first = store.tips.add("mail", "Text one.", Source(TIPSTER, TIPSTER_NAME), NOW, message_id="<m1@x>")
+        second = store.tips.add("form", "Text two.", Source("", "", "192.0.2.7"), NOW + dt.timedelta(days=20))
+        anonymous = store.tips.add("form", "Text three.", Source(), NOW)
+        assert store.tips.add("mail", "Again.", Source(TIPSTER), NOW, message_id="<m1@x>") is None  # read before
+        assert [t.text for t in store.tips.open()] == ["Text one.", "Text three.", "Text two."]
+        assert store.tips.source(first) == Source(TIPSTER, TIPSTER_NAME, "")
+        assert store.tips.source(anonymous) is None
+        with store.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("tips")}
+            recorded = conn.execute(sa.text("SELECT message_id FROM mailbox_seen")).scalars().all()
+        assert not columns & {"address", "name", "client", "contact", "sender"}
+        assert recorded == [digest("<m1@x>")] and "m1" not in recorded[0]
+        assert store.tips.purge(NOW + dt.timedelta(days=30), 30, 90) == (0, 0)  # not older than 30 days yet
+        assert store.tips.purge(NOW + dt.timedelta(days=30, seconds=1), 30, 90) == (1, 0)
+        assert store.tips.source(first) is None and store.tips.source(second).client == "192.0.2.7"
+        assert store.tips.get(first).text == "Text one."
+
+
+def test_unused_tips_are_purged_after_keep_days_and_accepted_ones_kept(store_url):
+    with Store(store_url) as store:
+        used = store.tips.add("form", "Used.", Source("a@example.org"), NOW)
+        checking = store.tips.add("form", "Being checked.", Source(), NOW)
+        store.tips.add("form", "Unused.", Source(), NOW)
+        later = store.tips.add("form", "Later.", Source(), NOW + dt.timedelta(days=2))
+        store.tips.accept(used, "Used.", 3, NOW)
+        store.tips.checking(checking, NOW)
+        assert store.tips.purge(NOW + dt.timedelta(days=5, seconds=1), 30, 5) == (0, 2)
+        assert [t.id for t in store.tips.open()] == [later]
+        assert store.tips.get(used).line == "Used." and store.tips.get(used).issue == 3
+        with pytest.raises(StoreError, match=f"no tip {checking}"):
+            store.tips.get(checking)
+
+
+def test_a_discarded_tip_goes_at_once_with_its_source(store_url):
+    with Store(store_url) as store:
+        number = store.tips.add("form", "Gone.", Source(TIPSTER), NOW)
+        store.tips.discard(number)
+        assert store.tips.open() == [] and store.tips.source(number) is None
+        with pytest.raises(StoreError, match="no tip"):
+            store.tips.discard(number)
+
+
+def test_an_accepted_tip_cannot_be_decided_again(store_url):
+    with Store(store_url) as store:
+        number = store.tips.add("form", "Once.", Source(), NOW)
+        assert store.tips.checking(number, NOW).status == "checking"
+        assert store.tips.accept(number, "Once.", 1, NOW).status == "accepted"
+        with pytest.raises(StoreError, match="accepted already"):
+            store.tips.checking(number, NOW)
+
+
+def test_the_0008_schema_with_data_upgrades_to_tips(blank_url):
+    from alembic import command
+    from test_migrations import _alembic
+
+    engine = sa.create_engine(blank_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic(connection), "0008")
+            connection.execute(sa.text("INSERT INTO mailbox_seen (mailbox, message_id, taken) "
+                                       "VALUES ('bounces', '<b1@x>', :t)"), {"t": NOW})
+            connection.execute(sa.text("INSERT INTO issues (number, day, status, subject, updated) "
+                                       "VALUES (1, :d, 'draft', 'One', :t)"), {"d": NOW.date(), "t": NOW})
+    finally:
+        engine.dispose()
+    with Store(blank_url) as store:
+        assert store.draft().number == 1 and store.bounces.seen("bounces", ["<b1@x>"]) == {"<b1@x>"}
+        number = store.tips.add("mail", "After the upgrade.", Source(TIPSTER), NOW, message_id="<b1@x>")
+        assert store.tips.get(number).text == "After the upgrade."  # the same id in another mailbox is no clash
+
+
+# --- fetching: Maildir and dovecot ----------------------------------------------------------------
+
+
+def make_project(tmp_path, tips: str) -> config_module.Config:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[store]\nurl = "sqlite:///newsletter.db"\n[tips]\n{tips}\n', encoding="utf-8")
+    return config_module.load(path)
+
+
+def deliver(folder, raw: bytes) -> str:
+    name = f"{secrets.token_hex(8)}.test"
+    (folder / "new" / name).write_bytes(raw)
+    return name
+
+
+def deliver_all(folder) -> dict[str, str]:
+    return {deliver(folder, raw): name for name, (raw, _) in MAILS.items()}
+
+
+def check_first_read(result, usable_names, hostile_keys):
+    assert result.taken == len(usable_names) and result.skipped == len(hostile_keys)
+    assert result.attachments == 2
+    assert len(result.warnings) == len(hostile_keys)
+    for key, name in hostile_keys.items():
+        said = [w for w in result.warnings if key in w]
+        assert len(said) == 1 and MAILS[name][1].words in said[0], (name, result.warnings)
+    assert not any(TIPSTER in w or TIPSTER_NAME in w for w in result.warnings)
+
+
+def test_fetch_from_a_maildir_twice_takes_each_usable_tip_once(tmp_path):
+    config = make_project(tmp_path, 'maildir = "Maildir"\nmax_message_kb = 1024')
+    folder = tmp_path / "Maildir"
+    mailbox.Maildir(folder, create=True)
+    delivered = deliver_all(folder)
+    hostile = {key: name for key, name in delivered.items() if name not in USABLE}
+    with Store(config.store_url) as store:
+        check_first_read(pipeline.fetch_tips(config, store, now=NOW), USABLE, hostile)
+        deliver(folder, plain())  # the same mail again (same Message-ID)
+        again = pipeline.fetch_tips(config, store, now=NOW)
+        assert (again.taken, again.skipped, again.warnings) == (0, 0, [])
+        assert sorted(t.text for t in store.tips.open()) == sorted(USABLE.values())
+        assert {t.channel for t in store.tips.open()} == {"mail"}
+    assert list((folder / "new").iterdir()) == [] and len(list((folder / "cur").iterdir())) == len(MAILS) + 1
+
+
+def test_fetch_without_a_mailbox_says_where_to_set_one(tmp_path):
+    config = make_project(tmp_path, "")
+    with Store(config.store_url) as store, pytest.raises(NewsletterError, match=r"\[tips\] imap_url and maildir"):
+        pipeline.fetch_tips(config, store, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def imap():
+    import imapserver
+
+    reason = imapserver.missing()
+    if reason:
+        imapserver.skip_or_fail(reason)
+    with imapserver.running() as server:
+        yield server
+
+
+def test_fetch_from_dovecot_over_imap_twice(tmp_path, imap, monkeypatch):
+    """IMAP over TLS (the test CA trusted), by `newsletter tips fetch`: each usable tip once, each hostile
+    mail one warning naming it, every message flagged seen, the second run finds nothing new."""
+    from imapserver import DATA
+
+    for leftover in (imap.maildir / "new").iterdir():
+        leftover.unlink()
+    config = make_project(tmp_path, f'imap_url = "{imap.url}"\nmax_message_kb = 1024')
+    for name, (raw, _) in MAILS.items():
+        deliver(imap.maildir, raw)
+        (imap.maildir / "new").chmod(0o777)
+    for entry in (imap.maildir / "new").iterdir():
+        entry.chmod(0o666)
+    monkeypatch.setenv("NEWSLETTER_TIPS_PASSWORD", imap.password)
+    monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))
+    run = ["tips", "fetch", "--config", str(config.source)]
+    first = CliRunner().invoke(cli, run)
+    assert first.exit_code == 0, first.output
+    hostile = [name for name in MAILS if name not in USABLE]
+    assert f"Took {len(USABLE)} tip(s); skipped {len(hostile)} message(s); ignored 2 attachment(s)" in first.output
+    assert first.output.count("warning: ") == len(hostile) and TIPSTER not in first.output
+    assert f"imaps://127.0.0.1:{imap.port}/INBOX: message " in first.output
+    second = CliRunner().invoke(cli, run)
+    assert second.exit_code == 0 and "Took 0 tip(s); skipped 0 message(s)" in second.output
+    with Store(config.store_url) as store:
+        assert sorted(t.text for t in store.tips.open()) == sorted(USABLE.values())
+    with imaplib.IMAP4_SSL("127.0.0.1", imap.port, ssl_context=imap.context) as box:
+        box.login(imap.user, imap.password)
+        box.select("INBOX")
+        assert box.uid("SEARCH", None, "UNSEEN")[1] == [b""]
+
+
+# --- deciding: pipeline and CLI -------------------------------------------------------------------
+
+
+def cli_run(config, *args):
+    result = CliRunner().invoke(cli, [*args, "--config", str(config.source)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_cli_lists_accepts_checks_and_discards(tmp_path):
+    config = make_project(tmp_path, 'maildir = "Maildir"')
+    with Store(config.store_url) as store:
+        ids = [pipeline.submit_tip(config, store, text, "", "192.0.2.1", now=NOW)
+               for text in ("The pier is sold. Really.", "The mayor resigns.", "Nonsense.")]
+        ids.append(pipeline.submit_tip(config, store, "From a reader. Who says who.", TIPSTER, "192.0.2.1", now=NOW))
+    listed = CliRunner().invoke(cli, ["tips", "--config", str(config.source)]).output
+    assert f"#{ids[0]}" in listed and "The pier is sold. Really." in listed and "4 tip(s) to decide" in listed
+    assert TIPSTER not in listed and "192.0.2.1" not in listed
+    assert TIPSTER in CliRunner().invoke(cli, ["tips", "--contacts", "--config", str(config.source)]).output
+    said = cli_run(config, "tips", "accept", str(ids[0]))
+    assert "accepted into issue 1" in said and said.strip().endswith("The pier is sold.")
+    cli_run(config, "tips", "accept", str(ids[1]), "--text", "  The mayor\n may resign. ")
+    assert "marked as being checked" in cli_run(config, "tips", "check", str(ids[2]))
+    assert "discarded" in cli_run(config, "tips", "discard", str(ids[3]))
+    listed = CliRunner().invoke(cli, ["tips", "--config", str(config.source)]).output
+    assert f"#{ids[2]}" in listed and "checking" in listed and "1 tip(s) to decide" in listed
+    drafts_file = (config.drafts.dir / "issue-0001.toml").read_text(encoding="utf-8")
+    assert 'hearing = [\n  "The pier is sold.",\n  "The mayor may resign.",\n]' in drafts_file
+    missing = CliRunner().invoke(cli, ["tips", "accept", "999", "--config", str(config.source)])
+    assert missing.exit_code == 1 and "no tip 999" in missing.output
+    empty = CliRunner().invoke(cli, ["tips", "accept", str(ids[2]), "--text", " ", "--config", str(config.source)])
+    assert empty.exit_code == 1 and "no text" in empty.output
+
+
+def test_accepting_the_same_line_twice_writes_it_once(tmp_path):
+    config = make_project(tmp_path, "")
+    with Store(config.store_url) as store:
+        first = pipeline.submit_tip(config, store, "Same words.", "", "", now=NOW)
+        second = pipeline.submit_tip(config, store, "Same words.", "", "", now=NOW)
+        pipeline.accept_tip(config, store, first, now=NOW)
+        pipeline.accept_tip(config, store, second, now=NOW)
+    assert (config.drafts.dir / "issue-0001.toml").read_text().count("Same words.") == 1
+
+
+def test_tips_are_purged_as_each_verb_runs(tmp_path):
+    config = make_project(tmp_path, "keep_source_days = 1\nkeep_days = 2")
+    with Store(config.store_url) as store:
+        number = pipeline.submit_tip(config, store, "Old.", TIPSTER, "192.0.2.1", now=NOW)
+        assert [t.id for t in pipeline.list_tips(config, store, now=NOW + dt.timedelta(days=1))] == [number]
+        assert store.tips.source(number) is not None
+        assert pipeline.list_tips(config, store, now=NOW + dt.timedelta(days=1, seconds=1))[0].id == number
+        assert store.tips.source(number) is None
+        assert pipeline.list_tips(config, store, now=NOW + dt.timedelta(days=2, seconds=1)) == []
+
+
+# --- the form on `newsletter serve` --------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """`newsletter serve`'s app under uvicorn in a thread, with a clock the test moves."""
+    import uvicorn
+
+    from newsletter.web import create_app
+
+    monkeypatch.setenv("NEWSLETTER_SECRET", "tips-test-secret-0123456789")
+    config = make_project(tmp_path, "rate_limit = 2\nrate_seconds = 60\nmax_chars = 100")
+    clock = Clock()
+    store = Store(config.store_url)
+    sock = socket.create_server(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(config, store, clock=clock), log_level="warning",
+                                           ws="none", http="h11"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/tip", clock, store
+    finally:
+        server.should_exit = True
+        thread.join()
+        store.close()
+
+
+def post(url: str, **fields) -> tuple[int, str]:
+    data = urllib.parse.urlencode(fields).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_the_form_takes_a_tip_and_says_nothing_of_others(served):
+    url, _, store = served
+    with urllib.request.urlopen(url, timeout=10) as page:
+        form = page.read().decode()
+    assert 'name="text"' in form and 'name="website"' in form and 'aria-hidden="true"' in form
+    first = post(url, text="The pier is to be sold.", contact=TIPSTER)
+    second = post(url, text="Something else entirely, longer.", contact="")
+    assert first == second and first[0] == 200 and "Thank you" in first[1]
+    assert "pier" not in first[1] and TIPSTER not in first[1]
+    tips = store.tips.open()
+    assert [t.text for t in tips] == ["The pier is to be sold.", "Something else entirely, longer."]
+    assert store.tips.source(tips[0].id) == Source(TIPSTER, "", "127.0.0.1")
+    assert {t.channel for t in tips} == {"form"}
+
+
+def test_the_form_is_rate_limited_per_client_in_a_window(served):
+    url, clock, store = served
+    assert post(url, text="One.")[0] == 200 and post(url, text="Two.")[0] == 200
+    refused = post(url, text="Three.", contact="x@example.org")
+    assert refused[0] == 429 and "try again later" in refused[1] and "Three." in refused[1]
+    clock.now += 61
+    assert post(url, text="Four.")[0] == 200
+    assert [t.text for t in store.tips.open()] == ["One.", "Two.", "Four."]
+
+
+def test_robots_and_oversized_or_empty_tips_are_not_kept(served):
+    url, clock, store = served
+    robot = post(url, text="Buy now.", website="http://spam.example")
+    assert robot[0] == 200 and "Thank you" in robot[1]
+    too_long = post(url, text="x" * 101)
+    assert too_long[0] == 400 and "101 characters, over the 100-character limit" in too_long[1]
+    huge = post(url, text="x" * 2000)
+    assert huge[0] == 413 and "at most 100 characters" in huge[1]
+    empty = post(url, text=" \r\n ")
+    assert empty[0] == 400 and "no text" in empty[1]
+    clock.now += 61  # a refused tip counts against the limit too: trying costs the same
+    assert post(url, text="ok", contact="c" * 321)[0] == 400
+    assert store.tips.open() == []

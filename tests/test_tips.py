@@ -256,17 +256,6 @@ def test_fetch_without_a_mailbox_says_where_to_set_one(tmp_path):
         pipeline.fetch_tips(config, store, now=NOW)
 
 
-@pytest.fixture(scope="module")
-def imap():
-    import imapserver
-
-    reason = imapserver.missing()
-    if reason:
-        imapserver.skip_or_fail(reason)
-    with imapserver.running() as server:
-        yield server
-
-
 def test_fetch_from_dovecot_over_imap_twice(tmp_path, imap, monkeypatch):
     """IMAP over TLS (the test CA trusted), by `newsletter tips fetch`: each usable tip once, each hostile
     mail one warning naming it, every message flagged seen, the second run finds nothing new."""

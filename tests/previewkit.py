@@ -1,4 +1,5 @@
-"""The preview app (`newsletter preview`) under a real uvicorn in a thread, for browser tests."""
+"""The preview app (`newsletter preview`) and serve's (`newsletter serve`) under a real uvicorn in a
+thread, for browser tests."""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ from pathlib import Path
 from newsletter import config as config_module
 
 
-class Preview:
-    """`newsletter preview`'s app under uvicorn in a thread, on a socket bound first."""
+class Running:
+    """An ASGI app under uvicorn in a thread, on a socket bound first; `url` is where it answers."""
 
-    def __init__(self, config_path: Path, day: dt.date):
+    def __init__(self, app):
         import uvicorn
 
-        from newsletter.web.preview import create_preview_app
-
-        self.app = create_preview_app(config_module.load(config_path), date=day)
+        self.app = app
         self.socket = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         settings = uvicorn.Config(self.app, log_level="warning", ws="none", http="h11", timeout_graceful_shutdown=1)
@@ -32,3 +31,12 @@ class Preview:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join()
+
+
+class Preview(Running):
+    """`newsletter preview`'s app for the project at `config_path`, as of `day`."""
+
+    def __init__(self, config_path: Path, day: dt.date):
+        from newsletter.web.preview import create_preview_app
+
+        super().__init__(create_preview_app(config_module.load(config_path), date=day))

@@ -10,8 +10,6 @@ import email.policy
 import imaplib
 import mailbox
 import secrets
-import socket
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -264,11 +262,8 @@ def test_fetch_from_dovecot_over_imap_twice(tmp_path, imap, monkeypatch):
     for leftover in (imap.maildir / "new").iterdir():
         leftover.unlink()
     config = make_project(tmp_path, f'imap_url = "{imap.url}"\nmax_message_kb = 1024')
-    for name, (raw, _) in MAILS.items():
+    for raw, _ in MAILS.values():
         deliver(imap.maildir, raw)
-        (imap.maildir / "new").chmod(0o777)
-    for entry in (imap.maildir / "new").iterdir():
-        entry.chmod(0o666)
     monkeypatch.setenv("NEWSLETTER_TIPS_PASSWORD", imap.password)
     monkeypatch.setenv("SSL_CERT_FILE", str(DATA / "smtp-test-cert.pem"))
     run = ["tips", "fetch", "--config", str(config.source)]
@@ -357,25 +352,15 @@ class Clock:
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     """`newsletter serve`'s app under uvicorn in a thread, with a clock the test moves."""
-    import uvicorn
+    from previewkit import Running
 
     from newsletter.web import create_app
 
     monkeypatch.setenv("NEWSLETTER_SECRET", "tips-test-secret-0123456789")
     config = make_project(tmp_path, "rate_limit = 2\nrate_seconds = 60\nmax_chars = 100")
     clock = Clock()
-    store = Store(config.store_url)
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(config, store, clock=clock), log_level="warning",
-                                           ws="none", http="h11"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/tip", clock, store
-    finally:
-        server.should_exit = True
-        thread.join()
-        store.close()
+    with Store(config.store_url) as store, Running(create_app(config, store, clock=clock)) as running:
+        yield running.url + "/tip", clock, store
 
 
 def post(url: str, **fields) -> tuple[int, str]:

@@ -1,12 +1,10 @@
-"""Readers' tips (issue 18): cleaning, the confidential store, `newsletter tips fetch` from a Maildir and
+"""Readers' tips (issue 18): the confidential store, `newsletter tips fetch` from a Maildir and
 from dovecot over IMAP (twice: each usable tip once, each hostile mail one warning), deciding tips, and
 the /tip form's limits, all on real parts."""
 
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import imaplib
 import mailbox
 import secrets
@@ -17,114 +15,16 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from tipkit import MAILS, TIPSTER, TIPSTER_NAME, USABLE, Skip, plain
+from tipkit import MAILS, TIPSTER, TIPSTER_NAME, USABLE, plain
 
 from newsletter import config as config_module
 from newsletter import pipeline
 from newsletter.cli import cli
 from newsletter.errors import NewsletterError, StoreError
-from newsletter.sources.tips import Unusable, clean, contact, first_sentence, from_mail, trimmed
 from newsletter.store import Store
 from newsletter.store.tips import Source, digest
 
 NOW = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone.utc)
-
-
-def parsed(raw: bytes):
-    return email.message_from_bytes(raw, policy=email.policy.default)
-
-
-# --- cleaning (sources/tips.py) ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", list(MAILS))
-def test_each_kind_of_mail_is_a_clean_tip_or_a_reason(name):
-    raw, expected = MAILS[name]
-    if isinstance(expected, Skip):
-        with pytest.raises(Unusable, match=expected.words):
-            from_mail(parsed(raw), 4000)
-        return
-    cleaned = from_mail(parsed(raw), 4000)
-    assert cleaned.text == expected
-    assert (cleaned.address, cleaned.name) == (TIPSTER, TIPSTER_NAME)
-    assert "<" not in cleaned.text and TIPSTER not in cleaned.text
-
-
-def test_attachments_are_counted_and_never_read():
-    cleaned = from_mail(parsed(MAILS["alternative-with-attachments"][0]), 4000)
-    assert cleaned.attachments == 2 and "HTML part" not in cleaned.text and "PDF" not in cleaned.text
-
-
-def test_the_text_part_wins_over_the_html_part_whichever_comes_first():
-    message = email.message.EmailMessage()
-    message["From"] = TIPSTER
-    message.set_content("<p>HTML first.</p>", subtype="html")
-    message.add_alternative("Text second.")
-    assert from_mail(parsed(message.as_bytes()), 4000).text == "Text second."
-
-
-def test_a_mail_without_from_is_a_tip_from_nobody_known():
-    cleaned = from_mail(parsed(b"Subject: x\r\n\r\nNo sender here.\r\n"), 4000)
-    assert (cleaned.text, cleaned.address, cleaned.name, cleaned.attachments) == ("No sender here.", "", "", 0)
-
-
-def test_two_from_headers_are_refused():
-    with pytest.raises(Unusable, match="more than one From"):
-        from_mail(parsed(f"From: {TIPSTER}\r\nFrom: b@example.org\r\n\r\nHi.\r\n".encode()), 4000)
-
-
-def test_a_from_without_a_domain_is_refused():
-    with pytest.raises(Unusable, match="does not name one address"):
-        from_mail(parsed(b"From: Someone <nobody>\r\n\r\nHi.\r\n"), 4000)
-
-
-def test_a_mail_over_the_character_limit_is_refused_whole():
-    body = "w" * 5000
-    with pytest.raises(Unusable, match="5000 characters, over the 4999-character limit"):
-        from_mail(parsed(f"From: {TIPSTER}\r\n\r\n{body}\r\n".encode()), 4999)
-
-
-def test_clean_keeps_paragraphs_and_removes_what_no_stored_text_may_hold():
-    assert clean("  One\u202e  line\x00\r\nstill one.\r\n\r\n\r\nTwo.  ", 100) == "One line still one.\n\nTwo."
-
-
-@pytest.mark.parametrize("text", ["", "   \n\n  ", "\x00\x01"])
-def test_clean_refuses_empty_text(text):
-    with pytest.raises(Unusable, match="no text"):
-        clean(text, 100)
-
-
-def test_clean_allows_exactly_the_limit():
-    assert clean("x" * 10, 10) == "x" * 10
-    with pytest.raises(Unusable, match="11 characters, over the 10-character limit"):
-        clean("x" * 11, 10)
-
-
-def test_contact_is_one_bounded_line():
-    assert contact("  me@example.org\r\nBcc: x@y\x00 ") == "me@example.org Bcc: x@y"
-    assert contact("") == ""
-    assert contact("a" * 320) == "a" * 320
-    with pytest.raises(Unusable, match="over 320 characters"):
-        contact("a" * 321)
-
-
-@pytest.mark.parametrize("text, first", [
-    ("The pier is sold. Two people said so.", "The pier is sold."),
-    ("Is it true? Yes.", "Is it true?"),
-    ("It is! Really.", "It is!"),
-    ("She said \u201cgo.\u201d Then left.", "She said \u201cgo.\u201d"),
-    ("It costs 3.5 million and more", "It costs 3.5 million and more"),
-    ("No end in the first paragraph\n\nSecond. Paragraph.", "No end in the first paragraph"),
-    ("Ends here.", "Ends here."),
-])  # fmt: skip
-def test_the_first_sentence_starts_an_accepted_line(text, first):
-    assert first_sentence(text) == first
-
-
-def test_trimming_cuts_the_signature_and_the_quoted_mail():
-    text = "Real news.\n\nMore.\n\n-- \nWendy\n\nOn Mon, 1 Dec 2026, Ed <e@x.example> wrote:\n> old\n"
-    assert trimmed(text).strip() == "Real news.\n\nMore."
-    assert trimmed("> only a quote\nnot quoted\n").strip() == "not quoted"
 
 
 # --- the store (store/tips.py), SQLite and PostgreSQL ---------------------------------------------
@@ -410,3 +310,27 @@ def test_robots_and_oversized_or_empty_tips_are_not_kept(served):
     clock.now += 61  # a refused tip counts against the limit too: trying costs the same
     assert post(url, text="ok", contact="c" * 321)[0] == 400
     assert store.tips.open() == []
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_the_schedule_takes_tips_before_composing(tmp_path, smtp_server, readable, caplog):
+    """The editor finds the night's tips beside the new draft; a mailbox that cannot be read is a log
+    line naming no tipster, and the draft is composed all the same."""
+    from schedulekit import at
+    from schedulekit import make_project as schedule_project
+
+    from newsletter.pipeline import run_due
+
+    path = schedule_project(tmp_path, smtp_server.port)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f'[tips]\nmaildir = "{"Maildir" if readable else "missing"}"\n')
+    mailbox.Maildir(tmp_path / "Maildir", create=True)
+    deliver(tmp_path / "Maildir", plain())
+    deliver(tmp_path / "Maildir", MAILS["broken-mime"][0])
+    caplog.set_level("INFO", logger="newsletter.schedule")
+    assert run_due(config_module.load(path), now=at(2024, 4, 1, 5, 0)).action == "composed"
+    with Store(config_module.load(path).store_url) as store:
+        assert [t.text for t in store.tips.open()] == ([USABLE["plain"]] if readable else [])
+    logged = caplog.text
+    assert ("broken MIME" in logged) if readable else ("tips not read" in logged)
+    assert TIPSTER not in logged and TIPSTER_NAME not in logged

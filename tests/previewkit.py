@@ -1,5 +1,4 @@
-"""The preview app (`newsletter preview`) and serve's (`newsletter serve`) under a real uvicorn in a
-thread, for browser tests."""
+"""The preview app (`newsletter preview`) under a real uvicorn in a thread, for browser tests."""
 
 from __future__ import annotations
 
@@ -11,13 +10,15 @@ from pathlib import Path
 from newsletter import config as config_module
 
 
-class Running:
-    """An ASGI app under uvicorn in a thread, on a socket bound first; `url` is where it answers."""
+class Preview:
+    """`newsletter preview`'s app under uvicorn in a thread, on a socket bound first."""
 
-    def __init__(self, app):
+    def __init__(self, config_path: Path, day: dt.date):
         import uvicorn
 
-        self.app = app
+        from newsletter.web.preview import create_preview_app
+
+        self.app = create_preview_app(config_module.load(config_path), date=day)
         self.socket = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         settings = uvicorn.Config(self.app, log_level="warning", ws="none", http="h11", timeout_graceful_shutdown=1)
@@ -31,12 +32,3 @@ class Running:
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.thread.join()
-
-
-class Preview(Running):
-    """`newsletter preview`'s app for the project at `config_path`, as of `day`."""
-
-    def __init__(self, config_path: Path, day: dt.date):
-        from newsletter.web.preview import create_preview_app
-
-        super().__init__(create_preview_app(config_module.load(config_path), date=day))

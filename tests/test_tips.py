@@ -252,15 +252,15 @@ class Clock:
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     """`newsletter serve`'s app under uvicorn in a thread, with a clock the test moves."""
-    from previewkit import Running
+    from sendkit import Site
 
     from newsletter.web import create_app
 
     monkeypatch.setenv("NEWSLETTER_SECRET", "tips-test-secret-0123456789")
     config = make_project(tmp_path, "rate_limit = 2\nrate_seconds = 60\nmax_chars = 100")
     clock = Clock()
-    with Store(config.store_url) as store, Running(create_app(config, store, clock=clock)) as running:
-        yield running.url + "/tip", clock, store
+    with Store(config.store_url) as store, Site(create_app(config, store, clock=clock)) as site:
+        yield f"http://127.0.0.1:{site.port}/tip", clock, store
 
 
 def post(url: str, **fields) -> tuple[int, str]:

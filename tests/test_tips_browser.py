@@ -10,7 +10,8 @@ import email.policy
 
 import lxml.html
 from playwright.sync_api import expect
-from previewkit import Preview, Running
+from previewkit import Preview
+from sendkit import Site
 from test_morning import page, project, run  # noqa: F401  (fixtures: the shipped project, a browser page)
 from tipkit import TIPSTER
 
@@ -26,8 +27,8 @@ def test_a_tip_from_the_form_becomes_a_line_of_the_next_issue_and_its_sender_sta
     from newsletter.web import create_app
 
     config = config_module.load(project / "config.toml")
-    with Store(config.store_url) as store, Running(create_app(config, store)) as serve:
-        page.goto(serve.url + "/tip")
+    with Store(config.store_url) as store, Site(create_app(config, store)) as site:
+        page.goto(f"http://127.0.0.1:{site.port}/tip")
         page.get_by_label("Your tip").fill(TIP)
         page.get_by_label("How to reach you, if you wish (optional)").fill(TIPSTER)
         page.get_by_role("button", name="Send the tip").click()

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import email.errors
 import re
-from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import NamedTuple
 
 from .sanitize import clean_html, clean_text, one_line, text_paragraphs
 
 MAX_CONTACT = 320  # characters: an email address at most
-REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]  # the quote headers ("On ... wrote:") recognised
+REPLY_LANGUAGES = ["en", "de", "fr", "it"]  # whose quote headers ("On ... wrote:") are recognised
 # Defects that mean the MIME structure is not what it says: the parts the parser made of it
 # are guesses, and a guess must not go in front of the editor as a reader's words.
 BROKEN = (
@@ -37,14 +37,13 @@ class Unusable(ValueError):
     """A tip that cannot be taken, and why (one line, naming no one)."""
 
 
-@dataclass(frozen=True)
-class Cleaned:
+class Cleaned(NamedTuple):
     """A tip's text, who sent it (address, name; "" when unknown) and how many attachments were ignored."""
 
     text: str
-    address: str = ""
-    name: str = ""
-    attachments: int = 0
+    address: str
+    name: str
+    attachments: int
 
 
 def clean(text: str, max_chars: int) -> str:
@@ -69,9 +68,9 @@ def contact(value: str) -> str:
 
 def first_sentence(text: str) -> str:
     """What an accepted tip's line starts as: its first sentence (the first paragraph when none ends)."""
-    paragraph = text.split("\n\n", 1)[0]
-    found = _SENTENCE_END.search(paragraph + " ")
-    return (paragraph[:found.start()] + paragraph[found.start():found.end()].rstrip()) if found else paragraph
+    paragraph = text.split("\n\n")[0]
+    found = _SENTENCE_END.search(paragraph)
+    return paragraph[:found.end()].rstrip() if found else paragraph
 
 
 def from_mail(message: EmailMessage, max_chars: int) -> Cleaned:
@@ -123,13 +122,13 @@ def _check_structure(message: EmailMessage) -> None:
 def _decoded(part: EmailMessage) -> str:
     """A text part's content in the charset it declares; a charset unknown or not the bytes' is Unusable."""
     charset = part.get_content_charset() or "us-ascii"
-    payload = part.get_payload(decode=True) or b""
+    payload = part.get_payload(decode=True)  # bytes for every part that is not multipart
     try:
         return payload.decode(charset)
     except LookupError:
         raise Unusable(f"unknown charset {charset[:40]!r}") from None
     except UnicodeDecodeError:
-        raise Unusable(f"the text is not in its declared charset {charset[:40]!r}") from None
+        raise Unusable(f"the text is not in its declared charset {charset!r}") from None  # a known, short name
 
 
 def _sender(message: EmailMessage) -> tuple[str, str]:
@@ -144,4 +143,4 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     if headers[0].defects or len(found) != 1 or not found[0].domain or "@" in found[0].display_name \
             or "<" in found[0].display_name:
         raise Unusable("the From header does not name one address")
-    return found[0].addr_spec[:320], found[0].display_name[:200]
+    return found[0].addr_spec, found[0].display_name  # bounded by the store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from pathlib import Path
 
 import click
 
@@ -24,9 +25,10 @@ def _now() -> dt.datetime:
 
 @cli.group(invoke_without_command=True)
 @click.option("--contacts", is_flag=True, help="Show who sent each tip too (kept [tips] keep_source_days).")
-@with_config
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Config file (default: $NEWSLETTER_CONFIG, else ./config.toml).")
 @click.pass_context
-def tips(ctx, config, contacts):
+def tips(ctx, contacts, config_path):
     """Readers' tips for "I'm hearing": with no subcommand, list those still to decide.
 
     Tips come from the form at /tip on `newsletter serve` and from the [tips] mailbox
@@ -37,8 +39,12 @@ def tips(ctx, config, contacts):
 
     Example: newsletter tips
     """
-    if ctx.invoked_subcommand is not None:
-        return
+    if ctx.invoked_subcommand is None:  # a subcommand loads its own --config
+        _listing(config_path=config_path, contacts=contacts)
+
+
+@with_config
+def _listing(config, contacts):
     from .. import pipeline
 
     with _store(config) as store:

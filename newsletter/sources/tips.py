@@ -100,8 +100,7 @@ def trimmed(text: str) -> str:
     any line quoted with ">") and the signature cut off."""
     from mailparser_reply import EmailReplyParser
 
-    replies = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=clean_text(text)).replies
-    newest = replies[0].body if replies else ""
+    newest = EmailReplyParser(languages=REPLY_LANGUAGES).read(text=clean_text(text)).replies[0].body  # never none
     return "\n".join(line for line in newest.split("\n") if not line.lstrip().startswith(">"))  # quoted
 
 

@@ -22,11 +22,13 @@ from ..store import Store
 
 
 def panel(config: Config) -> list[tuple]:
-    """(tip, suggested line, source) for each tip still to decide; [] when the store cannot be read."""
+    """(tip, when it came in local time, suggested line, source) for each tip still to decide; [] when
+    the store cannot be read."""
     try:
         with Store(config.store_url) as store:
             found = pipeline.list_tips(config, store, now=dt.datetime.now(dt.timezone.utc))
-            return [(tip, suggested_line(tip), store.tips.source(tip.id)) for tip in found]
+            return [(tip, tip.received.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z"), suggested_line(tip),
+                     store.tips.source(tip.id)) for tip in found]
     except NewsletterError:
         return []  # the page says what is wrong with the store elsewhere (the loop's note)
 

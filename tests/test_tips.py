@@ -334,3 +334,26 @@ def test_the_schedule_takes_tips_before_composing(tmp_path, smtp_server, readabl
     logged = caplog.text
     assert ("broken MIME" in logged) if readable else ("tips not read" in logged)
     assert TIPSTER not in logged and TIPSTER_NAME not in logged
+
+
+def test_the_tips_panel_changes_state_only_by_a_same_site_post(tmp_path):
+    from sendkit import Site
+
+    from newsletter.web.preview import create_preview_app
+
+    config = make_project(tmp_path, "")
+    with Store(config.store_url) as store:
+        kept = pipeline.submit_tip(config, store, "Kept.", "", "", now=NOW)
+        gone = pipeline.submit_tip(config, store, "Gone.", "", "", now=NOW)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with Site(create_preview_app(config)) as site:
+        assert site.request("GET", f"/draft/tips?tip={kept}&action=discard")[0] == 405
+        forged = site.request("POST", "/draft/tips", f"tip={kept}&action=discard".encode(),
+                              {**form, "Origin": "http://evil.example"})
+        assert forged[0] == 403
+        done = site.request("POST", "/draft/tips", f"tip={gone}&action=discard".encode(), form)
+        assert done[0] == 303
+        unknown = site.request("POST", "/draft/tips", b"tip=x&action=discard", form)
+        assert unknown[0] == 303
+    with Store(config.store_url) as store:
+        assert [t.id for t in store.tips.open()] == [kept]

@@ -54,6 +54,7 @@ TESTS: dict[str, list[str]] = {
     "sources/feeds.py": ["tests/test_feeds_edges.py", "tests/test_feeds_http.py"],
     "sources/safexml.py": ["tests/test_safexml.py"],
     "compose.py": ["tests/test_compose_edges.py", "tests/test_compose.py"],
+    "sources/tips.py": ["tests/test_tips_clean.py"],
 }
 DEFAULT = list(TESTS)
 

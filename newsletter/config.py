@@ -449,6 +449,23 @@ class BouncesSection:
     max_message_kb: Positive[int] = setting(1024, "Larger messages in the mailbox are set aside unread.")
 
 
+@section
+class TipsSection:
+    imap_url: Annotated[str, check(_imap_url_error)] = setting(
+        "", "Mailbox readers' tips arrive in: `imaps://user@host[:port][/folder]` (password in "
+        "`NEWSLETTER_TIPS_PASSWORD`); empty: not read.")
+    maildir: str = setting(
+        "", "A local Maildir folder tips are delivered to (relative to the config file); empty: none.")
+    keep_source_days: Positive[int] = setting(
+        30, "Days a tip's sender (address, name, client IP) is kept, then deleted.")
+    keep_days: Positive[int] = setting(90, "Days a tip's text is kept unless it became an \"I'm hearing\" line.")
+    rate_limit: Positive[int] = setting(5, "Tips one client address may send through the form in `rate_seconds`.")
+    rate_seconds: Positive[int] = setting(3600, "The window `rate_limit` counts in, in seconds.")
+    max_chars: Positive[int] = setting(
+        4000, "Longest tip kept, in characters (after trimming quotes and signature).")
+    max_message_kb: Positive[int] = setting(1024, "Larger tip mails are set aside unread.")
+
+
 def table():
     """A [section] of Config: a missing table is validated too, so its paths resolve like the file's."""
     return Field(default_factory=dict, validate_default=True)
@@ -474,6 +491,7 @@ class Config:
     audio: AudioSection = table()
     compose: ComposeSection = table()
     bounces: BouncesSection = table()
+    tips: TipsSection = table()
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 
@@ -510,6 +528,11 @@ class Config:
         return f"mailto:{self.email.unsubscribe_address}" if self.email.unsubscribe_address else None
 
     @property
+    def tip_page(self) -> str | None:
+        """The tip form of `newsletter serve`, linked from "I'm hearing" and the footer; None without base_url."""
+        return self.web.base_url.rstrip("/") + "/tip" if self.web.base_url else None
+
+    @property
     def templates_dir(self) -> Path | None:
         return self.folder / self.templates.dir if self.templates.dir else None
 
@@ -539,6 +562,7 @@ class Secrets:
     database_url: SecretStr | None = setting(
         None, "Overrides `[store] url`, so that a database password stays out of the file.")
     bounces_password: SecretStr | None = setting(None, "Password of an imaps `[bounces] mailbox`.")
+    tips_password: SecretStr | None = setting(None, "Password of an imaps `[tips] imap_url`.")
     preview_password: SecretStr | None = setting(
         None, "Login of `newsletter preview` served off loopback; unset: a token is printed at start.")
 

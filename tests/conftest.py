@@ -94,6 +94,18 @@ def browser():
         launched.close()
 
 
+@pytest.fixture(scope="module")
+def imap():
+    """A real IMAP server (dovecot, TLS) for the module; see tests/imapserver.py (skips or fails without it)."""
+    import imapserver
+
+    reason = imapserver.missing()
+    if reason:
+        imapserver.skip_or_fail(reason)
+    with imapserver.running() as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def no_database_override(monkeypatch):
     """A developer's NEWSLETTER_DATABASE_URL must never point the tests (or their subprocesses) at it."""

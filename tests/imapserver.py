@@ -3,8 +3,8 @@
 Everything lives in a throwaway folder (config, passwords, certificate, mail, logs) and the
 server is stopped and the folder removed on exit. Root-safe: as root, dovecot's own
 unprivileged users run the login processes and the mail is served as `nobody` (dovecot
-refuses uid 0), which owns the Maildir; tests drop readable files into its new/. Used by the bounce tests and meant
-for the tips reader. `skip_or_fail` skips with the reason on a machine without dovecot and
+refuses uid 0), which owns the Maildir; tests drop readable files into its new/. Used by the bounce tests and
+the tips tests (the `imap` fixture in conftest.py). `skip_or_fail` skips with the reason on a machine without dovecot and
 fails under CI=true, where .ci/run installs dovecot-imapd.
 """
 

@@ -1,6 +1,6 @@
 """Accessible to everyone who uses it: axe-core (WCAG 2.1 A/AA) finds no violation in any view of
 the preview, its confirmation and sent-issue pages, the email (styled and as Gmail shows it
-unstyled), the archive, and the public unsubscribe pages."""
+unstyled), the archive, and the public unsubscribe and tip pages."""
 
 from __future__ import annotations
 
@@ -91,6 +91,12 @@ def test_the_archive_and_the_public_pages(project, page):
         page.get_by_role("button", name="Send me the link").click()
         expect(page.get_by_role("status")).to_contain_text("ada@example.org")
         assert violations(page) == []
+        page.goto(base + "/tip")
+        assert violations(page) == [], "/tip"
+        page.get_by_label("Your tip").fill("The pier is to be sold.")
+        page.get_by_role("button", name="Send the tip").click()
+        expect(page.get_by_role("status")).to_contain_text("Thank you")
+        assert violations(page) == [], "/tip answered"
         from newsletter.deliver.tokens import tokens_from
 
         page.goto(base + "/unsubscribe/" + tokens_from(SECRET).make(1))

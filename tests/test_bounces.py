@@ -165,17 +165,6 @@ def test_every_shape_is_read_whatever_the_recipient_and_code(shape):
         assert "\n" not in report.detail and "\r" not in report.detail and len(report.detail) <= 300
 
 
-@pytest.fixture(scope="module")
-def imap():
-    import imapserver
-
-    reason = imapserver.missing()
-    if reason:
-        imapserver.skip_or_fail(reason)
-    with imapserver.running() as server:
-        yield server
-
-
 def test_the_same_reports_over_imap_from_dovecot(tmp_path, smtp_server, imap, monkeypatch):
     """IMAP over TLS (the certificate checked against the test CA): reports read once, flagged seen."""
     import imaplib

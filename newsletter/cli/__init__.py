@@ -5,6 +5,7 @@ Commands live in modules by topic; importing them registers them on the `cli` gr
 
 from . import audio  # noqa: F401
 from . import bounces, corpus, db, feeds, issue, schedule, send, serve  # noqa: F401  (registers the commands)
+from . import tips  # noqa: F401
 from .base import cli
 
 

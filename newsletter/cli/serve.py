@@ -18,8 +18,9 @@ from .base import cli, opened, with_config
               help="Port to listen on (not the preview's 8000, so both can run; 0: any free one).")
 @with_config
 def serve(config, host, port):
-    """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click)
-    and the archive of sent issues at /archive/ ([archive] dir).
+    """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click),
+    the tip form at /tip (readers' confidential tips, see `newsletter tips`) and the archive
+    of sent issues at /archive/ ([archive] dir).
 
     Run it behind your https proxy at [web] base_url; it needs NEWSLETTER_SECRET, the
     same as send, to check the links.
@@ -56,6 +57,8 @@ def preview(config, host, port, day, open_browser, allowed_hosts):
     subject, added lines and events) go to DRAFTS/issue-NNNN.toml, which build honours.
     Approve, Hold and Send now (it asks first, with the subscriber count) act on the draft
     as the page shows it, and the page follows its state live, to the next draft.
+    The Tips panel accepts readers' tips as "I'm hearing" lines (saved in the drafts file),
+    marks them as being checked, or discards them.
 
     Off loopback every page needs a login: the password in NEWSLETTER_PREVIEW_PASSWORD, or
     else a token printed at start; and only the host names given with --allowed-host work.

@@ -23,6 +23,10 @@ from .review import ScheduleStatus, approve, hold, status
 from .audio import AudioResult, audio
 from .corpus import FileReading, corpus
 from .bounces import BounceResult, fetch_bounces
+from .tips import (
+    TipFetchResult, TipRefused, accept_tip, check_tip, decide_tip, discard_tip, fetch_tips, list_tips, submit_tip,
+    tips_to_decide,
+)  # fmt: skip
 
 __all__ = [
     "RunReport", "run_due", "PublishResult", "publish", "ScheduleStatus", "approve", "hold", "status",
@@ -33,4 +37,6 @@ __all__ = [
     "AudioResult", "audio",
     "FileReading", "corpus",
     "BounceResult", "fetch_bounces",
+    "TipFetchResult", "TipRefused", "accept_tip", "check_tip", "decide_tip", "discard_tip", "fetch_tips", "list_tips",
+    "submit_tip", "tips_to_decide",
 ]  # fmt: skip

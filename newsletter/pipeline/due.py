@@ -101,6 +101,7 @@ def _due(config: Config, store, now: dt.datetime, renewal) -> RunReport:
 
 def _compose(config: Config, store, slot: dt.datetime, now: dt.datetime) -> RunReport:
     """Build the draft for `slot` and tell the editor; too few items hold it (the editor may approve it)."""
+    _fetch_tips(config, store, now)
     result = build(config, store, now=now, date=slot.astimezone(calendar(config).zone).date())
     fetched = result.fetched.count("updated") if result.fetched else 0
     report = RunReport(now, "composed", "", None, fetched, result.new_items)
@@ -116,6 +117,23 @@ def _compose(config: Config, store, slot: dt.datetime, now: dt.datetime) -> RunR
     warning = notify_editor(config, "ready", number, result.issue.subject, slot, result.findings, now=now)
     store.issues.notified(number, now)
     return replace(report, issue=number, message=message + (f"; {warning}" if warning else ""))
+
+
+def _fetch_tips(config: Config, store, now: dt.datetime) -> None:
+    """Take readers' tips before composing, so the editor sees them beside the new draft; a mailbox
+    that cannot be read is a log line (naming no tipster) and the compose goes on."""
+    if not (config.tips.imap_url or config.tips.maildir):
+        return
+    from .tips import fetch_tips
+
+    try:
+        taken = fetch_tips(config, store, now=now)
+    except NewsletterError as e:
+        log.warning("tips not read: %s", e)
+        return
+    for warning in taken.warnings:
+        log.warning("tips: %s", warning)
+    log.info("tips: took %d, skipped %d", taken.taken, taken.skipped)
 
 
 def _hold(config: Config, store, report: RunReport, issue, note: str) -> RunReport:

@@ -263,7 +263,7 @@ def _render_issue(
     context = dict(
         issue=issue, newsletter=config.newsletter, sections=config.sections, email=config.email,
         subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN,
-        audio_url=audio_url,
+        audio_url=audio_url, tip_url=config.tip_page,
         excerpts=frozenset(),
     )
     budget = min(config.email.size_budget_kb * 1024, HARD_LIMIT)
@@ -538,5 +538,6 @@ def render_page(config: Config, name: str, **context) -> str:
     no inlining (a browser reads <style>), and no unsubscribe_url in the context, so no template
     can put a personal link on a public page (StrictUndefined fails it instead)."""
     env = make_environment(config)
-    base = dict(newsletter=config.newsletter, sections=config.sections, email=config.email, excerpts=frozenset())
+    base = dict(newsletter=config.newsletter, sections=config.sections, email=config.email, excerpts=frozenset(),
+                tip_url=config.tip_page)
     return _render(env, name, {**base, **context})

@@ -1,6 +1,6 @@
 """The one mailbox reader: new messages from a Maildir folder or an IMAP mailbox over TLS.
 
-Used for bounces and complaints (deliver/bounces.py) and meant for readers' tips too. It
+Used for bounces and complaints (pipeline/bounces.py) and readers' tips (pipeline/tips.py). It
 reads; the caller records what it took, then calls `mark` so the mailbox moves on (a
 Maildir message goes from new/ to cur/ with the Seen flag; an IMAP one is flagged \\Seen):
 a crash in between reads the message again, and the caller's record of Message-IDs

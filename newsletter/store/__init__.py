@@ -18,6 +18,7 @@ from .items import Items
 from .leases import Leases
 from .ledger import Ledger
 from .subscribers import Subscribers
+from .tips import Tips
 
 
 class Store:
@@ -35,6 +36,7 @@ class Store:
             self.ledger = Ledger(self.engine)
             self.leases = Leases(self.engine)
             self.bounces = Bounces(self.engine)
+            self.tips = Tips(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{dialects.masked(url)}: cannot open store: {e}") from None
 

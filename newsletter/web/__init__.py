@@ -6,12 +6,14 @@ POST unsubscribes at once: the RFC 8058 one-click request a mail client sends, w
 cookie, no login and no redirect, and the confirm button's form; the reason recorded says which.
 HEAD, which link scanners send, is answered like GET and changes nothing.
 `/unsubscribe` (web/request_link.py) is the general page a built issue links to.
+`/tip` (web/tip.py) takes readers' confidential tips for "I'm hearing".
 The archive ([archive] dir, written by the scheduled job) is served as static files at /archive/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +27,8 @@ from ..pipeline.templates import web_pages
 from ..pipeline.unsubscribe import UNSUBSCRIBE_PATH, link_tokens, unsubscribe_link
 from ..store import Store
 from .request_link import request_link_route
+from .throttle import Throttle
+from .tip import tip_route
 
 # The token is in the URL: keep it out of caches, referrers and search engines.
 HEADERS = {
@@ -35,8 +39,9 @@ HEADERS = {
 }
 
 
-def create_app(config: Config, store: Store) -> Starlette:
-    """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens)."""
+def create_app(config: Config, store: Store, *, clock=time.monotonic) -> Starlette:
+    """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens).
+    `clock` times the forms' rate limits (a test moves it instead of waiting)."""
     tokens = link_tokens(config)
     render = web_pages(config)
 
@@ -58,6 +63,7 @@ def create_app(config: Config, store: Store) -> Starlette:
 
     routes = [
         request_link_route(config, store, page),
+        tip_route(config, store, page, Throttle(config.tips.rate_limit, config.tips.rate_seconds, clock=clock)),
         Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
         Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),

@@ -38,6 +38,7 @@ from .pages import NO_STORE, back, page, read_form
 from .live import Live, Reloader
 from .login import LoginRequired
 from .loop import Loop, loop_routes
+from .tips_panel import panel, tips_routes
 
 GMAIL_CLIP_KB = 102
 STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
@@ -80,7 +81,7 @@ def create_preview_app(config: Config, *, date: dt.date | None = None, host: str
         Route("/", _index), Route("/draft", _draft), Route("/draft/issue.eml", _download),
         Route("/issues/{number:int}", _sent), Route("/issues/{number:int}/issue.eml", _download),
         Route("/events", _events), Route("/draft/shape", _shape, methods=["POST"]),
-        Route("/draft/test", _send_test, methods=["POST"]), *loop_routes(),
+        Route("/draft/test", _send_test, methods=["POST"]), *loop_routes(), *tips_routes(),
     ]
     named = (host,) if host.strip("[]") not in ("0.0.0.0", "::", "") else ()
     hosts = tuple(h.strip("[]").lower() for h in ("127.0.0.1", "localhost", "::1", *named, *allowed_hosts))
@@ -119,7 +120,8 @@ async def _index(request: Request) -> Response:
 
 async def _draft(request: Request) -> Response:
     editor = await request.app.state.loop.view(request.app.state.live)  # first: it may make way for the next draft
-    return page("preview_issue.html", request, **_draft_context(request.app.state.live), editor=editor)
+    tips = await run_in_threadpool(panel, request.app.state.live)
+    return page("preview_issue.html", request, **_draft_context(request.app.state.live), editor=editor, tips=tips)
 
 
 async def _sent(request: Request) -> Response:

@@ -12,6 +12,7 @@ from ..errors import StoreError
 from ..models import Issue, Item
 from . import dialects, migrate
 from .bounces import Bounces
+from .consents import Consents
 from .codec import item_from_json
 from .feeds import FeedStore
 from .ledger import ISSUE_SENDING, Ledger
@@ -52,6 +53,7 @@ class Store:
             self.leases = Leases(self.engine)
             self.reviews = Reviews(self.engine)
             self.bounces = Bounces(self.engine)
+            self.consents = Consents(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{dialects.masked(url)}: cannot open store: {e}") from None
 

@@ -393,6 +393,22 @@ class BouncesSection:
 
 
 @dataclass(frozen=True)
+class SubscribeSection:
+    """The public sign-up and manage pages of `newsletter serve` (web/signup.py): how long their links
+    last and how often one client or one address may use them."""
+
+    confirm_hours: float = setting(48.0, "Hours a confirmation link (sign-up, new address) stays good.", check=_positive)
+    manage_days: int = setting(90, "Days the manage link in each issue's footer stays good.", check=_positive)
+    mails_per_address: int = setting(
+        3, "Most mails the forms send one address in mail_window_hours (counted in the store: a restart "
+           "does not reset it), so nobody can mail-bomb a victim through the form.", check=_positive)
+    mail_window_hours: float = setting(24.0, "The window mails_per_address is counted over.", check=_positive)
+    per_client: int = setting(20, "Most form posts one client (IP address) may make in an hour.", check=_positive)
+    per_address: int = setting(5, "Most sign-ups for one address in an hour.", check=_positive)
+    max_form_bytes: int = setting(4096, "Largest sign-up or manage form body, in bytes.", check=_positive)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (None: built-in defaults)."""
 
@@ -412,6 +428,7 @@ class Config:
     audio: AudioSection = field(default_factory=AudioSection)
     compose: ComposeSection = field(default_factory=ComposeSection)
     bounces: BouncesSection = field(default_factory=BouncesSection)
+    subscribe: SubscribeSection = field(default_factory=SubscribeSection)
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 

@@ -1,0 +1,198 @@
+"""Readers sign themselves up and look after their own subscription: the public forms' errands.
+
+Double opt-in: a sign-up only mails a confirmation link; following it makes the subscriber
+active, and the followed confirmation is the consent record (store/consents.py). Every mail
+these verbs send is counted per address in the store, so however often a form is posted and
+however often the server restarts, one address gets at most [subscribe] mails_per_address in
+mail_window_hours. Links are signed per purpose and expire (deliver/tokens.py `make_until`):
+a confirmation link after [subscribe] confirm_hours, a manage link after manage_days.
+
+Each verb takes the open store and `now`; the web shell (web/signup.py) answers the reader
+before it runs the ones that mail, so the answer never says whether an address is on the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from ..config import Config, secret
+from ..deliver.addresses import checked
+from ..errors import DeliverError
+from ..models import ACTIVE, Rendered, Subscriber
+from ..store.consents import CHANGE, MANAGE, SUBSCRIBE
+
+log = logging.getLogger("newsletter.signup")
+PAUSES = (1, 2, 4)  # weeks a reader may pause for
+MAILED, LIMITED, UNKNOWN = "mailed", "limited", "unknown"  # what a mailing verb did (for the log and tests)
+INVALID, EXPIRED = "invalid", "expired"  # a link that names nothing, or names something too late
+
+
+@dataclass(frozen=True)
+class Followed:
+    """A confirmation link followed: what it did (store/consents.py SUBSCRIBED, CHANGED, ALREADY,
+    TAKEN) and the subscriber as it is now."""
+
+    outcome: str
+    subscriber: Subscriber
+
+
+def sign_up(config: Config, store, address: str, name: str, form: str, *, now: dt.datetime) -> str:
+    """Mail `address` a confirmation link (or, when it is subscribed already, its manage link).
+
+    A new address becomes a pending subscriber; one that unsubscribed or bounced stays so
+    until the link is followed. Raises AddressError for a malformed address.
+    """
+    row = checked(address, name)
+    if _over_limit(config, store, row.key, now):
+        return LIMITED
+    found = store.subscribers.signed_up(row.email, row.key, now)
+    if found.status == ACTIVE:
+        return _mail_manage_link(config, store, found, form, now)
+    confirmation = store.consents.record(found.id, SUBSCRIBE, found.email, row.key, form, now, name=row.name or None)
+    _mail(config, SUBSCRIBE, found.email, _confirm_link(config, confirmation, now), now)
+    return MAILED
+
+
+def request_manage_link(config: Config, store, address: str, *, now: dt.datetime) -> str:
+    """Mail a subscriber (in any status) their manage link; nothing for an address not on the list."""
+    row = checked(address)
+    found = store.subscribers.find(row.key)
+    if found is None:
+        return UNKNOWN
+    if _over_limit(config, store, row.key, now):
+        return LIMITED
+    return _mail_manage_link(config, store, found, "manage page", now)
+
+
+def confirm(config: Config, store, token: str, *, now: dt.datetime) -> Followed | str:
+    """Follow a confirmation link: INVALID or EXPIRED, else what it did."""
+    named = _tokens("confirm").read_until(token, now)
+    if named is None or named.key is None:
+        return INVALID
+    if named.expired:
+        return EXPIRED
+    done = store.consents.confirm(named.id, named.key, now)
+    if done is None:
+        return INVALID
+    outcome, confirmation = done
+    return Followed(outcome, store.subscribers.get(confirmation.subscriber))
+
+
+def manage_link(config: Config, subscriber: Subscriber, now: dt.datetime) -> str:
+    """The subscriber's manage page, good for [subscribe] manage_days from `now`."""
+    from ..deliver.tokens import manage_url
+
+    until = now + dt.timedelta(days=config.subscribe.manage_days)
+    return manage_url(config.web.base_url, _tokens("manage").make_until(subscriber.id, subscriber.key, until))
+
+
+def managed(store, token: str, *, now: dt.datetime) -> Subscriber | str:
+    """The subscriber a manage link names, or INVALID or EXPIRED."""
+    named = _tokens("manage").read_until(token, now)
+    if named is None:
+        return INVALID
+    if named.expired:
+        return EXPIRED
+    return store.subscribers.named(named.id, named.key) or INVALID
+
+
+def change_address(config: Config, store, subscriber: Subscriber, address: str, *, now: dt.datetime) -> str:
+    """Mail a confirmation to the new address; the old one stays in use until it is followed.
+    Raises AddressError for a malformed address."""
+    row = checked(address)
+    if _over_limit(config, store, row.key, now):
+        return LIMITED
+    confirmation = store.consents.record(subscriber.id, CHANGE, row.email, row.key, "manage page", now)
+    _mail(config, CHANGE, row.email, _confirm_link(config, confirmation, now), now, previous=subscriber.email)
+    return MAILED
+
+
+def resubscribe(config: Config, store, subscriber: Subscriber, *, now: dt.datetime) -> str:
+    """After unsubscribing (or bouncing): a fresh confirmation to the address, which stays off the list until followed."""
+    key = checked(subscriber.email).key
+    if _over_limit(config, store, key, now):
+        return LIMITED
+    confirmation = store.consents.record(subscriber.id, SUBSCRIBE, subscriber.email, key, "manage page", now)
+    _mail(config, SUBSCRIBE, subscriber.email, _confirm_link(config, confirmation, now), now)
+    return MAILED
+
+
+def pause(store, subscriber: Subscriber, weeks: int, *, now: dt.datetime) -> Subscriber:
+    """No issues for `weeks` (one of PAUSES) from `now`; 0 resumes at once."""
+    if weeks not in (0, *PAUSES):
+        raise ValueError(f"a pause is {', '.join(map(str, PAUSES))} weeks, not {weeks}")
+    until = now + dt.timedelta(weeks=weeks) if weeks else None
+    return store.subscribers.pause(subscriber.id, subscriber.key, until, now)
+
+
+def rename(store, subscriber: Subscriber, name: str, *, now: dt.datetime) -> Subscriber:
+    """The name in the To line; cleaned and bounded as an import's names are."""
+    return store.subscribers.rename(subscriber.id, subscriber.key, checked(subscriber.email, name).name, now)
+
+
+def unsubscribe(store, subscriber: Subscriber, *, now: dt.datetime) -> Subscriber:
+    return store.subscribers.unsubscribe_link(subscriber.id, subscriber.key, now, "unsubscribed (manage page)")
+
+
+def recent(store, *, now: dt.datetime, days: int = 7) -> tuple[int, int]:
+    """(sign-ups, confirmations) of the last `days` days, for `newsletter status`."""
+    return store.consents.since(now - dt.timedelta(days=days))
+
+
+def _over_limit(config: Config, store, key: str, now: dt.datetime) -> bool:
+    """Whether `key` has had its [subscribe] mails_per_address in the window: counted in the store."""
+    s = config.subscribe
+    over = store.consents.mailed(key, now - dt.timedelta(hours=s.mail_window_hours)) >= s.mails_per_address
+    if over:
+        log.warning("not mailing %s: %d mails in %g hours already", key, s.mails_per_address, s.mail_window_hours)
+    return over
+
+
+def _mail_manage_link(config: Config, store, subscriber: Subscriber, form: str, now: dt.datetime) -> str:
+    key = checked(subscriber.email).key
+    store.consents.record(subscriber.id, MANAGE, subscriber.email, key, form, now)
+    _mail(config, MANAGE, subscriber.email, manage_link(config, subscriber, now), now)
+    return MAILED
+
+
+def _confirm_link(config: Config, confirmation, now: dt.datetime) -> str:
+    from ..deliver.tokens import confirm_url
+
+    until = now + dt.timedelta(hours=config.subscribe.confirm_hours)
+    return confirm_url(config.web.base_url, _tokens("confirm").make_until(confirmation.id, confirmation.key, until))
+
+
+def _tokens(purpose: str):
+    from ..deliver.tokens import tokens_from
+
+    return tokens_from(secret("secret"), purpose)
+
+
+def _mail(config: Config, purpose: str, to: str, link: str, now: dt.datetime, **context) -> None:
+    """One text-and-HTML message from templates email/signup.txt and .html (the text's first line is
+    the subject), built and delivered as issues are."""
+    import secrets as random
+
+    from ..deliver.message import build_message, message_bytes, new_message_id
+    from ..deliver.smtp import Connection, deliver
+    from ..render import render_page
+    from .send import _dkim, _envelope_sender, _smtp_settings
+
+    values = dict(title=config.newsletter.title, purpose=purpose, link=link, hours=config.subscribe.confirm_hours,
+                  days=config.subscribe.manage_days, previous=None, **context)
+    subject, _, text = render_page(config, "email/signup.txt", **values).strip().partition("\n\n")
+    html = render_page(config, "email/signup.html", subject=subject, **values)
+    message = build_message(Rendered(subject, html, text + "\n"), sender=config.email.from_address, to=to, date=now,
+                            message_id=new_message_id(config.email.message_id_domain, f"{purpose}.{random.token_hex(8)}"))
+    data = message_bytes(message)
+    sign = _dkim(config)
+    connection = Connection(_smtp_settings(config))
+    try:
+        reply, _ = deliver(connection, _envelope_sender(config), to, sign(data) if sign else data,
+                           retries=config.smtp.retries)
+    finally:
+        connection.close()
+    if reply is None or reply.status != "sent":
+        raise DeliverError(f"{to}: the server answered {reply}")

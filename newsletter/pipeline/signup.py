@@ -66,13 +66,20 @@ def request_manage_link(config: Config, store, address: str, *, now: dt.datetime
     return _mail_manage_link(config, store, found, "manage page", now)
 
 
-def confirm(config: Config, store, token: str, *, now: dt.datetime) -> Followed | str:
-    """Follow a confirmation link: INVALID or EXPIRED, else what it did."""
+def link_state(token: str, *, now: dt.datetime) -> str | None:
+    """INVALID or EXPIRED for a confirmation link that will not work, None for one that will (changes nothing)."""
     named = _tokens("confirm").read_until(token, now)
     if named is None or named.key is None:
         return INVALID
-    if named.expired:
-        return EXPIRED
+    return EXPIRED if named.expired else None
+
+
+def confirm(config: Config, store, token: str, *, now: dt.datetime) -> Followed | str:
+    """Follow a confirmation link: INVALID or EXPIRED, else what it did."""
+    problem = link_state(token, now=now)
+    if problem:
+        return problem
+    named = _tokens("confirm").read_until(token, now)
     done = store.consents.confirm(named.id, named.key, now)
     if done is None:
         return INVALID

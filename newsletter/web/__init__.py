@@ -6,6 +6,7 @@ POST unsubscribes at once: the RFC 8058 one-click request a mail client sends, w
 cookie, no login and no redirect, and the confirm button's form; the reason recorded says which.
 HEAD, which link scanners send, is answered like GET and changes nothing.
 `/unsubscribe` (web/request_link.py) is the general page a built issue links to.
+Sign-up, confirmation and the manage page are web/signup.py's.
 The archive ([archive] dir, written by the scheduled job) is served as static files at /archive/.
 """
 
@@ -25,6 +26,7 @@ from ..deliver.tokens import UNSUBSCRIBE_PATH, tokens_from
 from ..render import make_environment
 from ..store import Store
 from .request_link import request_link_route
+from .signup import signup_routes
 
 # The token is in the URL: keep it out of caches, referrers and search engines.
 HEADERS = {
@@ -35,8 +37,10 @@ HEADERS = {
 }
 
 
-def create_app(config: Config, store: Store) -> Starlette:
-    """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens)."""
+def create_app(config: Config, store: Store, *, clock=None) -> Starlette:
+    """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens).
+    `clock()` is now (for the sign-up pages' expiring links and limits); tests pass their own."""
+    clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
     tokens = tokens_from(secret("secret"))
     env = make_environment(config)
 
@@ -58,6 +62,7 @@ def create_app(config: Config, store: Store) -> Starlette:
 
     routes = [
         request_link_route(config, page),
+        *signup_routes(config, store, page, clock),
         Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
         Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),

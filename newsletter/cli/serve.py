@@ -13,8 +13,10 @@ from .base import cli, with_config
               help="Port to listen on (not the preview's 8000, so both can run; 0: any free one).")
 @with_config
 def serve(config, host, port):
-    """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click)
-    and the archive of sent issues at /archive/ ([archive] dir).
+    """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click),
+    sign-up with double opt-in (/subscribe), each reader's manage page (change address or
+    name, pause, unsubscribe; linked from every issue's footer), and the archive of sent
+    issues at /archive/ ([archive] dir). Limits on the forms are under [subscribe].
 
     Run it behind your https proxy at [web] base_url; it needs NEWSLETTER_SECRET, the
     same as send, to check the links.

@@ -203,3 +203,25 @@ def _mail(config: Config, purpose: str, to: str, link: str, now: dt.datetime, **
         connection.close()
     if reply is None or reply.status != "sent":
         raise DeliverError(f"{to}: the server answered {reply}")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One subscriber as `subscribers show` prints it: the row and its confirmation mails (the consent record)."""
+
+    subscriber: Subscriber
+    confirmations: tuple
+
+
+def standing(store, address: str) -> Standing | None:
+    """The subscriber at `address` and the confirmations mailed about them; None when not on the list."""
+    found = store.subscribers.find(checked(address).key)
+    return Standing(found, tuple(store.consents.of(found.id))) if found else None
+
+
+def counts(store, *, now: dt.datetime) -> dict[str, int]:
+    """Subscribers by status, and how many of the active ones are pausing at `now`."""
+    from ..models import BOUNCED, UNCONFIRMED, UNSUBSCRIBED
+
+    found = {status: store.subscribers.count(status) for status in (ACTIVE, UNCONFIRMED, UNSUBSCRIBED, BOUNCED)}
+    return found | {"paused": store.subscribers.paused(now)}

@@ -45,12 +45,12 @@ def sign_up(config: Config, store, address: str, name: str, form: str, *, now: d
     until the link is followed. Raises AddressError for a malformed address.
     """
     row = checked(address, name)
-    if _over_limit(config, store, row.key, now):
-        return LIMITED
     found = store.subscribers.signed_up(row.email, row.key, now)
     if found.status == ACTIVE:
         return _mail_manage_link(config, store, found, form, now)
-    confirmation = store.consents.record(found.id, SUBSCRIBE, found.email, row.key, form, now, name=row.name or None)
+    confirmation = _record(config, store, found.id, SUBSCRIBE, found.email, row.key, form, now, row.name or None)
+    if confirmation is None:
+        return LIMITED
     _mail(config, SUBSCRIBE, found.email, _confirm_link(config, confirmation, now), now)
     return MAILED
 
@@ -61,8 +61,6 @@ def request_manage_link(config: Config, store, address: str, *, now: dt.datetime
     found = store.subscribers.find(row.key)
     if found is None:
         return UNKNOWN
-    if _over_limit(config, store, row.key, now):
-        return LIMITED
     return _mail_manage_link(config, store, found, "manage page", now)
 
 
@@ -109,9 +107,9 @@ def change_address(config: Config, store, subscriber: Subscriber, address: str, 
     """Mail a confirmation to the new address; the old one stays in use until it is followed.
     Raises AddressError for a malformed address."""
     row = checked(address)
-    if _over_limit(config, store, row.key, now):
+    confirmation = _record(config, store, subscriber.id, CHANGE, row.email, row.key, "manage page", now)
+    if confirmation is None:
         return LIMITED
-    confirmation = store.consents.record(subscriber.id, CHANGE, row.email, row.key, "manage page", now)
     _mail(config, CHANGE, row.email, _confirm_link(config, confirmation, now), now, previous=subscriber.email)
     return MAILED
 
@@ -119,9 +117,9 @@ def change_address(config: Config, store, subscriber: Subscriber, address: str, 
 def resubscribe(config: Config, store, subscriber: Subscriber, *, now: dt.datetime) -> str:
     """After unsubscribing (or bouncing): a fresh confirmation to the address, which stays off the list until followed."""
     key = checked(subscriber.email).key
-    if _over_limit(config, store, key, now):
+    confirmation = _record(config, store, subscriber.id, SUBSCRIBE, subscriber.email, key, "manage page", now)
+    if confirmation is None:
         return LIMITED
-    confirmation = store.consents.record(subscriber.id, SUBSCRIBE, subscriber.email, key, "manage page", now)
     _mail(config, SUBSCRIBE, subscriber.email, _confirm_link(config, confirmation, now), now)
     return MAILED
 
@@ -148,18 +146,23 @@ def recent(store, *, now: dt.datetime, days: int = 7) -> tuple[int, int]:
     return store.consents.since(now - dt.timedelta(days=days))
 
 
-def _over_limit(config: Config, store, key: str, now: dt.datetime) -> bool:
-    """Whether `key` has had its [subscribe] mails_per_address in the window: counted in the store."""
+def _record(config: Config, store, subscriber: int, purpose: str, email: str, key: str, form: str,
+            now: dt.datetime, name: str | None = None):
+    """Keep the mail about to go to `email`, or None when the address has had its [subscribe]
+    mails_per_address in the window (counted in the store, so a restart does not reset it)."""
     s = config.subscribe
-    over = store.consents.mailed(key, now - dt.timedelta(hours=s.mail_window_hours)) >= s.mails_per_address
-    if over:
-        log.warning("not mailing %s: %d mails in %g hours already", key, s.mails_per_address, s.mail_window_hours)
-    return over
+    since = now - dt.timedelta(hours=s.mail_window_hours)
+    kept = store.consents.record(subscriber, purpose, email, key, form, now, name, limit=s.mails_per_address,
+                                 since=since)
+    if kept is None:
+        log.warning("not mailing %s: %d mails in %g hours already", email, s.mails_per_address, s.mail_window_hours)
+    return kept
 
 
 def _mail_manage_link(config: Config, store, subscriber: Subscriber, form: str, now: dt.datetime) -> str:
     key = checked(subscriber.email).key
-    store.consents.record(subscriber.id, MANAGE, subscriber.email, key, form, now)
+    if _record(config, store, subscriber.id, MANAGE, subscriber.email, key, form, now) is None:
+        return LIMITED
     _mail(config, MANAGE, subscriber.email, manage_link(config, subscriber, now), now)
     return MAILED
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from . import dialects
 from .schema import confirmations, subscribers
 from .subscribers import KEY_BYTES, activate, move
 
@@ -45,19 +46,29 @@ class Consents:
         self.engine = engine
 
     def record(self, subscriber: int, purpose: str, email: str, email_key: str, form: str, now: dt.datetime,
-               name: str | None = None) -> Confirmation:
-        """Keep a confirmation mail about to be sent; its link names the row returned."""
+               name: str | None = None, *, limit: int, since: dt.datetime) -> Confirmation | None:
+        """Keep a confirmation mail about to be sent, unless `email_key` has had `limit` since `since`
+        (then None, and nothing is kept); the mail's link names the row returned.
+
+        The count and the new row are one step under a lock on the address, so sign-ups
+        posted at once cannot each see room for one more and all mail the victim.
+        """
         values = {"subscriber": subscriber, "purpose": purpose, "email": email, "email_key": email_key,
                   "name": name, "form": form[:64], "key": secrets.token_hex(KEY_BYTES), "mailed": _utc(now)}
-        with self.engine.begin() as conn:
-            id_ = conn.execute(confirmations.insert().values(values)).inserted_primary_key[0]
-            return _confirmation(conn.execute(sa.select(confirmations).where(confirmations.c.id == id_)).one())
+        try:
+            with self.engine.begin() as conn:
+                dialects.lock_name(conn, f"confirmations {email_key}")
+                id_ = conn.execute(confirmations.insert().values(values)).inserted_primary_key[0]
+                if _mailed(conn, email_key, since) > limit:
+                    raise _Full  # rolls the new row back
+                return _confirmation(conn.execute(sa.select(confirmations).where(confirmations.c.id == id_)).one())
+        except _Full:
+            return None
 
     def mailed(self, email_key: str, since: dt.datetime) -> int:
         """How many mails the forms sent to folded address `email_key` since `since`."""
         with self.engine.connect() as conn:
-            return conn.scalar(sa.select(sa.func.count()).where(
-                confirmations.c.email_key == email_key, confirmations.c.mailed >= _utc(since)))
+            return _mailed(conn, email_key, since)
 
     def confirm(self, id_: int, key: str, now: dt.datetime) -> tuple[str, Confirmation] | None:
         """Follow confirmation `id_` (whose random key is `key`): subscribe, or move to the new address.
@@ -101,6 +112,15 @@ class Consents:
             done = conn.scalar(sa.select(sa.func.count()).where(
                 confirmations.c.purpose == SUBSCRIBE, confirmations.c.confirmed >= moment))
         return asked, done
+
+
+class _Full(Exception):
+    """An address has had its mails for now."""
+
+
+def _mailed(conn: sa.Connection, email_key: str, since: dt.datetime) -> int:
+    return conn.scalar(sa.select(sa.func.count()).where(
+        confirmations.c.email_key == email_key, confirmations.c.mailed >= _utc(since)))
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -4,6 +4,8 @@ own manage link, pause, leave and come back, with nothing done by the editor."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
@@ -97,3 +99,34 @@ def test_from_the_sign_up_form_to_a_new_address_without_the_editor(tmp_path, smt
         expect(page.locator("body")).to_contain_text("You are subscribed")
         send(path, 5)
         assert len(smtp_server.to(MOVED)) == 4 and smtp_server.to(MOVED)[-1].message["Subject"] == "The Test eLetter"
+
+
+def test_the_public_pages_are_accessible_and_work_without_style(tmp_path, smtp_server, browser):
+    """axe-core (WCAG 2.1 A/AA) finds nothing on the sign-up, confirm, manage and link-problem pages;
+    with <style> gone (as some readers see pages) the honeypot is still labelled 'Leave this empty'."""
+    from axe import violations
+
+    from newsletter.pipeline import signup
+    from newsletter.store import Store
+    from newsletter.store.subscribers import NewSubscriber
+
+    path = make_project(tmp_path, smtp_server.port)
+    config = load(path)
+    with Store(config.store_url) as store:
+        now = dt.datetime.now(dt.timezone.utc)  # serve's own clock
+        who = store.subscribers.add(NewSubscriber("ada@example.org", "ada@example.org", "Ada"), now)
+        manage = signup.manage_link(config, who, now).removeprefix("https://eletter.example.org")
+    context = browser.new_context(bypass_csp=True)  # axe is a script the pages' CSP would refuse
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        with Serve(path, SECRET) as site:
+            for where in ("/subscribe", "/manage", manage, "/confirm/" + "A" * 52):
+                page.goto(site.url + where)
+                assert violations(page) == [], where
+            page.goto(site.url + "/subscribe")
+            page.evaluate("document.querySelectorAll('style, [style]').forEach(e => e.remove())")
+            label = page.locator("label[for=website]")
+            assert label.is_visible() and label.inner_text() == "Leave this empty"  # a person without CSS is told
+    finally:
+        context.close()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from newsletter.models import ARTICLE, Issue, Item
 from newsletter.store import Store
-from newsletter.store.consents import ALREADY, CHANGE, CHANGED, SUBSCRIBE, SUBSCRIBED, TAKEN
+from newsletter.store.consents import ALREADY, CHANGE, CHANGED, MANAGE, SUBSCRIBE, SUBSCRIBED, TAKEN
 from newsletter.store.subscribers import NewSubscriber
 
 NOW = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
@@ -48,11 +48,12 @@ def test_confirming_subscribes_once_and_takes_the_name_given(store_url):
         mail = record(store, who, name="Cy")
         assert store.consents.confirm(mail.id, "00" * 9, NOW) is None  # the right id with a wrong key
         outcome, done = store.consents.confirm(mail.id, mail.key, NOW + HOUR)
-        assert outcome == SUBSCRIBED and done.confirmed == NOW + HOUR
-        assert store.consents.confirm(mail.id, mail.key, NOW + 2 * HOUR)[0] == ALREADY
+        assert (outcome, done.purpose, done.confirmed, done.previous) == ("subscribed", "subscribe", NOW + HOUR, None)
+        assert done in {done} and store.consents.confirm(mail.id, mail.key, NOW + 2 * HOUR)[0] == "already" == ALREADY
         now = store.subscribers.get(who.id)
         assert (now.status, now.name, now.reason) == ("active", "Cy", None)
         assert store.consents.since(NOW - HOUR) == (1, 1) and store.consents.since(NOW + 2 * HOUR) == (0, 0)
+        assert store.consents.since(NOW) == (1, 1) and store.consents.since(NOW + HOUR) == (0, 1)  # from the moment on
 
 
 def test_a_change_of_address_moves_the_subscription_only_when_confirmed(store_url):
@@ -63,10 +64,10 @@ def test_a_change_of_address_moves_the_subscription_only_when_confirmed(store_ur
         taken = record(store, who, CHANGE, "held@example.org")
         free = record(store, who, CHANGE, "free@example.org")
         assert store.subscribers.get(who.id).email == "old@example.org"  # until confirmed
-        assert store.consents.confirm(taken.id, taken.key, NOW)[0] == TAKEN
+        assert store.consents.confirm(taken.id, taken.key, NOW)[0] == "taken" == TAKEN
         assert store.subscribers.get(who.id).email == "old@example.org"
         outcome, done = store.consents.confirm(free.id, free.key, NOW)
-        assert outcome == CHANGED and done.previous == "old@example.org"
+        assert (outcome, done.purpose, done.previous) == ("changed", "change", "old@example.org") and CHANGED == "changed"
         moved = store.subscribers.get(who.id)
         assert (moved.email, moved.status, moved.key) == ("free@example.org", "active", who.key)  # links keep working
         assert store.subscribers.get(waiting.id) is None  # the unconfirmed sign-up of that address gave way
@@ -84,8 +85,12 @@ def test_concurrent_mails_to_one_address_stop_at_the_limit(store_url):
             t.join()
         assert sum(k is not None for k in kept) == 3
         assert store.consents.mailed("victim@example.org", NOW - HOUR) == 3
+        assert store.consents.mailed("victim@example.org", NOW) == 3  # mailed at the very start of a window: in it
         assert record(store, who, limit=3, at=NOW + 25 * HOUR) is not None  # the window moved on
-        assert [c.purpose for c in store.consents.of(who.id)] == [SUBSCRIBE] * 4
+        assert [c.purpose for c in store.consents.of(who.id)] == ["subscribe"] * 4 == [SUBSCRIBE] * 4
+        manage = store.consents.record(who.id, MANAGE, who.email, "victim@example.org", "f" * 100, NOW + 25 * HOUR,
+                                       limit=9, since=NOW)
+        assert (manage.purpose, manage.form) == ("manage", "f" * 64)  # an embedding's name is bounded
 
 
 def test_a_pausing_reader_is_skipped_in_the_ledger_and_back_when_the_pause_ends(store_url):

@@ -12,6 +12,7 @@ from newsletter.deliver.tokens import EXPIRING, TOKEN, Named, Tokens, confirm_ur
 SECRET = "tokens-secret-0123456789abcdef"
 NOW = dt.datetime(2024, 3, 1, 7, 0, 30, tzinfo=dt.timezone.utc)
 KEY = "0123456789abcdef01"
+OPAQUE = "g35vm3m2ooltywf642wfqmmy5e"  # pinned: a changed derivation would orphan the Message-IDs of sends under way
 
 
 @pytest.mark.parametrize("id_", [0, 1, 255, 256, 2**31, 2**64 - 1])
@@ -58,5 +59,36 @@ def test_tokens_differ_per_subscriber_key_and_expiry():
 
 
 def test_urls():
-    assert confirm_url("https://e.example.org/", "T") == "https://e.example.org/confirm/T"
-    assert manage_url("https://e.example.org", "T") == "https://e.example.org/manage/T"
+    assert confirm_url("https://e.example.org/boX/", "T") == "https://e.example.org/boX/confirm/T"
+    assert manage_url("https://e.example.org/boX", "T") == "https://e.example.org/boX/manage/T"
+
+
+def test_named_links_are_values():
+    named = Tokens(SECRET, "manage").read_until(Tokens(SECRET, "manage").make_until(1, KEY, NOW), NOW)
+    assert {named: 1}[Named(1, KEY, True)] == 1
+
+
+def test_opaque_names_are_fixed_per_secret():
+    tokens = Tokens(SECRET)
+    assert tokens.opaque("1.1.7.abc") == OPAQUE
+    assert len({tokens.opaque(str(n)) for n in range(100)}) == 100
+
+
+@pytest.mark.parametrize("secret, problem", [
+    ("qwzmtrplkxvbnhgf", None),  # 16 characters, the shortest taken
+    ("acegikmoqsuwyACEG", None),  # steps of 2 are no run
+    ("0123456789" + "qwzmtrplkx", None),  # a run of exactly half, at the start
+    ("qwzmtrplkx" + "0123456789", None),  # and after a break
+    ("0123456789:" + "qwzmtrpkx", "is mostly a run such as 0123456789 or aaaa"),
+    ("98765432100" + "qwzmtrpkx", "is mostly a run such as 0123456789 or aaaa"),
+    ("qwzmtrplkxvbnhg", "is too short (under 16 characters)"),
+    ("qwzmtrpl kxvbnhgf", "holds spaces or control characters"),
+    ("qwzmtrpl\x07kxvbnhgf", "holds spaces or control characters"),
+    ("aqbwcedrftgyhuij" * 2, None),
+    ("qwertyuiop" * 2, None),  # exactly 10 different characters
+    ("qwertyuioq" * 2, "repeats a few characters (fewer than 10 different ones)"),
+])
+def test_obviously_not_random_secrets(secret, problem):
+    from newsletter.deliver.tokens import _not_random
+
+    assert _not_random(secret) == problem

@@ -34,9 +34,9 @@ class Confirmation:
     form: str
     key: str
     mailed: dt.datetime
-    confirmed: dt.datetime | None = None
-    name: str | None = None
-    previous: str | None = None
+    confirmed: dt.datetime | None
+    name: str | None
+    previous: str | None
 
 
 class Consents:

@@ -147,3 +147,111 @@ def test_the_editor_sees_counts_and_sign_ups(reader):
     assert signup.recent(store, now=clock.now + dt.timedelta(days=8)) == (0, 0)
     status = CliRunner().invoke(cli, ["status", "--config", str(path)])
     assert "Sign-ups:     1 in the last 7 days, 0 confirmed" in status.output
+
+
+def test_the_verbs_say_what_they_did_and_mail_as_issues_are_mailed(tmp_path, smtp_server, caplog):
+    """The pipeline verbs directly: their outcomes, the log line when an address has had its mails,
+    the message's shape, and a refusing server as one error naming the address."""
+    import logging
+    import re
+
+    from newsletter.errors import DeliverError
+    from newsletter.store import Store
+
+    path = project(tmp_path, smtp_server, mails_per_address=2)
+    config = load(path)
+    caplog.set_level(logging.WARNING, logger="newsletter.signup")
+    with Store(config.store_url) as store:
+        assert signup.request_manage_link(config, store, "nobody@example.org", now=NOW) == "unknown"
+        assert [signup.sign_up(config, store, "cy@example.org", "", "x", now=NOW) for _ in range(3)] == [
+            "mailed", "mailed", "limited"]
+        assert [(r.name, r.getMessage()) for r in caplog.records] == [
+            ("newsletter.signup", "not mailing cy@example.org: 2 mails in 24 hours already")]
+        sent = smtp_server.to("cy@example.org")[0].message
+        assert re.fullmatch(r"<subscribe\.[0-9a-f]{16}@example\.org>", sent["Message-ID"])
+        assert sent.get_body(("plain",)).get_content().endswith("ignore this message: nothing changes.\r\n")
+        assert signup.link_state("A" * 52, now=NOW) == "invalid" == signup.INVALID
+        token = link_in(smtp_server.to("cy@example.org")[0], "confirm").rsplit("/", 1)[1]
+        assert signup.link_state(token, now=NOW) is None
+        assert signup.link_state(token, now=NOW + dt.timedelta(hours=48)) == "expired" == signup.EXPIRED
+        followed = signup.confirm(config, store, token, now=NOW)
+        assert followed in {followed} and followed.outcome == "subscribed"
+        who = followed.subscriber
+        assert signup.request_manage_link(config, store, "cy@example.org", now=NOW + dt.timedelta(days=2)) == "mailed"
+        signup.unsubscribe(store, who, now=NOW)
+        assert signup.resubscribe(config, store, who, now=NOW + dt.timedelta(days=2)) == "mailed"
+        assert [c.form for c in store.consents.of(who.id)][-2:] == ["manage page", "manage page"]
+        standing = signup.standing(store, "CY@example.org")
+        assert standing in {standing} and signup.standing(store, "no@example.org") is None
+        with pytest.raises(ValueError, match="^a pause is 1, 2, 4 weeks, not 3$"):
+            signup.pause(store, who, 3, now=NOW)
+        smtp_server.reply("data", "dee@example.org", "550 5.7.1 no thanks")
+        with pytest.raises(DeliverError, match=r"^dee@example.org: the server answered .*550"):
+            signup.sign_up(config, store, "dee@example.org", "", "x", now=NOW)
+
+
+@pytest.mark.parametrize("where, fields, status, words", [
+    ("/subscribe", {"email": "x@example.org", "pad": "p" * 5000}, 413, "That form is too long."),
+    ("/subscribe", {"email": "not an address"}, 400, "That is not an email address; please check it."),
+    ("/subscribe", {"name": "No Address"}, 400, "That is not an email address; please check it."),
+    ("/manage", {"email": "x@example.org", "pad": "p" * 5000}, 413, "That form is too long."),
+    ("/manage", {}, 400, "That is not an email address; please check it."),
+])
+def test_each_refusal_says_why(reader, where, fields, status, words):
+    server = reader[0]
+    answer = post(server, where, **fields)
+    assert (answer[0], words in answer[2]) == (status, True)
+
+
+def test_each_manage_answer_says_what_happened(reader):
+    server, store, clock, mail, manage, _ = reader
+    expected = [
+        ({"action": "name"}, 200, "Your name is changed."),
+        ({"action": "pause", "weeks": "1"}, 200, "Paused: no issues until Friday 08 March 2024."),
+        ({"action": "pause", "weeks": "0"}, 200, "Resumed: the next issue comes to you."),
+        ({"action": "pause"}, 400, "That is not something this page can do."),
+        ({"action": "address"}, 400, "That is not an email address; please check it."),
+        ({"action": "address", "email": "b@example.org"}, 200,
+         "We have sent a confirmation link to b@example.org. Until you follow it, the issues keep going to "
+         "ada@example.org."),
+        ({"action": "unsubscribe"}, 200, "You are unsubscribed: no more issues will come."),
+        ({"action": "resubscribe"}, 200, "We have sent a confirmation link to ada@example.org; follow it to "
+                                         "subscribe again."),
+        ({}, 400, "That is not something this page can do."),
+        ({"pad": "p" * 5000}, 413, "That form is too long."),
+    ]
+    for fields, status, words in expected:
+        answer = act(server, manage, **fields)
+        assert (answer[0], words in answer[1]) == (status, True), (fields, answer[1])
+    assert store.subscribers.find("ada@example.org").name == ""
+
+
+def test_the_form_field_names_the_embedding_in_the_consent_record(reader):
+    server, store, clock, mail, manage, _ = reader
+    for n, form in enumerate(["partner site", "", "  \x07 ", "é" * 100]):
+        post(server, "/subscribe", email=f"e{n}@example.org", form=form)
+    for n in range(4):
+        mail.wait(f"e{n}@example.org")
+    forms = [store.consents.of(store.subscribers.find(f"e{n}@example.org").id)[0].form for n in range(4)]
+    assert forms == ["partner site", "sign-up page", "sign-up page", "é" * 64]
+    status, _, page = server.request("GET", "/subscribe")
+    assert status == 200 and 'name="website"' in page and 'action="/subscribe"' in page
+
+
+def test_limits_on_the_general_manage_page_and_the_managing_posts(tmp_path, smtp_server):
+    path = project(tmp_path, smtp_server, per_client=2, per_address=1)
+    store, server = site(path, Clock())
+    with store, server:
+        who = store.subscribers.add(NewSubscriber("fay@example.org", "fay@example.org"), NOW)
+        manage = signup.manage_link(load(path), who, NOW).removeprefix("https://eletter.example.org")
+        assert post(server, "/manage", email="fay@example.org", website="robot")[0] == 200
+        assert post(server, "/manage", email="fay@example.org")[0] == 200
+        refused = post(server, "/manage", email="fay@example.org")
+        assert refused[0] == 429 and "Too many requests from your network; please try again in an hour." in refused[2]
+        assert act(server, manage, action="name", name="Fay")[0] == 200  # not counted: it mails nobody
+        status, page = act(server, manage, action="address", email="g@example.org")
+        assert status == 429 and "Too many requests from your network; please try again in an hour." in page
+        assert act(server, manage, action="resubscribe")[0] == 429
+        refused = post(server, "/subscribe", email="h@example.org")
+        assert refused[0] == 429 and "Too many sign-ups from your network; please try again in an hour." in refused[2]
+    assert [r.recipient for r in smtp_server.received] == ["fay@example.org"]  # the robot got nothing

@@ -191,7 +191,7 @@ def _mail(config: Config, purpose: str, to: str, link: str, now: dt.datetime, **
     from .send import _dkim, _envelope_sender, _smtp_settings
 
     values = dict(title=config.newsletter.title, purpose=purpose, link=link, hours=config.subscribe.confirm_hours,
-                  days=config.subscribe.manage_days) | {"previous": None, **context}
+                  days=config.subscribe.manage_days, **context)
     subject, _, text = render_page(config, "email/signup.txt", **values).strip().partition("\n\n")
     html = render_page(config, "email/signup.html", subject=subject, **values)
     message = build_message(Rendered(subject, html, text + "\n"), sender=config.email.from_address, to=to, date=now,

@@ -49,12 +49,15 @@ EQUIVALENT = Path(__file__).with_name("mutation-equivalent.toml")
 # here for a new module; a module missing from DEFAULT can still be named on the command line.
 TESTS: dict[str, list[str]] = {
     "deliver/headers.py": ["tests/test_headers_edges.py", "tests/test_message.py"],
-    "deliver/tokens.py": ["tests/test_tokens_known.py", "tests/test_unsubscribe.py"],
+    "deliver/tokens.py": ["tests/test_tokens_known.py", "tests/test_unsubscribe.py", "tests/test_signup_tokens.py"],
     "deliver/personalize.py": ["tests/test_personalize_edges.py", "tests/test_personalize.py"],
     "sources/feeds.py": ["tests/test_feeds_edges.py", "tests/test_feeds_http.py"],
     "sources/safexml.py": ["tests/test_safexml.py"],
     "compose.py": ["tests/test_compose_edges.py", "tests/test_compose.py"],
     "sources/tips.py": ["tests/test_tips_clean.py"],
+    "store/consents.py": ["tests/test_signup_store.py"],
+    "pipeline/signup.py": ["tests/test_signup.py", "tests/test_signup_flow.py"],
+    "web/signup.py": ["tests/test_signup.py", "tests/test_signup_flow.py"],
 }
 DEFAULT = list(TESTS)
 

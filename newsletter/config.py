@@ -466,6 +466,22 @@ class TipsSection:
     max_message_kb: Positive[int] = setting(1024, "Larger tip mails are set aside unread.")
 
 
+@section
+class SubscribeSection:
+    """The public sign-up and manage pages of `newsletter serve` (web/signup.py): how long their links
+    last and how often one client or one address may use them."""
+
+    confirm_hours: Positive[float] = setting(48.0, "Hours a confirmation link (sign-up, new address) stays good.")
+    manage_days: Positive[int] = setting(90, "Days the manage link in each issue's footer stays good.")
+    mails_per_address: Positive[int] = setting(
+        3, "Most mails the sign-up and manage forms send one address in `mail_window_hours`, counted in the "
+        "store (a restart does not reset it), so nobody can mail-bomb a victim through the form.")
+    mail_window_hours: Positive[float] = setting(24.0, "The window `mails_per_address` is counted over.")
+    per_client: Positive[int] = setting(20, "Most form posts one client (IP address) may make in an hour; then 429.")
+    per_address: Positive[int] = setting(5, "Most sign-ups for one address in an hour (the rest get the usual answer and no mail).")
+    max_form_bytes: Positive[int] = setting(4096, "Largest sign-up or manage form body, in bytes; larger is 413.")
+
+
 def table():
     """A [section] of Config: a missing table is validated too, so its paths resolve like the file's."""
     return Field(default_factory=dict, validate_default=True)
@@ -492,6 +508,7 @@ class Config:
     compose: ComposeSection = table()
     bounces: BouncesSection = table()
     tips: TipsSection = table()
+    subscribe: SubscribeSection = table()
     feeds: tuple[FeedConfig, ...] = ()
     source: Path | None = None
 

@@ -148,6 +148,7 @@ class Finding:
 ACTIVE = "active"
 UNSUBSCRIBED = "unsubscribed"
 BOUNCED = "bounced"
+UNCONFIRMED = "pending"  # signed up on the web, confirmation link not followed yet (store/consents.py)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ class Subscriber:
     reason: str | None = None
     created: dt.datetime | None = None
     key: str | None = None  # random, in unsubscribe tokens; None for rows added before keys existed
+    paused_until: dt.datetime | None = None  # the reader asked for no issues until then
 
 
 # A send ledger row's states (store/ledger.py); a row can also end BOUNCED, which bounces its subscriber.

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from projectkit import write_config
 from sendkit import SECRET, add_people, draft_issue, ledger, load, project_data
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.cli import cli
@@ -19,7 +20,6 @@ from newsletter.deliver.bounces import Reader
 from newsletter.deliver.tokens import Tokens
 from newsletter.sources.mailbox import parse
 from newsletter.store import Store
-from shellkit import on_store
 
 BOUNCE_ADDRESS = "bounces+{token}@example.org"
 
@@ -221,3 +221,23 @@ def test_the_schedule_reads_the_mailbox_before_each_send(tmp_path, smtp_server, 
     got = sorted(r.recipient for r in smtp_server.received if r.recipient != "editor@example.org")
     assert sent.action == "sent"
     assert got == ([people[0], people[2]] if readable else people)
+
+
+def test_an_unsubscribe_mail_needs_the_subscriptions_own_key_not_just_its_id(sent):
+    """A genuine token for person3's id with another key (a deleted subscriber's, whose id was reused)
+    or with none changes nobody; the real one unsubscribes person3 alone."""
+    path, people, received, folder, _ = sent
+    with Store(load(path).store_url) as store:
+        person3 = store.subscribers.find(people[3])
+    tokens = Tokens(SECRET)
+
+    def mail(token: str) -> bytes:
+        return (f"From: {people[3]}\r\nTo: unsubscribe@example.org\r\nSubject: unsubscribe {token}\r\n"
+                f"Message-ID: <{secrets.token_hex(6)}@client.example>\r\n\r\nbye\r\n").encode()
+
+    deliver(folder, mail(tokens.make(person3.id, "00" * 9)))
+    deliver(folder, mail(tokens.make(person3.id)))
+    result = on_store(pipeline.fetch_bounces, load(path))
+    assert result.unknown == 2 and not result.changes and statuses(path)[people[3]] == "active"
+    deliver(folder, mail(tokens.make(person3.id, person3.key)))
+    assert on_store(pipeline.fetch_bounces, load(path)).changes == [(people[3], "unsubscribe", "unsubscribed")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
 import threading
 
 import lxml.html
@@ -94,14 +95,16 @@ def test_the_whole_morning_sends_exactly_what_was_previewed(project, smtp_server
         expect(page.locator("#draft")).to_contain_text("Issue 2 (draft)")
         expect(page.locator(".issues")).to_contain_text("Issue 1 · sent")
 
-    general = "http://127.0.0.1:8080/unsubscribe"
+    general, general_manage = "http://127.0.0.1:8080/unsubscribe", "http://127.0.0.1:8080/manage"
     assert sorted(r.recipient for r in smtp_server.received) == sorted(PEOPLE)
     for received in smtp_server.received:
         message = email.message_from_bytes(received.data, policy=email.policy.default)
         assert message["Subject"] == previewed_subject
         personal = message["List-Unsubscribe"].split(",")[0].strip(" <>")
         sent_html = message.get_body(("html",)).get_content().replace("\r\n", "\n")  # SMTP's line ends
-        assert sent_html == previewed_html.replace(f'href="{general}"', f'href="{personal}"')
+        own_manage = re.search(r'href="(http://127\.0\.0\.1:8080/manage/[A-Za-z0-9_-]{52})"', sent_html).group(1)
+        assert sent_html == previewed_html.replace(f'href="{general}"', f'href="{personal}"').replace(
+            f'href="{general_manage}"', f'href="{own_manage}"')
         lead = lxml.html.fromstring(sent_html).find_class("section-lead")[0].text_content()
         assert new_lead.rstrip(".…")[:40] in " ".join(lead.split())
         text = message.get_body(("plain",)).get_content()

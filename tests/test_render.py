@@ -16,7 +16,7 @@ from newsletter import config as config_module
 from newsletter.config import Config
 from newsletter.errors import RenderError
 from newsletter.models import ARTICLE, EVENT, HEARING, Event, Issue, Item
-from newsletter.render import UNSUBSCRIBE_TOKEN, clock, excerpt, first_sentence, long_date, render_issue
+from newsletter.render import MANAGE_TOKEN, UNSUBSCRIBE_TOKEN, clock, excerpt, first_sentence, long_date, render_issue
 
 WEB = "https://example.org/issues/1"
 LEAD_FIRST = (
@@ -190,8 +190,10 @@ def test_body_text_is_at_least_14px(doc):
 
 def test_links_are_absolute_web_urls_forward_or_the_unsubscribe_token(rendered, doc):
     hrefs = [a.get("href") for a in doc.iter("a")]
-    assert all(re.match(r"(https?://[^/\s]+|mailto:\?subject=)", h) or h == UNSUBSCRIBE_TOKEN for h in hrefs), hrefs
+    assert all(re.match(r"(https?://[^/\s]+|mailto:\?subject=)", h) or h in (UNSUBSCRIBE_TOKEN, MANAGE_TOKEN)
+               for h in hrefs), hrefs
     assert f'href="{UNSUBSCRIBE_TOKEN}"' in rendered.html  # untouched by premailer and lxml
+    assert f'href="{MANAGE_TOKEN}"' in rendered.html
     assert not doc.findall(".//img") and not doc.findall(".//script") and not doc.findall(".//form")
 
 
@@ -349,7 +351,7 @@ def test_text_links_are_numbered_and_listed_after_their_piece(rendered):
     assert text.index(listing) < text.index("Yet Another Project")
     numbers = [int(n) for n in re.findall(r"^\[(\d+)\] ", text, re.M)]
     assert numbers == list(range(1, len(numbers) + 1))
-    assert f"[{numbers[-1]}] {UNSUBSCRIBE_TOKEN}" in text
+    assert f"[{numbers[-2]}] {UNSUBSCRIBE_TOKEN}" in text and f"[{numbers[-1]}] {MANAGE_TOKEN}" in text
 
 
 def test_text_hearing_items_start_with_chevrons(rendered):

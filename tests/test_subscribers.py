@@ -31,7 +31,7 @@ def test_add_list_and_remove(project):
     result = run(project, "list")
     assert result.stdout.splitlines()[0].split("  ")[0] == "Ada@example.org"
     assert result.stdout.splitlines()[0].endswith("Ada Lovelace")
-    assert result.stderr == "2 subscriber(s)\n"
+    assert result.stderr == "2 subscriber(s): 2 active (0 paused), 0 pending, 0 unsubscribed, 0 bounced\n"
     assert run(project, "remove", "ADA@example.org").stdout == "Removed Ada@example.org\n"
     assert listed(project) == [["bob@example.org", "active"]]
     missing = run(project, "remove", "ada@example.org")

@@ -243,9 +243,9 @@ def test_tips_are_purged_as_each_verb_runs(tmp_path):
 
 class Clock:
     def __init__(self):
-        self.now = 1000.0
+        self.now = NOW
 
-    def __call__(self) -> float:
+    def __call__(self) -> dt.datetime:
         return self.now
 
 
@@ -292,7 +292,7 @@ def test_the_form_is_rate_limited_per_client_in_a_window(served):
     assert post(url, text="One.")[0] == 200 and post(url, text="Two.")[0] == 200
     refused = post(url, text="Three.", contact="x@example.org")
     assert refused[0] == 429 and "try again later" in refused[1] and "Three." in refused[1]
-    clock.now += 61
+    clock.now += dt.timedelta(seconds=61)
     assert post(url, text="Four.")[0] == 200
     assert [t.text for t in store.tips.open()] == ["One.", "Two.", "Four."]
 
@@ -307,7 +307,7 @@ def test_robots_and_oversized_or_empty_tips_are_not_kept(served):
     assert huge[0] == 413 and "at most 100 characters" in huge[1]
     empty = post(url, text=" \r\n ")
     assert empty[0] == 400 and "no text" in empty[1]
-    clock.now += 61  # a refused tip counts against the limit too: trying costs the same
+    clock.now += dt.timedelta(seconds=61)  # a refused tip counts against the limit too: trying costs the same
     assert post(url, text="ok", contact="c" * 321)[0] == 400
     assert store.tips.open() == []
 

@@ -63,7 +63,8 @@ def run_once(config, at):
 @cli.command()
 @with_config
 def status(config):
-    """Show the next compose and send times, the issue under way and its state, the last send, failing feeds.
+    """Show the next compose and send times, the issue under way and its state, the last send, failing feeds,
+    and the sign-ups and confirmations of the last 7 days.
 
     Example: newsletter status
     """
@@ -91,6 +92,19 @@ def status(config):
         click.echo(f"Last sent:    issue {s.last_sent.number} on {_when(s.last_sent.sent, zone)}: {counts}")
     for line in s.feeds_in_error:
         click.echo(f"Feed error:   {line}")
+    _signups(config)
+
+
+def _signups(config) -> None:
+    """The sign-up form's last 7 days: confirmation mails sent, and how many were followed."""
+    import datetime as dt
+
+    from ..pipeline import signup
+    from ..store import Store
+
+    with Store(config.store_url) as store:
+        asked, confirmed = signup.recent(store, now=dt.datetime.now(dt.timezone.utc))
+    click.echo(f"Sign-ups:     {asked} in the last 7 days, {confirmed} confirmed")
 
 
 @cli.command()

@@ -122,7 +122,7 @@ def _send_progress():
 
 @cli.group()
 def subscribers():
-    """Manage the subscriber list: add, remove, list, import, export.
+    """Manage the subscriber list: add, remove, list, show, import, export.
 
     Example: newsletter subscribers import people.csv
     """
@@ -162,21 +162,60 @@ def subscribers_remove(config, email):
 
 
 @subscribers.command("list")
-@click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]), help="Only this status.")
+@click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced"]), help="Only this status.")
 @with_config
 def subscribers_list(config, status):
-    """List subscribers: address, status, date joined and name.
+    """List subscribers: address, status (a pause says until when), date joined and name; then
+    the counts: active (of them paused), pending (signed up, not confirmed), unsubscribed, bounced.
 
-    Example: newsletter subscribers list --status bounced
+    Example: newsletter subscribers list --status pending
     """
-    from .. import pipeline
+    import datetime as dt
 
+    from .. import pipeline
+    from ..pipeline import signup
+
+    now = dt.datetime.now(dt.timezone.utc)
     with opened(config) as store:
         people = pipeline.list_subscribers(config, store, status=status)
+        n = signup.counts(store, now=now)
     width = max((len(p.email) for p in people), default=5)
     for p in people:
-        click.echo(f"{p.email:<{width}}  {p.status:<12}  {p.created:%Y-%m-%d}  {p.name}".rstrip())
-    click.echo(f"{len(people)} subscriber(s)", err=True)
+        state = f"paused to {p.paused_until:%Y-%m-%d}" if p.status == "active" and p.paused_until and p.paused_until > now else p.status
+        click.echo(f"{p.email:<{width}}  {state:<12}  {p.created:%Y-%m-%d}  {p.name}".rstrip())
+    click.echo(f"{len(people)} subscriber(s): {n['active']} active ({n['paused']} paused), {n['pending']} pending, "
+               f"{n['unsubscribed']} unsubscribed, {n['bounced']} bounced", err=True)
+
+
+@subscribers.command("show")
+@click.argument("email")
+@with_config
+def subscribers_show(config, email):
+    """Show one subscriber: status, name, pause, and the consent record (each confirmation mailed:
+    when, from which form, to which address, and when it was followed).
+
+    Example: newsletter subscribers show ada@example.org
+    """
+    from ..pipeline import signup
+
+    with opened(config) as store:
+        found = signup.standing(store, email)
+    if found is None:
+        raise click.ClickException(f"{email} is not on the list")
+    s = found.subscriber
+    click.echo(f"Address:   {s.email}")
+    click.echo(f"Name:      {s.name or '-'}")
+    click.echo(f"Status:    {s.status}" + (f" ({s.reason})" if s.reason else ""))
+    click.echo(f"Joined:    {s.created:%Y-%m-%d %H:%M} UTC")
+    if s.paused_until:
+        click.echo(f"Paused to: {s.paused_until:%Y-%m-%d %H:%M} UTC")
+    if not found.confirmations:
+        click.echo("Consent:   no confirmation mailed (added by the editor)")
+    for c in found.confirmations:
+        followed = f"confirmed {c.confirmed:%Y-%m-%d %H:%M} UTC" if c.confirmed else "not followed"
+        moved = f" (was {c.previous})" if c.previous else ""
+        click.echo(f"Mail #{c.id}: {c.purpose} to {c.email}{moved}, from the {c.form!r} form, "
+                   f"mailed {c.mailed:%Y-%m-%d %H:%M} UTC, {followed if c.purpose != 'manage' else 'a manage link'}")
 
 
 @subscribers.command("import")

@@ -19,8 +19,10 @@ from .base import cli, opened, with_config
 @with_config
 def serve(config, host, port):
     """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click),
-    the tip form at /tip (readers' confidential tips, see `newsletter tips`) and the archive
-    of sent issues at /archive/ ([archive] dir).
+    sign-up with double opt-in (/subscribe), each reader's manage page (change address or
+    name, pause, unsubscribe; linked from every issue's footer), the tip form at /tip (readers'
+    confidential tips, see `newsletter tips`) and the archive of sent issues at /archive/
+    ([archive] dir). Limits on the forms are under [subscribe] and [tips].
 
     Run it behind your https proxy at [web] base_url; it needs NEWSLETTER_SECRET, the
     same as send, to check the links.

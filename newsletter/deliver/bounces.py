@@ -46,6 +46,10 @@ class Report:
     message_ids: tuple[str, ...] = ()
     code: str = ""
     detail: str = ""
+    # An unsubscribe token names its subscription by id and random key: the store must match both,
+    # or a token kept from a deleted subscriber would unsubscribe whoever reuses the id.
+    keyed: bool = False
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,12 @@ class Reader:
     def _unsubscribe_mail(self, message: Message) -> Report:
         """A mail to the List-Unsubscribe mailto: address; our link puts the signed token in the subject."""
         subject = " ".join(_headers(message, "Subject"))
-        named = (n[0] for n in map(self.unsubscribe_tokens.read, re.findall(TOKEN.pattern, subject)) if n is not None)
-        token = next((n for n in named if n is not None), None)
+        named = next((n for n in map(self.unsubscribe_tokens.read, re.findall(TOKEN.pattern, subject)) if n), None)
         senders = tuple(a.lower() for value in _headers(message, "From") for a in ADDRESS.findall(value))[:1]
-        return Report(UNSUBSCRIBE, token, () if token else senders, (), "", _line(f"unsubscribe mail: {subject}"))
+        detail = _line(f"unsubscribe mail: {subject}")
+        if named is None:
+            return Report(UNSUBSCRIBE, None, senders, (), "", detail)
+        return Report(UNSUBSCRIBE, named[0], (), (), "", detail, keyed=True, key=named[1])
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from ..models import DEFERRED, FAILED, PENDING, SKIPPED, Addressee, Outcome
 from .personalize import Recipient, Template
 from .smtp import Connection, RateLimit, SmtpSettings, Unavailable, deliver, tls_context
-from .tokens import Tokens, unsubscribe_url
+from .tokens import Tokens, manage_url, unsubscribe_url
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Letters:
     sign: Callable[[bytes, list[bytes]], bytes] | None = None  # (message, its body in pieces) -> signed
     bounce_address: str = ""  # VERP: "bounces+{token}@example.org", or "" for the From address
     bounce_tokens: Tokens | None = None
+    manage_tokens: Tokens | None = None  # the footer's manage link, good until manage_until
+    manage_until: dt.datetime | None = None
 
     def return_path(self, subscriber: int, default: str) -> str:
         """The envelope sender: with VERP, one per recipient, carrying their signed bounce token."""
@@ -54,11 +56,15 @@ class Letters:
         return f"<{self.tokens.opaque(f'{self.issue}.{round_}.{subscriber}.{self.digest}')}@{self.domain}>"
 
     def make(self, who: Addressee, token: str | None = None) -> tuple[bytes, str]:
-        """The message for `who`; `token` instead of their real unsubscribe token (a dry run's sample)."""
+        """The message for `who`; `token` instead of their real unsubscribe and manage tokens (a dry run's sample)."""
+        manage = token and manage_url(self.base_url, token)
         token = token or self.tokens.make(who.subscriber, who.key)
+        if manage is None and self.manage_tokens:
+            manage = manage_url(self.base_url, self.manage_tokens.make_until(who.subscriber, who.key, self.manage_until))
         message_id = self.message_id(who.subscriber, who.round)
         mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{token}" if self.mailto else ""
-        recipient = Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto)
+        recipient = Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto,
+                              manage or "")
         if not self.sign:
             return self.template.fill(recipient), message_id
         data, body_parts = self.template.fill_parts(recipient)

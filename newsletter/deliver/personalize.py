@@ -55,6 +55,7 @@ class Recipient:
     message_id: str
     unsubscribe_url: str
     unsubscribe_mailto: str = ""
+    manage_url: str = ""  # the reader's manage page (change address, pause...), in the footer
 
 
 class Template:

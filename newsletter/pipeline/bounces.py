@@ -70,7 +70,7 @@ def fetch_bounces(config: Config, store: Store, *, now: dt.datetime) -> BounceRe
                 continue
             applied = store.bounces.apply(MAILBOX, Evidence(
                 report.kind, mail.message_id, report.subscriber, report.addresses, report.message_ids,
-                report.code, report.detail), now, settings.soft_limit)
+                report.code, report.detail, report.keyed, report.key), now, settings.soft_limit)
             if applied is None:
                 continue
             if applied.email:

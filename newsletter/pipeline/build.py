@@ -155,9 +155,11 @@ def _render_files(issue: Issue, config: Config, now: dt.datetime) -> tuple[dict[
 
 def _unpersonalised(rendered: Rendered, config: Config) -> Rendered:
     """The built files are real messages an editor may open or forward: the unsubscribe sentinel
-    becomes the site's general unsubscribe page (`send` puts each reader's own link there)."""
-    from ..render import UNSUBSCRIBE_TOKEN
+    becomes the site's general unsubscribe page, the manage sentinel its general manage page
+    (`send` puts each reader's own links there)."""
+    from ..render import MANAGE_TOKEN, UNSUBSCRIBE_TOKEN
 
     page = config.unsubscribe_page or ""
-    return replace(rendered, html=rendered.html.replace(UNSUBSCRIBE_TOKEN, page),
-                   text=rendered.text.replace(UNSUBSCRIBE_TOKEN, page))
+    manage = config.web.base_url.rstrip("/") + "/manage" if config.web.base_url else page  # mails the reader their link
+    return replace(rendered, html=rendered.html.replace(UNSUBSCRIBE_TOKEN, page).replace(MANAGE_TOKEN, manage),
+                   text=rendered.text.replace(UNSUBSCRIBE_TOKEN, page).replace(MANAGE_TOKEN, manage))

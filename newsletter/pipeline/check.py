@@ -56,11 +56,11 @@ def lint_message(raw: bytes, config: Config, issue: Issue | None = None) -> tupl
     """`check` on a built message: the unsubscribe sentinel is a link once personalised, and
     `issue`'s own text may quote template syntax (it is escaped content, not a leftover)."""
     from ..check import check_message, content_words
-    from ..render import UNSUBSCRIBE_TOKEN
+    from ..render import MANAGE_TOKEN, UNSUBSCRIBE_TOKEN
 
     budget = config.email.size_budget_kb * 1024
     content = content_words(_texts(issue)) if issue else frozenset()
-    return tuple(check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN,), content=content))
+    return tuple(check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN, MANAGE_TOKEN), content=content))
 
 
 def _texts(issue: Issue):

@@ -167,7 +167,7 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     from ..deliver.dispatch import Letters
     from ..deliver.personalize import issue_template
     from ..deliver.tokens import tokens_from
-    from ..render import UNSUBSCRIBE_TOKEN, render_issue
+    from ..render import MANAGE_TOKEN, UNSUBSCRIBE_TOKEN, render_issue
 
     if not config.web.base_url:
         raise DeliverError("[web] base_url is not set: unsubscribe links need the public address of newsletter serve")
@@ -182,12 +182,13 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
         rendered = replace(rendered, subject=f"[TEST] {rendered.subject}")
     template = issue_template(
         rendered, sender=config.email.from_address, date=now, list_name=config.newsletter.title,
-        list_id=config.email.list_id, body_fields={UNSUBSCRIBE_TOKEN: "unsubscribe_url"},
+        list_id=config.email.list_id, body_fields={UNSUBSCRIBE_TOKEN: "unsubscribe_url", MANAGE_TOKEN: "manage_url"},
     )
     digest = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()[:12]
     letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
                       config.email.unsubscribe_address, dkim_signer(config), config.smtp.bounce_address,
-                      tokens_from(secret("secret"), "bounce"))
+                      tokens_from(secret("secret"), "bounce"), tokens_from(secret("secret"), "manage"),
+                      now + dt.timedelta(days=config.subscribe.manage_days))
     return letters, rendered
 
 

@@ -30,6 +30,7 @@ from .plaintext import LinkRefs, underline, wrap
 
 # Replaced per recipient after inlining (premailer would URL-encode `{{ }}` in an href).
 UNSUBSCRIBE_TOKEN = "%%UNSUBSCRIBE_URL%%"
+MANAGE_TOKEN = "%%MANAGE_URL%%"  # the reader's own manage page (pipeline/signup.py), filled in by send
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -262,7 +263,7 @@ def _render_issue(
     subject = " ".join(issue.subject.split())  # composed (or edited) upstream; one line here
     context = dict(
         issue=issue, newsletter=config.newsletter, sections=config.sections, email=config.email,
-        subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN,
+        subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN, manage_url=MANAGE_TOKEN,
         audio_url=audio_url, tip_url=config.tip_page,
         excerpts=frozenset(),
     )

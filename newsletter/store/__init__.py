@@ -12,6 +12,7 @@ from ..errors import StoreError
 from ..models import Issue
 from . import dialects, migrate
 from .bounces import Bounces
+from .consents import Consents
 from .feeds import FeedStore
 from .issues import Issues
 from .items import Items
@@ -37,6 +38,7 @@ class Store:
             self.leases = Leases(self.engine)
             self.bounces = Bounces(self.engine)
             self.tips = Tips(self.engine)
+            self.consents = Consents(self.engine)
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"{dialects.masked(url)}: cannot open store: {e}") from None
 

@@ -30,6 +30,8 @@ class Evidence:
     message_ids: tuple[str, ...] = ()  # the returned message's: found in the ledger, they name issue and subscriber
     code: str = ""
     detail: str = ""
+    keyed: bool = False  # `subscriber` came with its token key: only the subscription with that key matches
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,11 @@ def _whom(conn: sa.Connection, evidence: Evidence) -> tuple[int | None, int | No
             if evidence.subscriber is None:
                 return found.subscriber, issue
     if evidence.subscriber is not None:
-        exists = conn.scalar(sa.select(subscribers.c.id).where(subscribers.c.id == evidence.subscriber))
-        return exists, issue
+        query = sa.select(subscribers.c.id).where(subscribers.c.id == evidence.subscriber)
+        if evidence.keyed:
+            query = query.where(subscribers.c.token_key == evidence.key if evidence.key
+                                else subscribers.c.token_key.is_(None))
+        return conn.scalar(query), issue
     for address in evidence.addresses:
         found = conn.scalar(sa.select(subscribers.c.id).where(subscribers.c.email_key == address.lower()))
         if found is not None:

@@ -94,6 +94,14 @@ def lock_for_migration(connection: sa.Connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
+def lock_name(connection: sa.Connection, name: str) -> None:
+    """Hold a lock on `name` until the transaction ends, so counting and adding rows for one name
+    cannot interleave: a PostgreSQL advisory lock on its hash; SQLite's first write takes the
+    database's write lock anyway (its callers write before they count)."""
+    if connection.dialect.name == POSTGRESQL:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
 def reset_sequences(connection: sa.Connection, tables) -> None:
     """After rows were copied with their ids, make PostgreSQL's id sequences continue past the largest."""
     if connection.dialect.name != POSTGRESQL:

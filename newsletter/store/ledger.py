@@ -59,9 +59,11 @@ class Ledger:
             if not moved:
                 _why_not(conn, issue)
                 return
-            active = sa.select(subscribers.c.id).where(subscribers.c.status == ACTIVE)
-            if not conn.scalar(sa.select(sa.func.count()).select_from(active.subquery())):
+            if not conn.scalar(sa.select(sa.func.count()).where(subscribers.c.status == ACTIVE)):
                 raise StoreError("there are no active subscribers (newsletter subscribers add or import)")
+            # A reader pausing (store/subscribers.py) gets a skipped row ("paused by the reader"), not the issue.
+            pausing = sa.and_(subscribers.c.paused_until.is_not(None), subscribers.c.paused_until > now)
+            active = sa.select(subscribers.c.id).where(subscribers.c.status == ACTIVE, sa.not_(pausing))
             round_ = (conn.scalar(sa.select(sa.func.max(sends.c.round)).where(sends.c.issue == issue)) or 0) + 1
             conn.execute(  # a forced round: everyone still active again
                 sends.update()
@@ -74,8 +76,11 @@ class Ledger:
             fresh = sa.select(
                 sa.literal(issue), subscribers.c.id, sa.literal(PENDING), sa.literal(round_),
                 sa.literal(now, sa.DateTime(timezone=True)),
-            ).where(subscribers.c.status == ACTIVE, subscribers.c.id.not_in(already))
+            ).where(subscribers.c.status == ACTIVE, subscribers.c.id.not_in(already))  # pausing ones too: skipped below
             conn.execute(sends.insert().from_select(columns, fresh))
+            conn.execute(sends.update().where(sends.c.issue == issue, sends.c.status == PENDING,
+                                              sends.c.subscriber.in_(sa.select(subscribers.c.id).where(pausing)))
+                         .values(status=SKIPPED, reply="paused by the reader", updated=now))
 
     def claim(self, issue: int, owner: str, now: dt.datetime, lease: float, limit: int) -> list[Addressee]:
         """Take up to `limit` open rows nobody holds, rows in flight at a crash first, then lowest subscriber.

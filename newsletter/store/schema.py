@@ -58,6 +58,7 @@ subscribers = sa.Table(
     # reused; NULL for rows added before migration 0006 (their tokens carry the id alone).
     sa.Column("token_key", sa.String(32)),
     sa.Column("soft_bounces", sa.Integer, nullable=False, server_default="0"),  # in a row; see store/bounces.py
+    sa.Column("paused_until", sa.DateTime(timezone=True)),  # the reader's pause: send skips them until then
 )
 
 sends = sa.Table(
@@ -143,4 +144,22 @@ mailbox_seen = sa.Table(  # messages a mailbox reader has taken, by Message-ID: 
     sa.Column("mailbox", sa.String(64), primary_key=True),
     sa.Column("message_id", sa.String(255), primary_key=True),
     sa.Column("taken", sa.DateTime(timezone=True), nullable=False),
+)
+
+confirmations = sa.Table(  # every confirmation mail and whether it was followed: the consent record (store/consents.py)
+    "confirmations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscriber", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("purpose", sa.String(16), nullable=False),  # subscribe, change (of address), manage (a link mailed)
+    sa.Column("email", sa.String(320), nullable=False),  # the address mailed
+    sa.Column("email_key", sa.String(320), nullable=False),
+    sa.Column("name", sa.Text),  # the name given on the form, taken when confirmed
+    sa.Column("form", sa.String(64), nullable=False),  # which form asked: "sign-up page", an embedding's name...
+    sa.Column("key", sa.String(32), nullable=False),  # random, in the confirmation link's token
+    sa.Column("mailed", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed", sa.DateTime(timezone=True)),
+    sa.Column("previous", sa.String(320)),  # a change of address: the address it replaced
+    sa.Index("confirmations_email_key", "email_key", "mailed"),
+    sa.Index("confirmations_subscriber", "subscriber"),
 )

@@ -14,11 +14,11 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from ..errors import StoreError
-from ..models import ACTIVE, UNSUBSCRIBED, Subscriber
+from ..models import ACTIVE, UNCONFIRMED, UNSUBSCRIBED, Subscriber
 from .dialects import as_utc
 from .schema import subscribers
 
-STATUSES = ("active", "unsubscribed", "bounced")
+STATUSES = ("active", "unsubscribed", "bounced")  # what an import may set; sign-ups add "pending"
 KEY_BYTES = 9  # of randomness in each subscriber's unsubscribe token (deliver/tokens.py KEY_BYTES)
 
 
@@ -107,8 +107,47 @@ class Subscribers:
 
     def unsubscribe_link(self, id_: int, key: str | None, now: dt.datetime, reason: str) -> Subscriber | None:
         """`unsubscribe` for the one subscription a link's token names: its id and its key (None: a keyless row)."""
-        same_key = subscribers.c.token_key == key if key else subscribers.c.token_key.is_(None)
-        return self._unsubscribe(sa.and_(subscribers.c.id == id_, same_key), now, reason)
+        return self._unsubscribe(sa.and_(subscribers.c.id == id_, _same_key(key)), now, reason)
+
+    def signed_up(self, email: str, key: str, now: dt.datetime) -> Subscriber:
+        """The row for folded address `key`: the one on the list in whatever status, else a new pending one.
+
+        Two sign-ups for one new address at once both end with the same row (the key is unique).
+        """
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(sa.select(subscribers).where(subscribers.c.email_key == key)).first()
+                if found is None:
+                    row = _row(NewSubscriber(email, key), now) | {"status": UNCONFIRMED, "reason": "signed up"}
+                    conn.execute(subscribers.insert().values(row))
+        except sa.exc.IntegrityError:
+            pass  # the other sign-up inserted it first
+        return self.find(key)
+
+    def paused(self, now: dt.datetime) -> int:
+        """How many active subscribers are pausing at `now`."""
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(sa.func.count()).where(
+                subscribers.c.status == ACTIVE, subscribers.c.paused_until > as_utc(now)))
+
+    def pause(self, id_: int, key: str | None, until: dt.datetime | None, now: dt.datetime) -> Subscriber | None:
+        """Pause the subscription a manage link names until `until` (None: resume now)."""
+        return self._change(id_, key, now, paused_until=until and as_utc(until))
+
+    def rename(self, id_: int, key: str | None, name: str, now: dt.datetime) -> Subscriber | None:
+        return self._change(id_, key, now, name=name)
+
+    def named(self, id_: int, key: str | None) -> Subscriber | None:
+        """The subscriber a link's token names: its id and its key (None: a keyless row)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(subscribers).where(subscribers.c.id == id_, _same_key(key))).first()
+        return _subscriber(found) if found else None
+
+    def _change(self, id_: int, key: str | None, now: dt.datetime, **values) -> Subscriber | None:
+        with self.engine.begin() as conn:
+            conn.execute(subscribers.update().where(subscribers.c.id == id_, _same_key(key))
+                         .values(updated=as_utc(now), **values))
+        return self.named(id_, key)
 
     def _unsubscribe(self, which, now: dt.datetime, reason: str) -> Subscriber | None:
         with self.engine.begin() as conn:
@@ -120,6 +159,29 @@ class Subscribers:
             found = conn.execute(sa.select(subscribers).where(which)).first()
         return _subscriber(found) if found else None
 
+
+def _same_key(key: str | None):
+    return subscribers.c.token_key == key if key else subscribers.c.token_key.is_(None)
+
+
+def activate(conn: sa.Connection, id_: int, name: str | None, now: dt.datetime) -> None:
+    """Make a subscriber active after a followed confirmation (store/consents.py), unpaused."""
+    values = {"status": ACTIVE, "reason": None, "updated": as_utc(now), "paused_until": None, "soft_bounces": 0}
+    conn.execute(subscribers.update().where(subscribers.c.id == id_).values(**values, **({"name": name} if name else {})))
+
+
+def move(conn: sa.Connection, id_: int, email: str, key: str, now: dt.datetime) -> bool:
+    """Give a subscriber a new address; False when another subscription holds it (one not confirmed
+    yet gives way: it is deleted). The token key stays, so the reader's links keep working."""
+    other = conn.execute(sa.select(subscribers.c.id, subscribers.c.status)
+                         .where(subscribers.c.email_key == key, subscribers.c.id != id_)).first()
+    if other is not None and other.status != UNCONFIRMED:
+        return False
+    if other is not None:
+        conn.execute(subscribers.delete().where(subscribers.c.id == other.id))
+    conn.execute(subscribers.update().where(subscribers.c.id == id_)
+                 .values(email=email, email_key=key, updated=as_utc(now), soft_bounces=0))
+    return True
 
 
 def _row(new: NewSubscriber, now: dt.datetime) -> dict:
@@ -135,4 +197,6 @@ def _row(new: NewSubscriber, now: dt.datetime) -> dict:
 
 def _subscriber(row) -> Subscriber:
     created = row.created.replace(tzinfo=dt.timezone.utc) if row.created.tzinfo is None else row.created
-    return Subscriber(row.id, row.email, row.name, row.status, row.reason, created, row.token_key)
+    paused = row.paused_until and (row.paused_until.replace(tzinfo=dt.timezone.utc)
+                                   if row.paused_until.tzinfo is None else row.paused_until)
+    return Subscriber(row.id, row.email, row.name, row.status, row.reason, created, row.token_key, paused)

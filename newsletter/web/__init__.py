@@ -7,13 +7,13 @@ cookie, no login and no redirect, and the confirm button's form; the reason reco
 HEAD, which link scanners send, is answered like GET and changes nothing.
 `/unsubscribe` (web/request_link.py) is the general page a built issue links to.
 `/tip` (web/tip.py) takes readers' confidential tips for "I'm hearing".
+Sign-up, confirmation and the manage page are web/signup.py's.
 The archive ([archive] dir, written by the scheduled job) is served as static files at /archive/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +29,7 @@ from ..store import Store
 from .request_link import request_link_route
 from .throttle import Throttle
 from .tip import tip_route
+from .signup import signup_routes
 
 # The token is in the URL: keep it out of caches, referrers and search engines.
 HEADERS = {
@@ -39,9 +40,10 @@ HEADERS = {
 }
 
 
-def create_app(config: Config, store: Store, *, clock=time.monotonic) -> Starlette:
+def create_app(config: Config, store: Store, *, clock=None) -> Starlette:
     """The app for one config and store; NEWSLETTER_SECRET must be set (it checks the tokens).
-    `clock` times the forms' rate limits (a test moves it instead of waiting)."""
+    `clock()` is now (for the sign-up pages' expiring links and the forms' limits); tests pass their own."""
+    clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
     tokens = link_tokens(config)
     render = web_pages(config)
 
@@ -63,7 +65,9 @@ def create_app(config: Config, store: Store, *, clock=time.monotonic) -> Starlet
 
     routes = [
         request_link_route(config, store, page),
-        tip_route(config, store, page, Throttle(config.tips.rate_limit, config.tips.rate_seconds, clock=clock)),
+        tip_route(config, store, page,
+                  Throttle(config.tips.rate_limit, config.tips.rate_seconds, clock=lambda: clock().timestamp())),
+        *signup_routes(config, store, page, clock),
         Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
         Mount("/archive", StaticFiles(directory=config.archive.dir, html=True, check_dir=False)),

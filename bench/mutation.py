@@ -54,6 +54,8 @@ TESTS: dict[str, list[str]] = {
     "sources/feeds.py": ["tests/test_feeds_edges.py", "tests/test_feeds_http.py"],
     "sources/safexml.py": ["tests/test_safexml.py"],
     "compose.py": ["tests/test_compose_edges.py", "tests/test_compose.py"],
+    "sources/page.py": ["tests/test_corpus_fixtures.py", "tests/test_corpus.py"],
+    "deliver/bounces.py": ["tests/test_bounces.py"],
 }
 DEFAULT = list(TESTS)
 
@@ -270,11 +272,19 @@ def tests_for(mutant: Mutant, spans: list[tuple[int, int]], base: Baseline) -> t
     pytest says so as a failure; node ids that cannot be collected would be a usage error.)
     """
     inside = [(start, end) for start, end in spans if start <= mutant.line_number <= end]
-    if not inside:
+    if not inside or not _compiles(mutant.source):  # a module that cannot compile fails every file's import
         return tuple(TESTS[mutant.module])
     start, end = max(inside)  # the innermost
     body = set(range(start + 1, end + 1))  # the def line itself runs at import
     return tuple(test for test in base.order if base.lines.get(test, set()) & body)
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<mutant>", "exec")
+    except SyntaxError:
+        return False
+    return True
 
 
 def run(mutants: list[Mutant], timeouts: dict[str, float], jobs: int, progress) -> list[Outcome]:

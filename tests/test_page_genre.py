@@ -32,8 +32,8 @@ def words(n: int) -> str:
     return " ".join(["word"] * n)
 
 
-def page(*blocks: str, markdown: bool = False):
-    return read_page("\n\n".join(blocks) + "\n", "page.txt", RULES, markdown=markdown)
+def page(*blocks: str, **options):
+    return read_page("\n\n".join(blocks) + "\n", "page.txt", RULES, **options)
 
 
 @pytest.mark.parametrize("blocks, kind, items", [

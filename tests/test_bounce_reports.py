@@ -259,3 +259,10 @@ def test_a_plain_text_bounce_reads_a_returned_message_attached_as_a_part():
            f"--{boundary}\r\nContent-Type: message/rfc822\r\n\r\n").encode() + original(7) + f"\r\n--{boundary}--\r\n".encode()
     assert classify(raw) == Report("hard", 7, ("a@x.example",), ("<7.issue3@example.org>",), "5.1.1",
                                    "<a@x.example>: 550 5.1.1 unknown")
+
+
+def test_a_header_value_the_parser_chokes_on_is_skipped_and_the_report_still_read():
+    """The email package raises on some broken addresses ("a@["); the rest of the report still counts."""
+    raw = (f"From: MAILER-DAEMON@[\r\nFrom: MAILER-DAEMON@mx.example.net\r\nTo: a@[\r\nTo: {verp(5)}\r\n"
+           "Subject: failure notice\r\n\r\n<a@x.example>: 550 5.1.1 no such user\r\n").encode()
+    assert classify(raw) == Report("hard", 5, ("a@x.example",), (), "5.1.1", "<a@x.example>: 550 5.1.1 no such user")

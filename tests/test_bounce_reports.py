@@ -266,3 +266,149 @@ def test_a_header_value_the_parser_chokes_on_is_skipped_and_the_report_still_rea
     raw = (f"From: MAILER-DAEMON@[\r\nFrom: MAILER-DAEMON@mx.example.net\r\nTo: a@[\r\nTo: {verp(5)}\r\n"
            "Subject: failure notice\r\n\r\n<a@x.example>: 550 5.1.1 no such user\r\n").encode()
     assert classify(raw) == Report("hard", 5, ("a@x.example",), (), "5.1.1", "<a@x.example>: 550 5.1.1 no such user")
+
+
+def test_reports_and_readers_cannot_change_once_made_and_a_bare_reader_has_no_addresses():
+    report = classify(ORDINARY)
+    assert report == Report("", None, (), (), "", "")
+    bare = Reader(BOUNCES, LINKS)
+    assert (bare.bounce_address, bare.unsubscribe_address) == ("", "")
+    with pytest.raises(AttributeError):
+        report.kind = "hard"
+    with pytest.raises(AttributeError):
+        bare.bounce_address = VERP
+
+
+def test_only_64_kib_of_a_human_part_is_read():
+    head = "From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: failure notice\r\n\r\n"
+    line = "<a@x.example>: mailbox gone 5.1.1"
+    at_the_end = "x" * (64 * 1024 - len(line) - 1) + "\n" + line  # the code ends at exactly 64 KiB
+    assert classify((head + at_the_end + "\n").encode()).code == "5.1.1"
+    assert classify((head + "x" + at_the_end + "\n").encode()) == Report("")  # one character further: unread
+
+
+def test_a_subject_given_twice_is_read_as_one_line():
+    raw = ("From: mx@example.net\r\nSubject: Mail delivery\r\nSubject: failed\r\nTo: bounces@example.org\r\n\r\n"
+           "<a@x.example>: 550 5.1.1 gone\r\n")
+    assert classify(raw.encode()).kind == "hard"
+
+
+def test_an_unsubscribe_mail_with_two_subjects_shows_both():
+    raw = (b"From: jane@mail.example.com\r\nTo: unsubscribe@example.org\r\nSubject: please\r\nSubject: remove me\r\n"
+           b"\r\nThanks\r\n")
+    assert classify(raw).detail == "unsubscribe mail: please remove me"
+
+
+def test_a_complaint_without_its_machine_part_or_type_is_abuse():
+    raw = bouncekit.arf(original(), "postmaster@example.org", RECIPIENT)
+    untyped = raw.replace(b"Feedback-Type: abuse\r\n", b"")
+    assert classify(untyped).detail == "complaint (abuse)"
+    machine = raw.index(b"Content-Type: message/feedback-report")
+    unlabelled = raw[:machine] + raw[machine:].replace(b"message/feedback-report", b"text/plain", 1)
+    report = classify(unlabelled)
+    assert (report.kind, report.addresses, report.detail) == ("complaint", (RCPT,), "complaint (abuse)")
+
+
+def test_a_complaint_names_the_reported_recipient_over_the_returned_to_and_at_most_five():
+    forwarded = original(recipient="list-alias@example.org")
+    assert classify(bouncekit.arf(forwarded, "postmaster@example.org", RECIPIENT)).addresses == (RCPT,)
+    many = bouncekit.arf(original(), "postmaster@example.org", RECIPIENT).replace(
+        f"Original-Rcpt-To: <{RECIPIENT}>\r\n".encode(), b"").replace(
+        f"To: Jane <{RECIPIENT}>".encode(), ", ".join(f"<r{n}@x.example>" for n in range(7)).join(["To: ", ""]).encode())
+    ids = "".join(f"Message-ID: <{n}@example.org>\r\n" for n in range(7)).encode()
+    many = many.replace(b"Message-ID: <7.issue3@example.org>\r\n", ids)
+    report = classify(many)
+    assert report.addresses == tuple(f"r{n}@x.example" for n in range(5))
+    assert report.message_ids == tuple(f"<{n}@example.org>" for n in range(5))
+
+
+def test_a_plain_text_bounce_keeps_at_most_five_addresses_and_five_message_ids():
+    head = "".join(f"<r{n}@x.example>: 550 5.1.1 gone\r\n" for n in range(7))
+    copy = "".join(f"Message-ID: <{n}@example.org>\r\n" for n in range(7))
+    raw = (f"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: failure notice\r\n\r\n{head}"
+           f"--- Below this line is a copy of the message.\r\n{copy}\r\nHello\r\n").encode()
+    report = classify(raw)
+    assert report.addresses == tuple(f"r{n}@x.example" for n in range(5))
+    assert report.message_ids == tuple(f"<{n}@example.org>" for n in range(5))
+
+
+def multipart_bounce(*parts: tuple[str, str], subject: str = "Undeliverable") -> bytes:
+    """A bounce of several parts: (content type, body) each."""
+    body = "".join(f"--b1\r\nContent-Type: {kind}\r\n\r\n{text}\r\n" for kind, text in parts)
+    return (f"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: {subject}\r\n"
+            f'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n{body}--b1--\r\n').encode()
+
+
+def test_a_plain_text_bounce_reads_returned_headers_and_both_an_inline_and_an_attached_copy():
+    text = ("<a@x.example>: 550 5.1.1 unknown\r\n\r\nThis is a copy of the message\r\n\r\n"
+            "Message-ID: <inline@example.org>\r\n")
+    raw = multipart_bounce(("text/plain", text), ("text/rfc822-headers", "Message-ID: <attached@example.org>\r\nTo: x@y.example"))
+    assert classify(raw).message_ids == ("<inline@example.org>", "<attached@example.org>")
+
+
+def test_only_plain_text_parts_are_read_for_the_failure():
+    raw = multipart_bounce(("text/html", "<p>&lt;b@x.example&gt;: 421 4.4.2 busy</p>"),
+                           ("text/plain", "<a@x.example>: 550 5.1.1 unknown"))
+    assert (classify(raw).code, classify(raw).addresses) == ("5.1.1", ("a@x.example",))
+
+
+def test_text_that_is_not_utf8_is_read_with_its_bad_bytes_replaced():
+    raw = (b"From: MAILER-DAEMON@mx.example.net\r\nTo: bounces@example.org\r\nSubject: failure notice\r\n\r\n"
+           b"<a@x.example>: 550 5.1.1 Empf\xe4nger unbekannt\r\n\r\nThis is a copy of the message\r\n\r\n")
+    assert classify(raw).detail == "<a@x.example>: 550 5.1.1 Empf\ufffdnger unbekannt"
+    returned = multipart_bounce(("text/plain", "<a@x.example>: 550 5.1.1 unknown"),
+                                ("text/rfc822-headers", "Subject: Gr@@\r\nMessage-ID: <7@example.org>"))
+    assert classify(returned.replace(b"@@", b"\xe4")).message_ids == ("<7@example.org>",)
+
+
+def test_only_the_returned_message_gives_message_ids_not_the_human_text():
+    raw = bouncekit.postfix(original(), verp(7), RECIPIENT).replace(
+        b"This is the mail system", b"Message-ID: <quoted@example.net>\r\nThis is the mail system")
+    assert classify(raw).message_ids == ("<7.issue3@example.org>",)
+
+
+@pytest.mark.parametrize("returned", ["message/rfc822-headers", "text/rfc822-headers", "message/rfc822"])
+def test_the_returned_message_is_read_whichever_type_it_is_labelled(returned):
+    raw = bouncekit.postfix(original(), verp(7), RECIPIENT).replace(b"Content-Type: text/rfc822-headers",
+                                                                    f"Content-Type: {returned}".encode())
+    assert classify(raw).message_ids == ("<7.issue3@example.org>",)
+
+
+def test_every_machine_readable_part_is_read():
+    raw = dsn([group("a@x.example", "failed", "4.2.2")])
+    boundary = raw.split(b'boundary="', 1)[1].split(b'"', 1)[0]
+    second = (b"--" + boundary + b"\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; b\r\n\r\n"
+              b"Final-Recipient: rfc822; b@x.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n")
+    raw = raw.replace(b"--" + boundary + b"--", second + b"--" + boundary + b"--")
+    report = classify(raw)
+    assert (report.kind, report.addresses, report.code) == ("hard", ("a@x.example", "b@x.example"), "5.1.1")
+
+
+def test_a_report_built_by_a_program_with_its_fields_as_text_is_read_too():
+    """The email package splits a parsed report's fields into blocks; a built one holds them as text."""
+    from email.message import EmailMessage
+
+    report = EmailMessage()
+    report["From"], report["To"], report["Subject"] = "MAILER-DAEMON@mx.example.net", "bounces@example.org", "Undelivered"
+    report.set_content("Your message could not be delivered.")
+    report.make_mixed()
+    report.set_param("report-type", "delivery-status")
+    report.replace_header("Content-Type", report["Content-Type"].replace("multipart/mixed", "multipart/report"))
+    for text in ("Reporting-MTA: dns; a\n\nFinal-Recipient: rfc822; a@x.example\nAction: failed\nStatus: 4.2.2\n",
+                 "Reporting-MTA: dns; b\n \nFinal-Recipient: rfc822; b@x.example\nAction: failed\nStatus: 5.1.1\n"
+                 "Diagnostic-Code: smtp; 550 5.1.1 gone"):
+        machine = EmailMessage()
+        machine["Content-Type"] = "message/delivery-status"
+        machine.set_payload(text)
+        report.attach(machine)
+    assert READER.classify(report) == Report("hard", None, ("a@x.example", "b@x.example"), (), "5.1.1", "550 5.1.1 gone")
+
+
+def test_only_the_first_2000_characters_of_a_header_are_read():
+    address = verp(3)
+    def report_to(filler: int) -> bytes:
+        return bouncekit.postfix(original(7), "postmaster@example.org", RECIPIENT).replace(
+            b"To: postmaster@example.org", f"To: postmaster@example.org\r\nX-Original-To: {'x' * filler} {address}".encode(), 1)
+    within = 2000 - len(address) - 1  # the address ends at character 2,000
+    assert classify(report_to(within)).subscriber == 3
+    assert classify(report_to(within + 1)).subscriber == 7  # cut: the returned link names the subscriber instead

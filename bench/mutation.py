@@ -52,7 +52,7 @@ TESTS: dict[str, list[str]] = {
     "deliver/tokens.py": ["tests/test_tokens_known.py", "tests/test_unsubscribe.py"],
     "deliver/personalize.py": ["tests/test_personalize_edges.py", "tests/test_personalize.py"],
     "sources/feeds.py": ["tests/test_feeds_edges.py", "tests/test_feeds_http.py"],
-    "sources/safexml.py": ["tests/test_safexml.py"],
+    "sources/safexml.py": ["tests/test_safexml_dtd.py", "tests/test_safexml.py"],
     "compose.py": ["tests/test_compose_edges.py", "tests/test_compose.py"],
     "sources/page.py": ["tests/test_page_genre.py", "tests/test_corpus_fixtures.py", "tests/test_corpus.py"],
     "deliver/bounces.py": ["tests/test_bounce_reports.py", "tests/test_bounces.py"],

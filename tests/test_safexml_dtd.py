@@ -96,3 +96,12 @@ def test_a_body_without_references_is_returned_as_it_is():
 def test_many_distinct_bad_references_are_removed_the_same_way():
     bad = b"".join(b"&#x%x;" % code for code in range(0xD800, 0xD800 + 150))  # 150 distinct lone surrogates
     assert without_bad_references(b"<r>&#65;" + bad + b"&#66;</r>") == b"<r>&#65;&#66;</r>"
+
+
+@pytest.mark.parametrize("body, out", [
+    (b'<!ENTITY a "x"><!DOCTYPE r SYSTEM "r.dtd"><r/>', b'<!DOCTYPE r SYSTEM "r.dtd"><r/>'),  # one cut is enough
+    (b"<!DOCTYPE r [ [ ] > ] ><r/>", b"<!DOCTYPE r><r/>"),  # a ">" inside nested brackets does not end it
+    (b'<r><![CDATA[ --> ]]><!ENTITY a "x"></r>', b"<r><![CDATA[ --> ]]></r>"),  # a CDATA section ends at "]]>" only
+])
+def test_the_cut_follows_the_declarations_shape(body, out):
+    assert without_dtd(body) == (out, True, False)

@@ -133,3 +133,107 @@ def test_items_may_come_from_a_generator_and_numbers_and_dates_pass_through():
 def test_settings_cannot_change_under_a_running_compose():
     with pytest.raises(dataclasses.FrozenInstanceError):
         ComposeSettings(title="Daily").title = "Other"
+
+
+# Selection's rules at their boundaries (issue 21): when a date is believed, the reasons an
+# item waits, pinned events, the subject's length, and the defaults a caller gets.
+from newsletter import config as config_module  # noqa: E402
+from newsletter.compose import SUBJECT_TITLE_CHARS, Selection, select  # noqa: E402
+
+
+def selected(items, date=DAY, seen=None, pins=(), **settings):
+    return select(items, number=7, date=date, settings=ComposeSettings(title="Daily", **settings), seen=seen, pins=pins)
+
+
+def test_a_date_up_to_a_day_after_first_seen_is_believed_and_a_second_more_is_not():
+    seen = at(DAY - dt.timedelta(days=3))
+    exact = article("b-exact", published=seen + dt.timedelta(days=1))
+    over = article("a-over", published=seen + dt.timedelta(days=1, seconds=1))
+    first_seen = {"b-exact": seen, "a-over": seen}
+    issue = selected([exact, over], seen=first_seen).issue
+    # "a-over" counts as first seen, a day older than "b-exact"; believed, it would lead.
+    assert issue.lead.id == "b-exact" and [p.id for p in issue.pieces] == ["a-over"]
+
+
+def test_a_date_one_day_after_the_issue_waits_and_two_days_after_is_not_believed():
+    tomorrow = article("tomorrow", published=at(DAY + dt.timedelta(days=1), 23))
+    beyond = article("beyond", published=at(DAY + dt.timedelta(days=2), 0))
+    chosen = selected([tomorrow, beyond])
+    # Never seen and not believable: undated, so offered; a believable future date waits for its day.
+    assert [p.id for p in chosen.issue.items] == ["beyond"]
+    assert [(i.id, why) for i, why in chosen.left] == [("tomorrow", "later")]
+
+
+def test_a_published_time_without_a_zone_is_read_in_the_issue_zone():
+    naive = Item("naive", ARTICLE, "Naive", "n.txt", words(200), published=dt.datetime(2026, 11, 23, 23, 30))
+    noon = article("noon", published=at(DAY, 12))
+    seen = {"naive": at(DAY, 3), "noon": at(DAY, 3)}
+    # In UTC (the default) 23:30 is 20.5 hours after it was first seen: believed, and the newest.
+    assert selected([noon, naive], seen=seen).issue.lead.id == "naive"
+    # Five hours west it is 04:30 UTC the next day, over a day after first seen: it counts as
+    # first seen (03:00), older than noon.
+    west = dt.timezone(dt.timedelta(hours=-5))
+    assert selected([noon, naive], seen=seen, zone=west).issue.lead.id == "noon"
+
+
+def test_each_item_left_out_says_why_in_the_words_the_build_summary_uses():
+    past = Item("past", EVENT, "Past", "e.txt", event=Event(day=DAY - dt.timedelta(days=1)))
+    later = article("later", published=at(DAY + dt.timedelta(days=1)))
+    old = article("old", published=at(DAY - dt.timedelta(days=15)))
+    kept, capped = (Item(f"h{n}", HEARING, f"line {n}", "h.txt", published=at(DAY, n)) for n in (2, 1))
+    chosen = selected([past, later, old, kept, capped], max_hearing=1)
+    assert sorted((i.id, why) for i, why in chosen.left) == [
+        ("h1", "cap"), ("later", "later"), ("old", "window"), ("past", "past")]
+    assert chosen.reasons() == {"past": 1, "later": 1, "window": 1, "cap": 1}
+    assert Selection(chosen.issue).reasons() == {}  # nothing left out: no reasons
+
+
+def test_the_window_keeps_items_exactly_max_age_days_old_and_no_older():
+    edge = article("edge", published=at(DAY - dt.timedelta(days=3), 0))
+    older = article("older", published=at(DAY - dt.timedelta(days=4), 23))
+    chosen = selected([edge, older], max_age_days=3)
+    assert [i.id for i in chosen.issue.items] == ["edge"] and chosen.reasons() == {"window": 1}
+
+
+def test_pinned_events_come_first_whenever_they_are_even_when_past():
+    def event(id_, day):
+        return Item(id_, EVENT, f"Event {id_}", "e.txt", event=Event(day=day))
+
+    items = [event("soon", DAY), event("next-week", DAY + dt.timedelta(days=7)), event("gone", DAY - dt.timedelta(days=2))]
+    chosen = selected(items, pins=("next-week", "gone"), max_events=1)
+    # Pins pass every rule (the day, the cap) and keep their soonest-first order among themselves.
+    assert [e.id for e in chosen.issue.events] == ["gone", "next-week"]
+    assert [(i.id, why) for i, why in chosen.left] == [("soon", "cap")]
+
+
+@pytest.mark.parametrize("length, subject_title", [
+    (SUBJECT_TITLE_CHARS, "x" * 150),
+    (SUBJECT_TITLE_CHARS + 1, "x" * 149 + "…"),
+])
+def test_the_subject_keeps_a_title_of_150_characters_and_shortens_a_longer_one_to_150(length, subject_title):
+    assert SUBJECT_TITLE_CHARS == 150
+    lead = article("lead", published=at(DAY), title="x" * length)
+    assert selected([lead]).issue.subject == f"Daily: {subject_title}"
+
+
+def test_a_shortened_subject_title_has_no_space_before_its_ellipsis():
+    title = "y" * 148 + "   zzzz"  # runs of spaces read as one; the cut falls just after it
+    lead = article("lead", published=at(DAY), title=title)
+    assert selected([lead]).issue.subject == "Daily: " + "y" * 148 + "…"
+
+
+def test_compose_defaults_are_the_config_defaults():
+    """A caller without a config (a test, a script) composes as a fresh config.toml would."""
+    defaults = config_module.ComposeSection()
+    settings = ComposeSettings(title="Daily")
+    assert (settings.max_pieces, settings.max_hearing, settings.max_events, settings.max_age_days) == (
+        defaults.pieces, defaults.hearing, defaults.events, defaults.max_age_days) == (20, 30, 20, 14)
+    assert settings.feed_max_items == config_module.FeedConfig().max_items == 10
+    assert settings.long_form_words == config_module.CorpusSection().long_form_words
+    assert settings.zone == dt.timezone.utc and dict(settings.feed_caps) == {}
+
+
+def test_a_selection_cannot_change_once_made():
+    chosen = selected([article("only", published=at(DAY))])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chosen.left = ()

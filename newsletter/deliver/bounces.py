@@ -213,11 +213,16 @@ def _text(message: Message) -> str:
 
 
 def _headers(message: Message, name: str) -> list[str]:
-    """A header's values as plain strings; a value the parser chokes on is skipped (mail is untrusted)."""
+    """A header's values as plain strings; a value the parser chokes on is skipped (mail is untrusted).
+
+    Each value is parsed on its own: `get_all` parses them all at once, so one broken address
+    ("a@[") would make the whole report unreadable."""
     values = []
-    for value in message.get_all(name, []) or []:
+    for key, raw in message.raw_items():
+        if key.lower() != name.lower():
+            continue
         try:
-            values.append(str(value)[:2000])
+            values.append(str(message.policy.header_fetch_parse(key, raw))[:2000])
         except Exception:
             continue
     return values

@@ -98,7 +98,8 @@ def test_a_complaint_without_a_recipient_field_takes_the_returned_to_and_its_fee
 
 def test_an_unsubscribe_mail_names_the_subscriber_from_its_subject_token():
     mail = bouncekit.unsubscribe_mail(original(), "unsubscribe@example.org", "Jane <Jane@Mail.example.com>")
-    assert classify(mail) == Report("unsubscribe", 7, (), (), "", f"unsubscribe mail: unsubscribe {LINKS.make(7, KEY)}")
+    assert classify(mail) == Report("unsubscribe", 7, (), (), "", f"unsubscribe mail: unsubscribe {LINKS.make(7, KEY)}",
+                                  keyed=True, key=KEY)
 
 
 def test_an_unsubscribe_mail_without_a_genuine_token_names_its_sender():

@@ -228,7 +228,7 @@ def test_compose_defaults_are_the_config_defaults():
     settings = ComposeSettings(title="Daily")
     assert (settings.max_pieces, settings.max_hearing, settings.max_events, settings.max_age_days) == (
         defaults.pieces, defaults.hearing, defaults.events, defaults.max_age_days) == (20, 30, 20, 14)
-    assert settings.feed_max_items == config_module.FeedConfig().max_items == 10
+    assert settings.feed_max_items == config_module.FeedConfig(url="f.xml", name="F", section="news").max_items == 10
     assert settings.long_form_words == config_module.CorpusSection().long_form_words
     assert settings.zone == dt.timezone.utc and dict(settings.feed_caps) == {}
 

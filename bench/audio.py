@@ -53,10 +53,33 @@ def naive(config, folder: Path) -> float:
         issue = whole_issue(store, store.issues.all()[0].number)
     text = folder / "all.txt"
     text.write_text("\n\n".join(s.text for s in script(issue, config)), encoding="utf-8")
-    subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "160", "-w", str(folder / "all.wav"), "-f", str(text)], check=True)
-    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(folder / "all.wav"),
-                    "-af", "loudnorm=I=-16:TP=-1.5:LRA=11", "-ar", "44100", "-ac", "1", "-c:a", "libmp3lame",
-                    "-b:a", "64k", str(folder / "all.mp3")], check=True)
+    subprocess.run(
+        ["espeak-ng", "-v", "en-gb", "-s", "160", "-w", str(folder / "all.wav"), "-f", str(text)], check=True
+    )
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(folder / "all.wav"),
+            "-af",
+            "loudnorm=I=-16:TP=-1.5:LRA=11",
+            "-ar",
+            "44100",
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(folder / "all.mp3"),
+        ],
+        check=True,
+    )
     return MP3(folder / "all.mp3").info.length
 
 
@@ -75,7 +98,8 @@ def main() -> None:
             results = {}
             for workers in (1, 2):
                 results[workers] = measure(
-                    lambda workers=workers: pipeline.audio(config, store, 1, workers=workers, force=True).seconds)
+                    lambda workers=workers: pipeline.audio(config, store, 1, workers=workers, force=True).seconds
+                )
         naive_wall, naive_cpu, naive_length = measure(lambda: naive(config, project))
     wall1, cpu1, length = results[1]
     wall2, cpu2, _ = results[2]
@@ -83,8 +107,10 @@ def main() -> None:
     print(f"1 worker   wall {wall1:6.2f} s   CPU {cpu1:6.2f} s = {cpu1 / (length / 60):.2f} s per audio minute")
     print(f"2 workers  wall {wall2:6.2f} s   CPU {cpu2:6.2f} s = {cpu2 / (length / 60):.2f} s per audio minute")
     print(f"  2 workers vs 1: {wall1 / wall2:.2f}x faster (wall)")
-    print(f"naive (one engine call, ffmpeg loudnorm)  wall {naive_wall:6.2f} s   CPU {naive_cpu:6.2f} s = "
-          f"{naive_cpu / (naive_length / 60):.2f} s per audio minute")
+    print(
+        f"naive (one engine call, ffmpeg loudnorm)  wall {naive_wall:6.2f} s   CPU {naive_cpu:6.2f} s = "
+        f"{naive_cpu / (naive_length / 60):.2f} s per audio minute"
+    )
     print(f"  1 worker vs naive: {naive_wall / wall1:.2f}x faster (wall), {naive_cpu / cpu1:.2f}x less CPU")
 
 

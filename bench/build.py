@@ -50,7 +50,9 @@ def main() -> None:
         build = median_seconds([*cli, "build", "--dry-run"], project)
         imports = median_seconds([sys.executable, "-c", HEAVY + "; import newsletter.cli"], project)
         help_ = median_seconds([*cli, "--help"], project)
-        naive_help = median_seconds([sys.executable, "-c", HEAVY + "; from newsletter.cli import main; main()", "--help"], project)
+        naive_help = median_seconds(
+            [sys.executable, "-c", HEAVY + "; from newsletter.cli import main; main()", "--help"], project
+        )
     print(f"build --dry-run      median {build:.3f} s   (target < 1.5 s)")
     print(f"  import floor       median {imports:.3f} s   (python + libraries a build imports)")
     print(f"  build / floor      {build / imports:.2f}x")
@@ -80,14 +82,20 @@ def sandbox_cost(runs: int = 20) -> tuple[float, float]:
         shutil.copy(ROOT / "config.toml", project / "config.toml")
         config = config_module.load(project / "config.toml")
         with Store(config.store_url) as store:
-            issue = pipeline.build(config, store, now=dt.datetime.now(config.zone), date=dt.date(2016, 8, 31),
-                                   dry_run=True, no_fetch=True).issue
+            issue = pipeline.build(
+                config, store, now=dt.datetime.now(config.zone), date=dt.date(2016, 8, 31), dry_run=True, no_fetch=True
+            ).issue
     sandboxed_environment = render.make_environment
 
     def plain_environment(config):
         made = sandboxed_environment(config)
-        env = jinja2.Environment(loader=made.loader, autoescape=made.autoescape, undefined=made.undefined,
-                                 trim_blocks=True, lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=made.loader,
+            autoescape=made.autoescape,
+            undefined=made.undefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         env.filters, env.tests = made.filters, made.tests
         return env
 
@@ -108,8 +116,6 @@ def sandbox_cost(runs: int = 20) -> tuple[float, float]:
     return statistics.median(times[sandboxed_environment]), statistics.median(times[plain_environment])
 
 
-
-
 # --- The selection curve (issue 12): HTML bytes and build time against unspent items --------
 
 CURVE = (10, 100, 1_000, 10_000)
@@ -123,13 +129,25 @@ def _unspent(count: int, now):
     from newsletter.models import ARTICLE, HEARING, Item
 
     def body(n: int) -> str:
-        return "".join(f"<p>Story {n}, paragraph {p}, with <a href='https://news.example/{n}/{p}'>a link</a> and "
-                       "<em>emphasis</em>.</p>" for p in range(8))
+        return "".join(
+            f"<p>Story {n}, paragraph {p}, with <a href='https://news.example/{n}/{p}'>a link</a> and "
+            "<em>emphasis</em>.</p>"
+            for p in range(8)
+        )
 
-    return [Item(f"i{n}", HEARING if n % 3 == 2 else ARTICLE, f"Story {n}", f"https://feed{n % 20}.example/rss",
-                 paragraphs=tuple(f"Story {n}, paragraph {p}, with a link and emphasis." for p in range(8)),
-                 html=body(n), published=now - dt.timedelta(minutes=n), link=f"https://news.example/{n}")
-            for n in range(count)]
+    return [
+        Item(
+            f"i{n}",
+            HEARING if n % 3 == 2 else ARTICLE,
+            f"Story {n}",
+            f"https://feed{n % 20}.example/rss",
+            paragraphs=tuple(f"Story {n}, paragraph {p}, with a link and emphasis." for p in range(8)),
+            html=body(n),
+            published=now - dt.timedelta(minutes=n),
+            link=f"https://news.example/{n}",
+        )
+        for n in range(count)
+    ]
 
 
 def _build_once(config, date, now) -> tuple[float, int]:
@@ -145,17 +163,32 @@ def _build_once(config, date, now) -> tuple[float, int]:
 def _naive_once(config, date, now) -> tuple[float, int]:
     """The old way: every unspent item in the issue, the whole page inlined (no caps, no fitting)."""
     from newsletter.compose import ComposeSettings, compose
-    from newsletter.render import inline_css, make_environment, _render
+    from newsletter.render import _render, inline_css, make_environment
     from newsletter.store import Store
 
     start = time.perf_counter()
     with Store(config.store_url) as store:
         pool = [item for item, _ in store.items.pool()]
-    wide = ComposeSettings(config.newsletter.title, max_pieces=10**9, max_hearing=10**9, max_age_days=10**5,
-                           feed_max_items=0, zone=config.zone)
+    wide = ComposeSettings(
+        config.newsletter.title,
+        max_pieces=10**9,
+        max_hearing=10**9,
+        max_age_days=10**5,
+        feed_max_items=0,
+        zone=config.zone,
+    )
     issue = compose(pool, number=1, date=date, settings=wide)
-    context = dict(issue=issue, newsletter=config.newsletter, sections=config.sections, email=config.email,
-                   subject=issue.subject, web_url=None, archive_url=None, unsubscribe_url="x", excerpts=frozenset())
+    context = dict(
+        issue=issue,
+        newsletter=config.newsletter,
+        sections=config.sections,
+        email=config.email,
+        subject=issue.subject,
+        web_url=None,
+        archive_url=None,
+        unsubscribe_url="x",
+        excerpts=frozenset(),
+    )
     html, _ = inline_css(_render(make_environment(config), "email/issue.html", context))
     return time.perf_counter() - start, len(html.encode())
 
@@ -178,12 +211,16 @@ def curve() -> None:
             now = dt.datetime(2026, 11, 23, 6, tzinfo=config.zone)
             with Store(config.store_url) as store:
                 store.items.add_unique(_unspent(count, now), now)
-            lifted = dataclasses.replace(config, compose=dataclasses.replace(
-                config.compose, pieces=10**9, hearing=10**9, max_age_days=10**5))
+            lifted = dataclasses.replace(
+                config, compose=dataclasses.replace(config.compose, pieces=10**9, hearing=10**9, max_age_days=10**5)
+            )
             _build_once(config, now.date(), now)  # imports and caches warmed, not timed
             rows = {}
-            for name, cfg, once in (("default", config, _build_once), ("lifted", lifted, _build_once),
-                                    ("naive", config, _naive_once)):
+            for name, cfg, once in (
+                ("default", config, _build_once),
+                ("lifted", lifted, _build_once),
+                ("naive", config, _naive_once),
+            ):
                 if name == "naive" and count > 1_000:
                     rows[name] = (float("nan"), 0)  # minutes of premailer on megabytes: not run
                     continue
@@ -191,11 +228,13 @@ def curve() -> None:
                 rows[name] = (statistics.median(t for t, _ in runs), runs[0][1])
             firsts.setdefault("default", rows["default"][0])
             firsts.setdefault("lifted", rows["lifted"][0])
-            print(f"{count:>13,}   {rows['default'][0]:>10.3f} s   {rows['default'][1]:>10,}   "
-                  f"({rows['lifted'][0]:.3f} s, {rows['lifted'][1]:,})   "
-                  f"naive {rows['naive'][0]:.3f} s, {rows['naive'][1]:,} bytes; "
-                  f"x{count // CURVE[0]:,} items: default x{rows['default'][0] / firsts['default']:.1f}, "
-                  f"lifted x{rows['lifted'][0] / firsts['lifted']:.1f} time")
+            print(
+                f"{count:>13,}   {rows['default'][0]:>10.3f} s   {rows['default'][1]:>10,}   "
+                f"({rows['lifted'][0]:.3f} s, {rows['lifted'][1]:,})   "
+                f"naive {rows['naive'][0]:.3f} s, {rows['naive'][1]:,} bytes; "
+                f"x{count // CURVE[0]:,} items: default x{rows['default'][0] / firsts['default']:.1f}, "
+                f"lifted x{rows['lifted'][0] / firsts['lifted']:.1f} time"
+            )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def main() -> None:
         tmp = Path(tmp)
         before, project = tmp / "before", tmp / "project"
         before.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE, "newsletter", "templates"],
-                                 check=True, capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BEFORE, "newsletter", "templates"], check=True, capture_output=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
         shutil.copytree(ROOT / "seeds", project / "seeds")
         shutil.copy(ROOT / "config.toml", project / "config.toml")
@@ -65,14 +66,21 @@ def main() -> None:
         }
         targets = {"--help": " (target < 0.3 s)", "build --dry-run": " (target < 1.5 s)"}
         for code in (before, ROOT):
-            subprocess.run(commands["build --dry-run"], cwd=project, env={**os.environ, "PYTHONPATH": str(code)},
-                           check=True, capture_output=True)  # creates (or migrates) the store first
+            subprocess.run(
+                commands["build --dry-run"],
+                cwd=project,
+                env={**os.environ, "PYTHONPATH": str(code)},
+                check=True,
+                capture_output=True,
+            )  # creates (or migrates) the store first
         for name, args in commands.items():
             was, now = medians(args, project, before, ROOT)
             print(f"{name:<16} schema median {now[0]:.3f} s wall, {now[1]:.3f} s CPU{targets.get(name, '')}")
-            print(f"{'':<16} before median {was[0]:.3f} s wall, {was[1]:.3f} s CPU   schema / before "
-                  f"{now[0] / was[0]:.2f}x wall ({(now[0] - was[0]) * 1000:+.0f} ms), "
-                  f"{now[1] / was[1]:.2f}x CPU ({(now[1] - was[1]) * 1000:+.0f} ms)")
+            print(
+                f"{'':<16} before median {was[0]:.3f} s wall, {was[1]:.3f} s CPU   schema / before "
+                f"{now[0] / was[0]:.2f}x wall ({(now[0] - was[0]) * 1000:+.0f} ms), "
+                f"{now[1] / was[1]:.2f}x CPU ({(now[1] - was[1]) * 1000:+.0f} ms)"
+            )
         [(floor, _)] = medians([sys.executable, "-c", "import tomllib, dataclasses"], project, ROOT)
         print(f"import floor     tomllib + dataclasses median {floor:.3f} s")
         for library in ("pydantic.dataclasses", "msgspec"):

@@ -50,7 +50,9 @@ def main() -> None:
         small, large = page(N), page(2 * N)
         t1 = median(lambda t=small: read_page(t, "x", rules))
         t2 = median(lambda t=large: read_page(t, "x", rules))
-        print(f"{name:<16} {N * 2:>6} lines {t1 * 1000:7.1f} ms, {N * 4:>6} lines {t2 * 1000:7.1f} ms, ratio {t2 / t1:.2f}")
+        print(
+            f"{name:<16} {N * 2:>6} lines {t1 * 1000:7.1f} ms, {N * 4:>6} lines {t2 * 1000:7.1f} ms, ratio {t2 / t1:.2f}"
+        )
 
 
 if __name__ == "__main__":

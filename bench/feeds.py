@@ -156,7 +156,8 @@ def rss2email_runs(port: int) -> tuple[list[float], list[float]] | None:
 
 def in_process_304(port: int) -> list[float]:
     """`pipeline.fetch` repeated in this process once every feed has its validators: a scheduler's cycle."""
-    from newsletter import config as settings, pipeline
+    from newsletter import config as settings
+    from newsletter import pipeline
     from newsletter.store import Store
 
     def fetch(config) -> None:  # a store opened per run, as the scheduler's tick does
@@ -206,16 +207,25 @@ def bomb_runs(port: int, path: str = "/bomb") -> tuple[list[float], list[float]]
             folder = Path(tmp)
             (folder / "seeds").mkdir()
             config = folder / "config.toml"
-            config.write_text(f'[fetch]\nworkers = 1\n\n[[feeds]]\nurl = "http://127.0.0.1:{port}{path}"\n'
-                              'name = "Bomb"\nsection = "news"\n', encoding="utf-8")
-            script = ("import resource, sys; from newsletter.cli import cli\n"
-                      "try:\n    cli.main(['fetch', '--config', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
-                      "worst = max(resource.getrusage(who).ru_maxrss for who in "
-                      "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
-                      "print(worst, file=open(sys.argv[2], 'w'))")
+            config.write_text(
+                f'[fetch]\nworkers = 1\n\n[[feeds]]\nurl = "http://127.0.0.1:{port}{path}"\n'
+                'name = "Bomb"\nsection = "news"\n',
+                encoding="utf-8",
+            )
+            script = (
+                "import resource, sys; from newsletter.cli import cli\n"
+                "try:\n    cli.main(['fetch', '--config', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+                "worst = max(resource.getrusage(who).ru_maxrss for who in "
+                "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))\n"
+                "print(worst, file=open(sys.argv[2], 'w'))"
+            )
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", script, str(config), str(folder / "peak")], cwd=folder,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-c", script, str(config), str(folder / "peak")],
+                cwd=folder,
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - start)
             peaks.append(max(int((folder / "peak").read_text()), _parse_peak_kb()) / 1024)
     return times, peaks
@@ -223,13 +233,15 @@ def bomb_runs(port: int, path: str = "/bomb") -> tuple[list[float], list[float]]
 
 def _parse_peak_kb() -> int:
     """The parser process's peak: the same parse the worker runs, alone in a fresh interpreter."""
-    script = ("import resource, sys, datetime as dt; sys.path.insert(0, 'tests')\n"
-              "from hostile_fixtures import entity_bombs\n"
-              "from newsletter.sources.entries import Feed\nfrom newsletter.sources.feedparse import ParseJob, parse\n"
-              "now = dt.datetime.now(dt.timezone.utc)\n"
-              "parse(ParseJob(Feed('b', 'news', 0, now, dt.timezone.utc), entity_bombs()['internal'], "
-              "'application/rss+xml', 'http://x/', 30))\n"
-              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    script = (
+        "import resource, sys, datetime as dt; sys.path.insert(0, 'tests')\n"
+        "from hostile_fixtures import entity_bombs\n"
+        "from newsletter.sources.entries import Feed\nfrom newsletter.sources.feedparse import ParseJob, parse\n"
+        "now = dt.datetime.now(dt.timezone.utc)\n"
+        "parse(ParseJob(Feed('b', 'news', 0, now, dt.timezone.utc), entity_bombs()['internal'], "
+        "'application/rss+xml', 'http://x/', 30))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", script], cwd=root, check=True, capture_output=True, text=True)
     return int(out.stdout)
@@ -237,11 +249,13 @@ def _parse_peak_kb() -> int:
 
 def naive_bomb() -> tuple[float, float]:
     """feedparser alone (its own parsers, entities honoured) on a tenth of the bomb: seconds, peak MB."""
-    script = ("import io, resource, sys, time; sys.path.insert(0, 'tests'); import feedparser\n"
-              "from hostile_fixtures import entity_bombs\n"
-              "body = entity_bombs()['internal'].replace(b'&b;' * 20000, b'&b;' * 2000)\n"
-              "start = time.perf_counter(); feedparser.parse(io.BytesIO(body))\n"
-              "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    script = (
+        "import io, resource, sys, time; sys.path.insert(0, 'tests'); import feedparser\n"
+        "from hostile_fixtures import entity_bombs\n"
+        "body = entity_bombs()['internal'].replace(b'&b;' * 20000, b'&b;' * 2000)\n"
+        "start = time.perf_counter(); feedparser.parse(io.BytesIO(body))\n"
+        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", script], cwd=root, check=True, capture_output=True, text=True)
     seconds, peak = out.stdout.split()
@@ -250,8 +264,9 @@ def naive_bomb() -> tuple[float, float]:
 
 def main() -> None:
     part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
-                                                             os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")])
+    )
     receive, send = multiprocessing.Pipe(duplex=False)
     server = multiprocessing.Process(target=serve, args=(send,), daemon=True)
     server.start()
@@ -269,25 +284,35 @@ def main() -> None:
 
 def _report_bomb(times: list[float], peaks: list[float], plain: list[float], naive: tuple[float, float]) -> None:
     med = statistics.median
-    print(f"entity bomb ({len(BOMB) // 1024} KB, one 10,000-character entity x 20,000): `newsletter fetch`, "
-          f"median of {RUNS}")
+    print(
+        f"entity bomb ({len(BOMB) // 1024} KB, one 10,000-character entity x 20,000): `newsletter fetch`, "
+        f"median of {RUNS}"
+    )
     print(f"  {med(times):.2f} s, peak {max(peaks):.0f} MB   targets: < 1 s, < 100 MB")
-    print(f"  the same feed with one plain entry and no DTD: {med(plain):.2f} s (bomb / plain = "
-          f"{med(times) / med(plain):.2f}x: start-up and the parser process, not the bomb)")
-    print(f"  feedparser alone on a tenth of it: {naive[0]:.2f} s, peak {naive[1]:.0f} MB "
-          f"(x{naive[0] / med(times):.1f} our time on the whole bomb)")
+    print(
+        f"  the same feed with one plain entry and no DTD: {med(plain):.2f} s (bomb / plain = "
+        f"{med(times) / med(plain):.2f}x: start-up and the parser process, not the bomb)"
+    )
+    print(
+        f"  feedparser alone on a tenth of it: {naive[0]:.2f} s, peak {naive[1]:.0f} MB "
+        f"(x{naive[0] / med(times):.1f} our time on the whole bomb)"
+    )
 
 
 def _report_304(cycles: list[float], side: tuple[list[float], list[float]] | None) -> None:
     med = statistics.median
-    print(f"all-304 cycle inside one process (the scheduler's): median {med(cycles) * 1000:.0f} ms "
-          f"of {len(cycles)}   target: well under 100 ms")
+    print(
+        f"all-304 cycle inside one process (the scheduler's): median {med(cycles) * 1000:.0f} ms "
+        f"of {len(cycles)}   target: well under 100 ms"
+    )
     if side is None:
         print("rss2email: not installed (pip install -e '.[bench]')")
         return
     ours, theirs = side
-    print(f"all-304 `newsletter fetch` {med(ours):.2f} s vs `r2e run` {med(theirs):.2f} s, alternating, "
-          f"median of {len(ours)}: rss2email / newsletter = {med(theirs) / med(ours):.2f}x   target: > 1")
+    print(
+        f"all-304 `newsletter fetch` {med(ours):.2f} s vs `r2e run` {med(theirs):.2f} s, alternating, "
+        f"median of {len(ours)}: rss2email / newsletter = {med(theirs) / med(ours):.2f}x   target: > 1"
+    )
 
 
 def _report_runs(port: int) -> None:
@@ -297,8 +322,12 @@ def _report_runs(port: int) -> None:
     print(f"{FEEDS} feeds x {ENTRIES} entries; medians (`newsletter fetch`, interpreter start included)")
     print(f"{'':28}{'first':>8}{'all-304':>10}")
     _row("newsletter (8 at once)", first, again, "targets: < 5 s, < 1 s")
-    _row("newsletter (one by one)", one_first, one_again,
-         _ratio("one by one / 8 at once", one_first, first, one_again, again))
+    _row(
+        "newsletter (one by one)",
+        one_first,
+        one_again,
+        _ratio("one by one / 8 at once", one_first, first, one_again, again),
+    )
     if r2e is None:
         print("rss2email: not installed (pip install -e '.[bench]')")
         return

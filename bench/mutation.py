@@ -65,9 +65,25 @@ DEFAULT = list(TESTS)
 
 # Libraries the tests import, loaded once before forking; a missing one is only slower.
 PRELOAD = (
-    "pytest", "hypothesis", "httpx", "feedparser", "sqlalchemy", "alembic", "jinja2", "premailer",
-    "starlette", "click", "click.testing", "aiosmtpd.controller", "nh3",
-    "ftfy", "charset_normalizer", "dateutil.parser", "rich", "email.policy", "email.headerregistry",
+    "pytest",
+    "hypothesis",
+    "httpx",
+    "feedparser",
+    "sqlalchemy",
+    "alembic",
+    "jinja2",
+    "premailer",
+    "starlette",
+    "click",
+    "click.testing",
+    "aiosmtpd.controller",
+    "nh3",
+    "ftfy",
+    "charset_normalizer",
+    "dateutil.parser",
+    "rich",
+    "email.policy",
+    "email.headerregistry",
 )
 POLL = 0.02  # seconds between checks on running children
 
@@ -129,8 +145,10 @@ def load_equivalent(path: Path = EQUIVALENT) -> list[dict]:
 def _matches(entry: dict, mutant: Mutant) -> bool:
     """Same module, line and mutated line; and the same function or class when the entry names one."""
     return (
-        entry["module"] == mutant.module and entry["line"].strip() == mutant.original
-        and entry["mutant"].strip() == mutant.mutated and entry.get("scope", mutant.scope) == mutant.scope
+        entry["module"] == mutant.module
+        and entry["line"].strip() == mutant.original
+        and entry["mutant"].strip() == mutant.mutated
+        and entry.get("scope", mutant.scope) == mutant.scope
     )
 
 
@@ -255,15 +273,19 @@ def baseline(module: str) -> Baseline:
 
 def functions(source: str) -> list[tuple[int, int]]:
     """The line span of every function (innermost last among nested ones)."""
-    spans = [(n.lineno, n.end_lineno) for n in ast.walk(ast.parse(source))
-             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    spans = [
+        (n.lineno, n.end_lineno)
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
     return sorted(spans)
 
 
 def scope_of(line: int, source: str) -> str:
     """The name of the innermost function or class holding `line`, its decorators included."""
     holders = [
-        (min([n.lineno] + [d.lineno for d in n.decorator_list]), n.name) for n in ast.walk(ast.parse(source))
+        (min([n.lineno] + [d.lineno for d in n.decorator_list]), n.name)
+        for n in ast.walk(ast.parse(source))
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         and min([n.lineno] + [d.lineno for d in n.decorator_list]) <= line <= n.end_lineno
     ]
@@ -363,8 +385,12 @@ def report(module: str, outcomes: list[Outcome], show_killed: bool) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", default=DEFAULT, help=f"paths under newsletter/ (default: {' '.join(DEFAULT)})")
-    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="children at once (default: usable cores)")
+    parser.add_argument(
+        "modules", nargs="*", default=DEFAULT, help=f"paths under newsletter/ (default: {' '.join(DEFAULT)})"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=len(os.sched_getaffinity(0)), help="children at once (default: usable cores)"
+    )
     parser.add_argument("--fail-under", type=float, default=90.0, help="exit 1 when a module scores below this percent")
     parser.add_argument("--show-killed", action="store_true", help="list killed mutants too")
     args = parser.parse_args(argv)
@@ -386,11 +412,15 @@ def main(argv: list[str] | None = None) -> int:
         timeouts[module] = 3 * base.seconds + 10  # generous: the machine is shared and children run side by side
         spans = functions((PACKAGE / module).read_text(encoding="utf-8"))
         source = (PACKAGE / module).read_text(encoding="utf-8")
-        made = [replace(m, tests=tests_for(m, spans, base), scope=scope_of(m.line_number, source))
-                for m in mutants_of(module)]
+        made = [
+            replace(m, tests=tests_for(m, spans, base), scope=scope_of(m.line_number, source))
+            for m in mutants_of(module)
+        ]
         mutants += made
-        print(f"{module}: {len(made)} mutants, {len(base.order)} tests taking {base.seconds:.1f} s unmutated (traced)",
-              flush=True)
+        print(
+            f"{module}: {len(made)} mutants, {len(base.order)} tests taking {base.seconds:.1f} s unmutated (traced)",
+            flush=True,
+        )
 
     done = 0
 
@@ -400,7 +430,9 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stderr.isatty():
             print(f"\r{done}/{len(mutants)} mutants run", end="", file=sys.stderr, flush=True)
         elif done % 50 == 0:  # a log file still shows that it moves
-            print(f"{done}/{len(mutants)} mutants run in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+            print(
+                f"{done}/{len(mutants)} mutants run in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True
+            )
 
     todo = [m for m in mutants if not _is_equivalent(m, equivalent)]
     outcomes = run(todo, timeouts, args.jobs, progress)

@@ -49,7 +49,9 @@ def start_preview(config_path: Path):
 
     app = create_preview_app(config_module.load(config_path), date=DAY)
     sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", http="h11", timeout_graceful_shutdown=1))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", ws="none", http="h11", timeout_graceful_shutdown=1)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     return f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread
@@ -70,7 +72,9 @@ def reload_times(url: str, template: Path) -> list[float]:
             marker = f"Edition {run}"
             with page.expect_event("load", timeout=30_000):
                 start = time.perf_counter()
-                template.write_text(original.replace(MASTHEAD, MASTHEAD.replace("{{", f"{marker}: {{{{")), encoding="utf-8")
+                template.write_text(
+                    original.replace(MASTHEAD, MASTHEAD.replace("{{", f"{marker}: {{{{")), encoding="utf-8"
+                )
             page.wait_for_selector("body[data-ready=desktop]")
             times.append(time.perf_counter() - start)
             shown = page.frame("desktop").inner_text(".masthead-title")
@@ -80,8 +84,17 @@ def reload_times(url: str, template: Path) -> list[float]:
 
 
 def build_times(config_path: Path) -> list[float]:
-    command = [sys.executable, "-m", "newsletter", "build", "--no-fetch", "--date", DAY.isoformat(),
-               "--config", str(config_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "newsletter",
+        "build",
+        "--no-fetch",
+        "--date",
+        DAY.isoformat(),
+        "--config",
+        str(config_path),
+    ]
     times = []
     for _ in range(RUNS):
         start = time.perf_counter()
@@ -101,8 +114,10 @@ def main() -> None:
             thread.join()
         naive = build_times(config_path)
     preview, build = statistics.median(live), statistics.median(naive)
-    print(f"template save -> reloaded page   median {preview:.3f} s  (min {min(live):.3f}, max {max(live):.3f}; "
-          f"target < 1 s)")
+    print(
+        f"template save -> reloaded page   median {preview:.3f} s  (min {min(live):.3f}, max {max(live):.3f}; "
+        f"target < 1 s)"
+    )
     print(f"  newsletter build --no-fetch    median {build:.3f} s  (the naive loop, before a manual reload)")
     print(f"  build / preview                {build / preview:.1f}x")
 

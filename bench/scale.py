@@ -48,8 +48,10 @@ def prepare(admin_url: str, subscribers: int) -> str:
         store.items.add_unique(issue().items, NOW)
         store.issues.save_draft(issue(), NOW)
         for start in range(0, subscribers, 10_000):
-            rows = [NewSubscriber(f"reader{n}@example.com", f"reader{n}@example.com", f"Reader {n}")
-                    for n in range(start, min(start + 10_000, subscribers))]
+            rows = [
+                NewSubscriber(f"reader{n}@example.com", f"reader{n}@example.com", f"Reader {n}")
+                for n in range(start, min(start + 10_000, subscribers))
+            ]
             store.subscribers.import_all(rows, NOW)
     settle(url)
     return url.rsplit("/", 1)[1]
@@ -71,7 +73,9 @@ def config(folder: Path, url: str, port: int) -> Path:
     path.write_text(
         f'[store]\nurl = "{url}"\n[web]\nbase_url = "https://eletter.example.org"\n'
         f'[email]\nunsubscribe_address = "u@example.org"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nconnections = 4\n', encoding="utf-8")
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nconnections = 4\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -120,8 +124,9 @@ def children_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: int, expected: int,
-            postmaster: int) -> dict:
+def one_run(
+    admin_url: str, template: str, port: int, sink_pid: int, workers: int, expected: int, postmaster: int
+) -> dict:
     """N workers on a fresh copy of the prepared database: rate, wall time and the CPU split."""
     url = pgserver.create_database(admin_url, template=template)
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET}
@@ -129,9 +134,17 @@ def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: in
         path = config(Path(tmp), url, port)
         before = (busy_seconds(), children_seconds(), process_seconds(sink_pid), postgres_seconds(postmaster))
         start = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-m", "newsletter", "send", "--issue", "1", "--config", str(path)],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-                 for _ in range(workers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "newsletter", "send", "--issue", "1", "--config", str(path)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+            for _ in range(workers)
+        ]
         outputs = [proc.communicate() for proc in procs]
         wall = time.perf_counter() - start
         after = (busy_seconds(), children_seconds(), process_seconds(sink_pid), postgres_seconds(postmaster))
@@ -145,9 +158,18 @@ def one_run(admin_url: str, template: str, port: int, sink_pid: int, workers: in
         raise SystemExit(f"{workers} worker(s) sent {sum(shares)} (ledger: {sent}), expected {expected}")
     busy, idle = (after[0][i] - before[0][i] for i in (0, 1))
     workers_cpu, sink_cpu = after[1] - before[1], after[2] - before[2]
-    return {"rate": expected / wall, "wall": wall, "shares": shares, "busy": busy, "idle": idle, "sent": expected,
-            "workers": workers_cpu, "sink": sink_cpu, "rest": busy - workers_cpu - sink_cpu,
-            "postgres": after[3] - before[3]}
+    return {
+        "rate": expected / wall,
+        "wall": wall,
+        "shares": shares,
+        "busy": busy,
+        "idle": idle,
+        "sent": expected,
+        "workers": workers_cpu,
+        "sink": sink_cpu,
+        "rest": busy - workers_cpu - sink_cpu,
+        "postgres": after[3] - before[3],
+    }
 
 
 def _sent(url: str) -> int:
@@ -170,12 +192,16 @@ def report(runs: dict[int, list[dict]], cores: int) -> None:
         last = done[-1]
         each = ", ".join(f"{r['rate']:,.0f}" for r in done)
         print(f"{n} worker(s)   median {rate[n]:7,.0f} msg/s  ({each}; shares {last['shares']})")
-        print(f"              CPU {last['busy']:.0f} s of {last['wall'] * cores:.0f} s ({cores} cores x "
-              f"{last['wall']:.1f} s): workers {last['workers']:.0f} s, sink {last['sink']:.0f} s, "
-              f"PostgreSQL and the rest {last['rest']:.0f} s; idle {last['idle']:.0f} s")
+        print(
+            f"              CPU {last['busy']:.0f} s of {last['wall'] * cores:.0f} s ({cores} cores x "
+            f"{last['wall']:.1f} s): workers {last['workers']:.0f} s, sink {last['sink']:.0f} s, "
+            f"PostgreSQL and the rest {last['rest']:.0f} s; idle {last['idle']:.0f} s"
+        )
         per = {k: statistics.median(r[k] for r in done) / last["sent"] * 1e6 for k in ("workers", "sink", "postgres")}
-        print(f"              CPU per message (medians): workers {per['workers']:.0f} us, sink {per['sink']:.0f} us, "
-              f"PostgreSQL server {per['postgres']:.0f} us")
+        print(
+            f"              CPU per message (medians): workers {per['workers']:.0f} us, sink {per['sink']:.0f} us, "
+            f"PostgreSQL server {per['postgres']:.0f} us"
+        )
     if 1 in rate:
         for n in (n for n in rate if n != 1):
             target = " (target >= 1.6x)" if n == 2 else ""
@@ -188,8 +214,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count; the median is reported")
     args = parser.parse_args()
-    sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "sink.py")], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "sink.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     port = int(sink.stdout.readline())
     try:
         with postgres() as (admin_url, which):

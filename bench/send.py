@@ -39,8 +39,10 @@ from newsletter.store.subscribers import NewSubscriber  # noqa: E402
 SECRET = "benchmark-secret-0123456789"
 CONNECTIONS = 4
 NOW = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
-WORDS = ("health service managers waiting lists funding workforce reform patients clinicians "
-         "commissioning budgets quality targets integration social care primary hospital").split()
+WORDS = (
+    "health service managers waiting lists funding workforce reform patients clinicians "
+    "commissioning budgets quality targets integration social care primary hospital"
+).split()
 
 
 def paragraph(seed: int, words: int = 90) -> str:
@@ -49,14 +51,25 @@ def paragraph(seed: int, words: int = 90) -> str:
 
 def issue() -> Issue:
     """An issue whose message is about 50 KB: a long lead, seven pieces, five "I'm hearing" lines."""
+
     def piece(n: int, paragraphs: int) -> Item:
-        return Item(id=f"p{n}", kind=ARTICLE, source="bench", title=f"Piece number {n} on reform", author="A. Writer",
-                    paragraphs=tuple(paragraph(n * 10 + k) for k in range(paragraphs)), published=NOW,
-                    link=f"https://example.org/pieces/{n}")
-    hearing = tuple(Item(id=f"h{n}", kind=HEARING, source="bench", title="h", paragraphs=(paragraph(n, 40),))
-                    for n in range(5))
-    return Issue(1, NOW.date(), "Bench", lead=piece(0, 6), pieces=tuple(piece(n, 2) for n in range(1, 8)),
-                 hearing=hearing)
+        return Item(
+            id=f"p{n}",
+            kind=ARTICLE,
+            source="bench",
+            title=f"Piece number {n} on reform",
+            author="A. Writer",
+            paragraphs=tuple(paragraph(n * 10 + k) for k in range(paragraphs)),
+            published=NOW,
+            link=f"https://example.org/pieces/{n}",
+        )
+
+    hearing = tuple(
+        Item(id=f"h{n}", kind=HEARING, source="bench", title="h", paragraphs=(paragraph(n, 40),)) for n in range(5)
+    )
+    return Issue(
+        1, NOW.date(), "Bench", lead=piece(0, 6), pieces=tuple(piece(n, 2) for n in range(1, 8)), hearing=hearing
+    )
 
 
 KEY = ROOT / "tests" / "data" / "dkim-test-key.pem"
@@ -69,15 +82,18 @@ def project(folder: Path, port: int, subscribers: int, *, dkim: bool = False):
     path.write_text(
         f'[web]\nbase_url = "https://eletter.example.org"\n[email]\nunsubscribe_address = "u@example.org"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nconnections = {CONNECTIONS}\n{signing}',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     config = config_module.load(path)
     with Store(config.store_url) as store:
         the_issue = issue()
         store.items.add_unique(the_issue.items, NOW)
         store.issues.save_draft(the_issue, NOW)
         for start in range(0, subscribers, 10_000):  # in slices, so setup does not inflate anything
-            rows = [NewSubscriber(f"reader{n}@example.com", f"reader{n}@example.com", f"Reader {n}")
-                    for n in range(start, min(start + 10_000, subscribers))]
+            rows = [
+                NewSubscriber(f"reader{n}@example.com", f"reader{n}@example.com", f"Reader {n}")
+                for n in range(start, min(start + 10_000, subscribers))
+            ]
             store.subscribers.import_all(rows, NOW)
     return config
 
@@ -89,8 +105,9 @@ def letters(config, *, dkim: str = ""):
     from newsletter.pipeline.send import _letters
 
     if dkim:
-        config = config_module.from_dict({**_as_dict(config), "smtp": {"dkim_key_file": str(KEY),
-                                                                      "dkim_selector": "bench"}}, config.source)
+        config = config_module.from_dict(
+            {**_as_dict(config), "smtp": {"dkim_key_file": str(KEY), "dkim_selector": "bench"}}, config.source
+        )
     with Store(config.store_url) as store:
         maker = _letters(config, store, 1, NOW, test=False)[0]
     return replace(maker, sign=dkimpy_signer()) if dkim == "dkimpy" else maker
@@ -103,12 +120,25 @@ def dkimpy_signer():
     from newsletter.deliver.dkim import SIGNED_HEADERS
 
     key = KEY.read_bytes()
-    return lambda message, _parts=None: dkim.sign(message, b"bench", b"example.org", key, canonicalize=(b"relaxed", b"relaxed"),
-                                     include_headers=list(SIGNED_HEADERS), linesep=b"\r\n") + message
+    return lambda message, _parts=None: (
+        dkim.sign(
+            message,
+            b"bench",
+            b"example.org",
+            key,
+            canonicalize=(b"relaxed", b"relaxed"),
+            include_headers=list(SIGNED_HEADERS),
+            linesep=b"\r\n",
+        )
+        + message
+    )
 
 
 def _as_dict(config) -> dict:
-    return {"web": {"base_url": config.web.base_url}, "email": {"unsubscribe_address": config.email.unsubscribe_address}}
+    return {
+        "web": {"base_url": config.web.base_url},
+        "email": {"unsubscribe_address": config.email.unsubscribe_address},
+    }
 
 
 def build_rate(maker, count: int) -> float:
@@ -130,8 +160,13 @@ def naive_rate(config, sample: int) -> float:
     for n in range(sample):
         rendered = render_issue(issue(), config)
         html = rendered.html.replace("%%UNSUBSCRIBE_URL%%", f"https://eletter.example.org/unsubscribe/{n}")
-        message = build_message(rendered.__class__(rendered.subject, html, rendered.text), sender="a@example.org",
-                                to=f"Reader {n} <reader{n}@example.com>", date=NOW, message_id=f"<{n}@example.org>")
+        message = build_message(
+            rendered.__class__(rendered.subject, html, rendered.text),
+            sender="a@example.org",
+            to=f"Reader {n} <reader{n}@example.com>",
+            date=NOW,
+            message_id=f"<{n}@example.org>",
+        )
         message_bytes(message)
     return sample / (time.perf_counter() - start)
 
@@ -155,12 +190,19 @@ def bare_smtplib(port: int, data: bytes, count: int) -> float:
 
 def end_to_end(config) -> tuple[float, float, float]:
     """`newsletter send` as a subprocess: (its own messages/s, wall seconds, peak RSS in MB)."""
-    code = ("import atexit, resource, sys; atexit.register(lambda: print('maxrss', "
-            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
-            "from newsletter.cli import main; sys.argv[0] = 'newsletter'; main()")
+    code = (
+        "import atexit, resource, sys; atexit.register(lambda: print('maxrss', "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+        "from newsletter.cli import main; sys.argv[0] = 'newsletter'; main()"
+    )
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, "send", "--config", str(config.source)],
-                          env={**os.environ, "NEWSLETTER_SECRET": SECRET}, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", code, "send", "--config", str(config.source)],
+        env={**os.environ, "NEWSLETTER_SECRET": SECRET},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(done.stdout + done.stderr)
@@ -179,8 +221,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["NEWSLETTER_SECRET"] = SECRET
     options = ["--no-pipelining"] if args.no_pipelining else []
-    sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "sink.py"), *options],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "sink.py"), *options],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     port = int(sink.stdout.readline())
     with tempfile.TemporaryDirectory() as tmp:
         config = project(Path(tmp), port, args.subscribers)
@@ -206,11 +252,15 @@ def main() -> None:
     print(f"  build / naive         {build / naive:,.0f}x (target >= 1,000x)")
     print(f"bare smtplib            median {bare:,.0f} msg/s ({CONNECTIONS} connections, 3 x {args.bare:,})")
     mode = "without" if args.no_pipelining else "with"
-    print(f"send end to end         {rate:,.0f} msg/s, {args.subscribers:,} messages, {wall:.1f} s wall ({mode} PIPELINING)")
+    print(
+        f"send end to end         {rate:,.0f} msg/s, {args.subscribers:,} messages, {wall:.1f} s wall ({mode} PIPELINING)"
+    )
     print(f"  send / bare           {rate / bare:.0%} (target >= 70%)")
     print(f"  peak RSS              {rss:.0f} MB (target < 300 MB)")
-    print(f"send DKIM-signed        {signed_rate:,.0f} msg/s, {args.signed:,} messages, {signed_wall:.1f} s wall "
-          f"(target >= 1,000 msg/s)")
+    print(
+        f"send DKIM-signed        {signed_rate:,.0f} msg/s, {args.signed:,} messages, {signed_wall:.1f} s wall "
+        f"(target >= 1,000 msg/s)"
+    )
     print(f"  100,000 signed        {100_000 / signed_rate:.0f} s at that rate (target < 120 s)")
 
 

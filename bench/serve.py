@@ -80,8 +80,10 @@ def main() -> None:
             person = store.subscribers.get(1)
             url = f"/unsubscribe/{Tokens(SECRET).make(person.id, person.key)}"
             results = {}
-            for name, sock in (("TCP_NODELAY (serve)", _listen("127.0.0.1", 0)),
-                               ("plain create_server", socket.create_server(("127.0.0.1", 0)))):
+            for name, sock in (
+                ("TCP_NODELAY (serve)", _listen("127.0.0.1", 0)),
+                ("plain create_server", socket.create_server(("127.0.0.1", 0))),
+            ):
                 server, thread = serve_on(create_app(config, store), sock)
                 port = sock.getsockname()[1]
                 results[name] = (kept_alive(port, url), fresh(port, url))

@@ -54,7 +54,7 @@ class Sink(asyncio.Protocol):
         self.tail = None
         Sink.received += 1
         self.transport.write(b"250 ok: queued\r\n")
-        return seen[end + len(END):]
+        return seen[end + len(END) :]
 
 
 async def serve() -> None:

@@ -18,8 +18,8 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .models import EVENT, HEARING, Event, Issue, Item
 from .files import write_file
+from .models import EVENT, HEARING, Event, Issue, Item
 
 SECTIONS = ("pieces", "hearing", "events")
 EVENT_KEYS = ("date", "title", "time", "venue", "tickets", "about")
@@ -89,7 +89,9 @@ def read(path: Path, number: int) -> tuple[Choices, tuple[str, ...]]:
     except tomllib.TOMLDecodeError as e:
         return Choices(number), (f"{path}: TOML syntax error: {e}; the editor's choices are ignored",)
     except RecursionError:
-        return Choices(number), (f"{path}: arrays or tables nested too deeply to read; the editor's choices are ignored",)
+        return Choices(number), (
+            f"{path}: arrays or tables nested too deeply to read; the editor's choices are ignored",
+        )
     except (OSError, UnicodeDecodeError) as e:
         return Choices(number), (f"{path}: cannot read: {e}; the editor's choices are ignored",)
     problems: list[str] = []
@@ -162,9 +164,11 @@ def event_from(entry: dict) -> AddedEvent:
     if tickets and not (isinstance(tickets, str) and tickets.startswith(("https://", "http://"))):
         _fail(f"tickets: must be an http(s) link, not {tickets!r}")
     return AddedEvent(
-        day=_field("date", entry["date"], _day), title=_field("title", entry["title"], _text),
+        day=_field("date", entry["date"], _day),
+        title=_field("title", entry["title"], _text),
         time=_field("time", entry["time"], _time) if entry.get("time") else None,
-        tickets=tickets or None, **optional,
+        tickets=tickets or None,
+        **optional,
     )
 
 
@@ -191,8 +195,15 @@ def _time(value) -> dt.time:
     _fail(f"must be a time such as 17:30, not {value!r}")
 
 
-_PARSE = {"subject": _text, "lead": _text, "drop": _texts, "hearing": _texts, "order": _order, "event": _events,
-          "pin": _texts}
+_PARSE = {
+    "subject": _text,
+    "lead": _text,
+    "drop": _texts,
+    "hearing": _texts,
+    "order": _order,
+    "event": _events,
+    "pin": _texts,
+}
 
 
 def added_items(choices: Choices, source: str) -> tuple[Item, ...]:
@@ -204,7 +215,10 @@ def added_items(choices: Choices, source: str) -> tuple[Item, ...]:
     )
     events = tuple(
         Item(
-            id=_id(choices.number, EVENT, repr(e)), kind=EVENT, title=e.title, source=source,
+            id=_id(choices.number, EVENT, repr(e)),
+            kind=EVENT,
+            title=e.title,
+            source=source,
             event=Event(e.day, e.time, e.venue, description=(e.about,) if e.about else (), ticket_url=e.tickets),
         )
         for e in choices.events
@@ -243,13 +257,21 @@ def dumps(choices: Choices) -> str:
     if choices.subject:
         lines += ["", "# The subject line, instead of the composed one.", f"subject = {_toml(choices.subject)}"]
     if choices.lead:
-        lines += ["", "# The piece that leads \"News and Comment\".", f"lead = {_toml(choices.lead)}"]
+        lines += ["", '# The piece that leads "News and Comment".', f"lead = {_toml(choices.lead)}"]
     if choices.drop:
-        lines += ["", "# Left out of this issue; they stay in the pool for a later one.", f"drop = {_list(choices.drop)}"]
+        lines += [
+            "",
+            "# Left out of this issue; they stay in the pool for a later one.",
+            f"drop = {_list(choices.drop)}",
+        ]
     if choices.hearing:
-        lines += ["", "# \"I'm hearing\" lines added by the editor.", f"hearing = {_list(choices.hearing)}"]
+        lines += ["", '# "I\'m hearing" lines added by the editor.', f"hearing = {_list(choices.hearing)}"]
     if choices.pin:
-        lines += ["", "# Taken into this issue first, past the caps and the date window.", f"pin = {_list(choices.pin)}"]
+        lines += [
+            "",
+            "# Taken into this issue first, past the caps and the date window.",
+            f"pin = {_list(choices.pin)}",
+        ]
     if choices.order:
         lines += ["", "# These first, in this order; the rest follow as composed.", "[order]"]
         lines += [f"{section} = {_list(ids)}" for section, ids in choices.order]
@@ -257,7 +279,9 @@ def dumps(choices: Choices) -> str:
         lines += ["", "# An event added by the editor.", "[[event]]", f"date = {event.day.isoformat()}"]
         lines += [f"title = {_toml(event.title)}"]
         lines += [f"time = {event.time.isoformat()}"] if event.time else []
-        lines += [f"{key} = {_toml(getattr(event, key))}" for key in ("venue", "tickets", "about") if getattr(event, key)]
+        lines += [
+            f"{key} = {_toml(getattr(event, key))}" for key in ("venue", "tickets", "about") if getattr(event, key)
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -287,8 +311,11 @@ def apply(issue: Issue, choices: Choices) -> Issue:
     elif lead is None and pieces:  # the lead was dropped: the next piece takes its place
         lead, pieces = pieces[0], pieces[1:]
     shaped = replace(
-        issue, lead=lead, pieces=_ordered(pieces, choices.ordered("pieces")),
-        hearing=_ordered(hearing, choices.ordered("hearing")), events=_ordered(events, choices.ordered("events")),
+        issue,
+        lead=lead,
+        pieces=_ordered(pieces, choices.ordered("pieces")),
+        hearing=_ordered(hearing, choices.ordered("hearing")),
+        events=_ordered(events, choices.ordered("events")),
     )
     return replace(shaped, subject=choices.subject or _subject_after(issue, lead))
 
@@ -317,7 +344,11 @@ def unmatched(composed: Issue, draft: ChoicesFile) -> tuple[str, ...]:
     named += [("drop", i) for i in choices.drop]
     named += [("pin", i) for i in choices.pin]
     named += [(f"order.{section}", i) for section, ids in choices.order for i in ids]
-    found = [f"{draft.path}: {key}: no item {i!r} in issue {composed.number}; ignored" for key, i in named if i not in present]
+    found = [
+        f"{draft.path}: {key}: no item {i!r} in issue {composed.number}; ignored"
+        for key, i in named
+        if i not in present
+    ]
     if choices.lead in present and choices.lead not in articles:
         found.append(f"{draft.path}: lead: {choices.lead!r} is not an article, so it cannot lead; ignored")
     return tuple(found)

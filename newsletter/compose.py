@@ -61,14 +61,28 @@ class Selection:
         return Counter(reason for _, reason in self.left)
 
 
-def compose(items: Iterable[Item], *, number: int, date: dt.date, settings: ComposeSettings,
-            seen: Mapping[str, dt.datetime] | None = None, pins: tuple[str, ...] = ()) -> Issue:
+def compose(
+    items: Iterable[Item],
+    *,
+    number: int,
+    date: dt.date,
+    settings: ComposeSettings,
+    seen: Mapping[str, dt.datetime] | None = None,
+    pins: tuple[str, ...] = (),
+) -> Issue:
     """The issue `select` makes (see there)."""
     return select(items, number=number, date=date, settings=settings, seen=seen, pins=pins).issue
 
 
-def select(items: Iterable[Item], *, number: int, date: dt.date, settings: ComposeSettings,
-           seen: Mapping[str, dt.datetime] | None = None, pins: tuple[str, ...] = ()) -> Selection:
+def select(
+    items: Iterable[Item],
+    *,
+    number: int,
+    date: dt.date,
+    settings: ComposeSettings,
+    seen: Mapping[str, dt.datetime] | None = None,
+    pins: tuple[str, ...] = (),
+) -> Selection:
     """Choose and order issue `number`'s items by the module's rules. `seen` maps an item id to
     when the store first saw it; an undated item missing there has no date, and is offered."""
     seen = seen or {}
@@ -84,7 +98,9 @@ def select(items: Iterable[Item], *, number: int, date: dt.date, settings: Compo
         else:
             offered.append(item)
     per_source = _per_source_caps(offered, pinned, dated, settings, left)
-    articles, hearing = (_ranked([i for i in per_source if i.kind == kind], pinned, dated) for kind in (ARTICLE, HEARING))
+    articles, hearing = (
+        _ranked([i for i in per_source if i.kind == kind], pinned, dated) for kind in (ARTICLE, HEARING)
+    )
     hearing = _capped(hearing, settings.max_hearing, pinned, left)
     soonest = tuple(sorted((i for i in per_source if i.kind == EVENT), key=lambda i: (i.id not in pinned, *_when(i))))
     events = _capped(soonest, settings.max_events, pinned, left)
@@ -148,6 +164,7 @@ def _capped(ranked: tuple[Item, ...], cap: int, pinned, left: list) -> tuple[Ite
 
 def _ranked(items: list[Item], pinned: Mapping[str, int], dated) -> tuple[Item, ...]:
     """Pins in their order, then corpus items, then feed items; newest first, undated last."""
+
     def rank(item: Item):
         when = dated[item.id]
         stamp = -when.timestamp() if when else 0.0
@@ -161,7 +178,11 @@ def _is_feed(item: Item) -> bool:
 
 
 def _when(item: Item):
-    return (item.event.day, item.event.time or dt.time.min, item.title) if item.event else (dt.date.max, dt.time.min, item.title)
+    return (
+        (item.event.day, item.event.time or dt.time.min, item.title)
+        if item.event
+        else (dt.date.max, dt.time.min, item.title)
+    )
 
 
 def _choose_lead(articles: tuple[Item, ...], dated, long_form_words: int) -> Item | None:

@@ -130,25 +130,29 @@ def _time_zone_error(name: str) -> str | None:
 class NewsletterSection:
     title: str = setting("The Daily eLetter", "Name shown in the masthead and the subject line.")
     editor: str = setting(
-        "The Editor", "Who edits the eLetter: the lead's heading is \"News and Comment from <editor>\", and the "
-        "footer says \"Edited by <editor>\"; empty for neither.")
+        "The Editor",
+        'Who edits the eLetter: the lead\'s heading is "News and Comment from <editor>", and the '
+        'footer says "Edited by <editor>"; empty for neither.',
+    )
     language: str = setting("en-GB", "Language of the issue (the HTML `lang` attribute).")
     timezone: Annotated[str, check(lambda v: _time_zone_error(v) or _not_blank(v))] = setting(
-        "Europe/London", "IANA time zone for \"today\" and for dates written without a zone.")
+        "Europe/London", 'IANA time zone for "today" and for dates written without a zone.'
+    )
 
 
 @section
 class CorpusSection:
     path: ConfigPath = setting(Path("seeds"), "Folder of `.txt` and `.md` documents.")
     boilerplate: Strings = setting(
-        (), "Extra regular expressions; a line matching one is not content (added to the platform families' "
-        "patterns).")
-    venue_aliases: Table = setting(
-        {}, "Venue names as written -> as shown, e.g. `\"Kings Fund\" = \"The King's Fund\"`.")
+        (), "Extra regular expressions; a line matching one is not content (added to the platform families' patterns)."
+    )
+    venue_aliases: Table = setting({}, 'Venue names as written -> as shown, e.g. `"Kings Fund" = "The King\'s Fund"`.')
     long_form_words: int = setting(150, "A piece with at least this many words can lead the issue.")
     max_bytes: Positive[int] = setting(
-        2**20, "Bytes read of one corpus file (1 MiB); a larger file is read up to there (at a line end), with a "
-        "warning naming it, and the rest is never stored.")
+        2**20,
+        "Bytes read of one corpus file (1 MiB); a larger file is read up to there (at a line end), with a "
+        "warning naming it, and the rest is never stored.",
+    )
 
 
 def _url_password_error(url: str) -> str | None:
@@ -160,9 +164,11 @@ def _url_password_error(url: str) -> str | None:
 @section
 class StoreSection:
     url: Annotated[str, check(_url_password_error)] = setting(
-        "sqlite:///newsletter.db", "Database URL; a relative SQLite path is relative to the config file. "
+        "sqlite:///newsletter.db",
+        "Database URL; a relative SQLite path is relative to the config file. "
         "PostgreSQL: `postgresql+psycopg://user@host:5432/db` (`pip install -e '.[postgres]'`); no password here: "
-        "`NEWSLETTER_DATABASE_URL` overrides this key.")
+        "`NEWSLETTER_DATABASE_URL` overrides this key.",
+    )
 
 
 @section
@@ -173,24 +179,30 @@ class OutputSection:
 @section
 class TemplatesSection:
     dir: str = setting(
-        "", "Folder whose templates override the built-in ones by name, in the same layout (e.g. "
-        "`email/issue.html`, `email/style.css`); see `newsletter templates`.")
+        "",
+        "Folder whose templates override the built-in ones by name, in the same layout (e.g. "
+        "`email/issue.html`, `email/style.css`); see `newsletter templates`.",
+    )
 
 
 @section
 class DraftsSection:
     dir: ConfigPath = setting(
-        Path("drafts"), "Folder of the editor's choices for each issue, `issue-NNNN.toml` (lead, order, drops, "
-        "subject, added lines and events), made in `newsletter preview` or by hand; `newsletter build` honours them.")
+        Path("drafts"),
+        "Folder of the editor's choices for each issue, `issue-NNNN.toml` (lead, order, drops, "
+        "subject, added lines and events), made in `newsletter preview` or by hand; `newsletter build` honours them.",
+    )
 
 
 @section
 class SectionsSection:
     lead: str = setting(
-        "News and Comment", "Heading over the lead piece (\"from <editor>\" is added; a lead by someone else gets "
-        "its headline and byline under it).")
+        "News and Comment",
+        'Heading over the lead piece ("from <editor>" is added; a lead by someone else gets '
+        "its headline and byline under it).",
+    )
     pieces: str = setting("More news and comment", "Heading over the further pieces.")
-    hearing: str = setting("I'm hearing", "Heading over the \"I'm hearing\" items.")
+    hearing: str = setting("I'm hearing", 'Heading over the "I\'m hearing" items.')
     events: str = setting("Events", "Heading over the events box.")
 
 
@@ -201,40 +213,55 @@ def _no_line_break(value: str) -> str | None:
 @section
 class EmailSection:
     from_address: Annotated[str, check(_mailbox_error)] = setting(
-        "The Daily eLetter <eletter@example.org>", "The From mailbox.")
+        "The Daily eLetter <eletter@example.org>", "The From mailbox."
+    )
     to_placeholder: Annotated[str, check(_no_line_break)] = setting(
-        "Subscriber <subscriber@example.invalid>", "The To of a built issue until it is personalised.")
+        "Subscriber <subscriber@example.invalid>", "The To of a built issue until it is personalised."
+    )
     message_id_domain: str = setting("example.org", "Domain of Message-IDs: your sending domain.")
     footer: str = setting(
-        "You receive this eLetter because you subscribed to it.", "Footer line saying why the reader gets this.")
+        "You receive this eLetter because you subscribed to it.", "Footer line saying why the reader gets this."
+    )
     postal_address: str = setting("", "Your postal or contact line, shown in the footer.")
     archive_url: str = setting(
-        "", "Absolute https URL of the web archive, linked from each issue's links bar; empty (shipped): "
+        "",
+        "Absolute https URL of the web archive, linked from each issue's links bar; empty (shipped): "
         "`<[web] base_url>/archive/`, where `newsletter serve` serves it. Issue N's web copy is expected at "
-        "`<archive_url>/issue-NNNN.html` (\"View in browser\", \"Forward\", \"Read the rest\").")
+        '`<archive_url>/issue-NNNN.html` ("View in browser", "Forward", "Read the rest").',
+    )
     size_budget_kb: Positive[int] = setting(
-        90, "Most KB of inlined HTML (never above 100 whatever is set): over it the build cuts the longest pieces "
-        "to excerpts, then moves the lowest-ranked items to \"More in the web edition\" (Gmail clips at 102 KB).")
+        90,
+        "Most KB of inlined HTML (never above 100 whatever is set): over it the build cuts the longest pieces "
+        'to excerpts, then moves the lowest-ranked items to "More in the web edition" (Gmail clips at 102 KB).',
+    )
     excerpt_words: Positive[int] = setting(
-        100, "About how many words of a piece its excerpt keeps when the issue is cut to size.")
-    list_id: Annotated[str, check(lambda v: None if DOTTED_NAME.fullmatch(v) else f"{v!r} must look like "
-                                  "name.example.org")] = setting(
-        "eletter.example.org", "`List-Id` of sent messages (a name under your domain); mail clients filter on it.")
+        100, "About how many words of a piece its excerpt keeps when the issue is cut to size."
+    )
+    list_id: Annotated[
+        str, check(lambda v: None if DOTTED_NAME.fullmatch(v) else f"{v!r} must look like name.example.org")
+    ] = setting(
+        "eletter.example.org", "`List-Id` of sent messages (a name under your domain); mail clients filter on it."
+    )
     unsubscribe_address: Annotated[str, check(_address_error)] = setting(
-        "", "Address offered as the `mailto:` choice of `List-Unsubscribe` (someone must read that mailbox); "
-        "empty for none.")
+        "",
+        "Address offered as the `mailto:` choice of `List-Unsubscribe` (someone must read that mailbox); "
+        "empty for none.",
+    )
     images: bool = setting(
-        False, "Show feed items' images: only https ones with alt text, at most the column's width. Off: text only.")
+        False, "Show feed items' images: only https ones with alt text, at most the column's width. Off: text only."
+    )
 
 
 @section
 class ComposeSection:
     pieces: NotNegative[int] = setting(
-        20, "Most further pieces (after the lead) in one issue; the rest wait for later ones.")
-    hearing: NotNegative[int] = setting(30, "Most \"I'm hearing\" items in one issue.")
+        20, "Most further pieces (after the lead) in one issue; the rest wait for later ones."
+    )
+    hearing: NotNegative[int] = setting(30, 'Most "I\'m hearing" items in one issue.')
     events: NotNegative[int] = setting(20, "Most events in one issue (the soonest).")
     max_age_days: NotNegative[int] = setting(
-        14, "Items dated more than this many days before the issue date are not offered.")
+        14, "Items dated more than this many days before the issue date are not offered."
+    )
 
 
 @section
@@ -242,15 +269,16 @@ class FetchSection:
     concurrency: Positive[int] = setting(8, "How many feeds are downloaded at once.")
     connect_timeout: Positive[float] = setting(10.0, "Seconds to wait for a server to accept a connection.")
     read_timeout: Positive[float] = setting(30.0, "Seconds to wait for each piece of a response.")
-    total_timeout: Positive[float] = setting(
-        60.0, "Seconds one feed's whole download may take (slow drips included).")
+    total_timeout: Positive[float] = setting(60.0, "Seconds one feed's whole download may take (slow drips included).")
     max_bytes: Positive[int] = setting(
-        10 * 1024 * 1024, "Largest feed body (10 MiB), counted after decompression; a larger one is refused.")
+        10 * 1024 * 1024, "Largest feed body (10 MiB), counted after decompression; a larger one is refused."
+    )
     parse_timeout: Positive[float] = setting(20.0, "Seconds parsing one feed may take before it is given up.")
     parse_memory: Positive[int] = setting(1024, "MiB of memory each parser process may use.")
     workers: NotNegative[int] = setting(0, "Parser processes; 0 for one per CPU.")
     contact: str = setting(
-        "", "A URL or email address for site owners, added to the User-Agent (`newsletter/VERSION (+contact)`).")
+        "", "A URL or email address for site owners, added to the User-Agent (`newsletter/VERSION (+contact)`)."
+    )
 
     @property
     def user_agent(self) -> str:
@@ -278,11 +306,13 @@ class FeedConfig:
     """One [[feeds]] entry; a file feed's `url` is an absolute path once loaded."""
 
     url: Annotated[str, check(_feed_url_error)] = setting(
-        REQUIRED, "An http(s) URL, or a file path (relative to the config file).")
+        REQUIRED, "An http(s) URL, or a file path (relative to the config file)."
+    )
     name: NotBlank = setting(REQUIRED, "The feed's name in messages and listings; unique.")
-    section: FeedSectionName = setting(REQUIRED, "`news` (articles), `hearing` (\"I'm hearing\" lines) or `events`.")
+    section: FeedSectionName = setting(REQUIRED, '`news` (articles), `hearing` ("I\'m hearing" lines) or `events`.')
     max_items: NotNegative[int] = setting(
-        10, "Most of the feed's items in one issue (its newest; the rest wait for later issues); 0: no limit.")
+        10, "Most of the feed's items in one issue (its newest; the rest wait for later issues); 0: no limit."
+    )
     enabled: bool = setting(True, "`false` keeps the entry but skips the feed.")
 
     @property
@@ -310,32 +340,42 @@ class SmtpSection:
     host: NotBlank = setting("localhost", "SMTP server that relays the eLetter.")
     port: int = setting(587, "Its port: 587 for `starttls`, 465 for `tls`, 25 or a test port for `none`.")
     security: SmtpSecurity = setting(
-        "starttls", "`starttls`, `tls` (implicit TLS) or `none` (no encryption: a local relay or test server; a "
-        "password is only ever sent over it to a loopback address). Certificates are always verified.")
-    username: str = setting(
-        "", "Login name; the password comes from `NEWSLETTER_SMTP_PASSWORD`. Empty: no login.")
+        "starttls",
+        "`starttls`, `tls` (implicit TLS) or `none` (no encryption: a local relay or test server; a "
+        "password is only ever sent over it to a loopback address). Certificates are always verified.",
+    )
+    username: str = setting("", "Login name; the password comes from `NEWSLETTER_SMTP_PASSWORD`. Empty: no login.")
     connections: Positive[int] = setting(4, "Connections used at once, each reused for many messages.")
     rate_limit: NotNegative[float] = setting(0.0, "Most messages per second over all connections; 0 for no limit.")
     retries: NotNegative[int] = setting(3, "Tries after a dropped connection, with doubling pauses from 1 s.")
     timeout: Positive[float] = setting(60.0, "Seconds to wait for the server at each step.")
     claim_seconds: Positive[float] = setting(
-        60.0, "How long a sender's hold on its recipients lasts unless renewed; a restart after a crash waits up "
-        "to this long.")
+        60.0,
+        "How long a sender's hold on its recipients lasts unless renewed; a restart after a crash waits up "
+        "to this long.",
+    )
     dkim_key_file: str = setting(
-        "", "PEM private key for DKIM signing (relative to the config file); empty: no signing.")
+        "", "PEM private key for DKIM signing (relative to the config file); empty: no signing."
+    )
     dkim_selector: str = setting(
-        "eletter", "DKIM selector: the public key is published at `<selector>._domainkey.<domain>`.")
+        "eletter", "DKIM selector: the public key is published at `<selector>._domainkey.<domain>`."
+    )
     dkim_domain: str = setting("", "DKIM signing domain (`d=`); empty: `[email] message_id_domain`.")
     dkim_ed25519_key_file: str = setting(
-        "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none.")
+        "", "Optional second DKIM key, Ed25519 (RFC 8463), signed alongside the RSA one; empty: none."
+    )
     dkim_ed25519_selector: str = setting("eletter-ed", "Selector of the Ed25519 key.")
     bounce_address: Annotated[str, check(_bounce_address_error)] = setting(
-        "", "VERP return path, e.g. `bounces+{token}@example.org`: each message's bounces come back to an "
+        "",
+        "VERP return path, e.g. `bounces+{token}@example.org`: each message's bounces come back to an "
         "address naming its recipient (a signed token); empty: the From address. Read by `newsletter bounces "
-        "fetch`.")
+        "fetch`.",
+    )
     retry_for_hours: Positive[float] = setting(
-        48.0, "A recipient answered 4xx (greylisting, a full mailbox) is deferred and tried again by `send "
-        "--resume` or the schedule, waits jittered from 5 minutes to 4 hours, for this many hours; then failed.")
+        48.0,
+        "A recipient answered 4xx (greylisting, a full mailbox) is deferred and tried again by `send "
+        "--resume` or the schedule, waits jittered from 5 minutes to 4 hours, for this many hours; then failed.",
+    )
 
 
 def _base_url_error(url: str) -> str | None:
@@ -347,18 +387,25 @@ def _base_url_error(url: str) -> str | None:
 @section
 class WebSection:
     base_url: Annotated[str, check(_base_url_error)] = setting(
-        "", "Public https address of `newsletter serve`, for unsubscribe links; needed to send. With `[email] "
+        "",
+        "Public https address of `newsletter serve`, for unsubscribe links; needed to send. With `[email] "
         "archive_url` empty, the archive's address is `<base_url>/archive/`; a built issue's unsubscribe link is "
         "`<base_url>/unsubscribe`. Shipped: `http://127.0.0.1:8080` (this machine); an http one is refused with "
-        "a non-loopback SMTP server (RFC 8058).")
+        "a non-loopback SMTP server (RFC 8058).",
+    )
     read_timeout: Positive[float] = setting(
-        10.0, "Seconds a client of `serve` or `preview` may take to send a request's head, and again its body; "
-        "slower clients are cut off (408).")
+        10.0,
+        "Seconds a client of `serve` or `preview` may take to send a request's head, and again its body; "
+        "slower clients are cut off (408).",
+    )
     max_body_kb: Positive[int] = setting(
-        64, "Largest request body `serve` and `preview` read, in KB (413 above it); heads are limited to 16 KB.")
+        64, "Largest request body `serve` and `preview` read, in KB (413 above it); heads are limited to 16 KB."
+    )
     max_connections: Positive[int] = setting(
-        500, "Connections `serve` and `preview` handle at once; more are answered 503. See SECURITY.md for the "
-        "proxy in front.")
+        500,
+        "Connections `serve` and `preview` handle at once; more are answered 503. See SECURITY.md for the "
+        "proxy in front.",
+    )
 
 
 def _crontab_error(expr: str) -> str | None:
@@ -379,31 +426,41 @@ SCHEDULE_MODES = get_args(ScheduleMode)
 @section
 class ScheduleSection:
     send_at: Crontab = setting(
-        "0 7 * * mon-fri", "Cron expression (minute hour day month weekday): when each issue is sent.")
+        "0 7 * * mon-fri", "Cron expression (minute hour day month weekday): when each issue is sent."
+    )
     compose_at: Crontab = setting(
-        "0 5 * * mon-fri", "Cron expression: when the draft is built and the editor told; the issue is for the "
-        "first `send_at` after it.")
+        "0 5 * * mon-fri",
+        "Cron expression: when the draft is built and the editor told; the issue is for the first `send_at` after it.",
+    )
     timezone: Annotated[str, check(_time_zone_error)] = setting(
-        "", "IANA zone of both expressions (DST-correct); empty: `[newsletter] timezone` (Europe/London).")
+        "", "IANA zone of both expressions (DST-correct); empty: `[newsletter] timezone` (Europe/London)."
+    )
     mode: ScheduleMode = setting(
-        "auto", "`auto`: sent at `send_at` unless the editor holds it; `approve`: sent only once approved, else "
-        "held and the editor told.")
+        "auto",
+        "`auto`: sent at `send_at` unless the editor holds it; `approve`: sent only once approved, else "
+        "held and the editor told.",
+    )
     editor_email: Annotated[str, check(_address_error)] = setting(
-        "", "Who is emailed each draft (preview link, `check` findings), each hold and each late issue; empty: "
-        "nobody (the log line only).")
+        "",
+        "Who is emailed each draft (preview link, `check` findings), each hold and each late issue; empty: "
+        "nobody (the log line only).",
+    )
     preview_url: str = setting(
-        "http://127.0.0.1:8000/draft", "The preview link in the editor's email (`newsletter preview`).")
+        "http://127.0.0.1:8000/draft", "The preview link in the editor's email (`newsletter preview`)."
+    )
     min_new_items: NotNegative[int] = setting(
-        1, "No issue when it would hold fewer items than this: it says so and sends nothing.")
+        1, "No issue when it would hold fewer items than this: it says so and sends nothing."
+    )
     max_lateness: Positive[int] = setting(
-        120, "Minutes after `send_at` an issue may still go out automatically; later, it is held and the editor "
-        "told.")
+        120, "Minutes after `send_at` an issue may still go out automatically; later, it is held and the editor told."
+    )
 
 
 @section
 class ArchiveSection:
     dir: ConfigPath = setting(
-        Path("archive"), "Where sent issues are published: `issue-NNNN.html`, `index.html`, `feed.xml` (Atom).")
+        Path("archive"), "Where sent issues are published: `issue-NNNN.html`, `index.html`, `feed.xml` (Atom)."
+    )
 
 
 def _bitrate_error(value: str) -> str | None:
@@ -414,23 +471,29 @@ def _bitrate_error(value: str) -> str | None:
 @section
 class AudioSection:
     enabled: bool = setting(
-        False, "The scheduled job reads each issue aloud (`newsletter audio`) just before sending it, so the "
-        "email links it.")
-    command: Annotated[str, check(lambda v: None if "{wav}" in v else "must contain {wav}, the WAV file the "
-                                  "command writes")] = setting(
+        False,
+        "The scheduled job reads each issue aloud (`newsletter audio`) just before sending it, so the email links it.",
+    )
+    command: Annotated[
+        str, check(lambda v: None if "{wav}" in v else "must contain {wav}, the WAV file the command writes")
+    ] = setting(
         "espeak-ng -v en-gb -s 160 -w {wav} -f {text}",
         "Text-to-speech command run per section without a shell: `{text}` a UTF-8 text file (left out: the text "
-        "comes on standard input), `{wav}` the WAV it must write.")
+        "comes on standard input), `{wav}` the WAV it must write.",
+    )
     workers: NotNegative[int] = setting(0, "Sections spoken at once; 0 for one per CPU.")
     bitrate: Annotated[str, check(_bitrate_error)] = setting("64k", "MP3 bitrate (mono, 44.1 kHz), 32k to 320k.")
-    loudness: Annotated[float, check(lambda v: None if -31 <= v <= -5 else f"must be between -31 and -5 LUFS, "
-                                     f"not {v!r}")] = setting(
-        -16.0, "Loudness each section is brought to, in LUFS (EBU R128).")
+    loudness: Annotated[
+        float, check(lambda v: None if -31 <= v <= -5 else f"must be between -31 and -5 LUFS, not {v!r}")
+    ] = setting(-16.0, "Loudness each section is brought to, in LUFS (EBU R128).")
     pause: Annotated[float, check(lambda v: None if 0 <= v <= 3 else "must be 0 to 3 seconds")] = setting(
-        1.0, "Seconds of silence after each section (0 to 3).")
+        1.0, "Seconds of silence after each section (0 to 3)."
+    )
     lexicon: Table = setting(
-        {}, "Extra pronunciations, written form = spoken form, over the built-in lexicon "
-        "(`newsletter/audio/lexicon.toml`).")
+        {},
+        "Extra pronunciations, written form = spoken form, over the built-in lexicon "
+        "(`newsletter/audio/lexicon.toml`).",
+    )
 
 
 def _imap_url_error(value: str) -> str | None:
@@ -442,27 +505,33 @@ def _imap_url_error(value: str) -> str | None:
 @section
 class BouncesSection:
     mailbox: Annotated[str, check(_imap_url_error)] = setting(
-        "", "Where bounces, complaints and unsubscribe mails arrive: a Maildir folder (relative to the config file) "
-        "or `imaps://user@host[:port][/folder]` (password in `NEWSLETTER_BOUNCES_PASSWORD`); empty: not read.")
+        "",
+        "Where bounces, complaints and unsubscribe mails arrive: a Maildir folder (relative to the config file) "
+        "or `imaps://user@host[:port][/folder]` (password in `NEWSLETTER_BOUNCES_PASSWORD`); empty: not read.",
+    )
     soft_limit: Positive[int] = setting(
-        3, "A subscriber whose last this-many issues all soft-bounced is set to `bounced`.")
+        3, "A subscriber whose last this-many issues all soft-bounced is set to `bounced`."
+    )
     max_message_kb: Positive[int] = setting(1024, "Larger messages in the mailbox are set aside unread.")
 
 
 @section
 class TipsSection:
     imap_url: Annotated[str, check(_imap_url_error)] = setting(
-        "", "Mailbox readers' tips arrive in: `imaps://user@host[:port][/folder]` (password in "
-        "`NEWSLETTER_TIPS_PASSWORD`); empty: not read.")
+        "",
+        "Mailbox readers' tips arrive in: `imaps://user@host[:port][/folder]` (password in "
+        "`NEWSLETTER_TIPS_PASSWORD`); empty: not read.",
+    )
     maildir: str = setting(
-        "", "A local Maildir folder tips are delivered to (relative to the config file); empty: none.")
+        "", "A local Maildir folder tips are delivered to (relative to the config file); empty: none."
+    )
     keep_source_days: Positive[int] = setting(
-        30, "Days a tip's sender (address, name, client IP) is kept, then deleted.")
+        30, "Days a tip's sender (address, name, client IP) is kept, then deleted."
+    )
     keep_days: Positive[int] = setting(90, "Days a tip's text is kept unless it became an \"I'm hearing\" line.")
     rate_limit: Positive[int] = setting(5, "Tips one client address may send through the form in `rate_seconds`.")
     rate_seconds: Positive[int] = setting(3600, "The window `rate_limit` counts in, in seconds.")
-    max_chars: Positive[int] = setting(
-        4000, "Longest tip kept, in characters (after trimming quotes and signature).")
+    max_chars: Positive[int] = setting(4000, "Longest tip kept, in characters (after trimming quotes and signature).")
     max_message_kb: Positive[int] = setting(1024, "Larger tip mails are set aside unread.")
 
 
@@ -474,11 +543,15 @@ class SubscribeSection:
     confirm_hours: Positive[float] = setting(48.0, "Hours a confirmation link (sign-up, new address) stays good.")
     manage_days: Positive[int] = setting(90, "Days the manage link in each issue's footer stays good.")
     mails_per_address: Positive[int] = setting(
-        3, "Most mails the sign-up and manage forms send one address in `mail_window_hours`, counted in the "
-        "store (a restart does not reset it), so nobody can mail-bomb a victim through the form.")
+        3,
+        "Most mails the sign-up and manage forms send one address in `mail_window_hours`, counted in the "
+        "store (a restart does not reset it), so nobody can mail-bomb a victim through the form.",
+    )
     mail_window_hours: Positive[float] = setting(24.0, "The window `mails_per_address` is counted over.")
     per_client: Positive[int] = setting(20, "Most form posts one client (IP address) may make in an hour; then 429.")
-    per_address: Positive[int] = setting(5, "Most sign-ups for one address in an hour (the rest get the usual answer and no mail).")
+    per_address: Positive[int] = setting(
+        5, "Most sign-ups for one address in an hour (the rest get the usual answer and no mail)."
+    )
     max_form_bytes: Positive[int] = setting(4096, "Largest sign-up or manage form body, in bytes; larger is 413.")
 
 
@@ -524,8 +597,8 @@ class Config:
         """
         url = secret("database_url") or self.store.url
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url[len(prefix):].startswith("/") and url != "sqlite:///:memory:":
-            return prefix + str(self.folder / url[len(prefix):])
+        if url.startswith(prefix) and not url[len(prefix) :].startswith("/") and url != "sqlite:///:memory:":
+            return prefix + str(self.folder / url[len(prefix) :])
         return url
 
     @property
@@ -573,15 +646,19 @@ class Secrets:
 
     smtp_password: SecretStr | None = setting(None, "Password of `[smtp] username`.")
     secret: SecretStr | None = setting(
-        None, "Signs unsubscribe links and bounce addresses; needed by `send` and `serve`. It must look random: a "
+        None,
+        "Signs unsubscribe links and bounce addresses; needed by `send` and `serve`. It must look random: a "
         "value with spaces, few distinct characters or a run such as `0123456789abcdef` is refused "
-        "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'` makes one).")
+        "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'` makes one).",
+    )
     database_url: SecretStr | None = setting(
-        None, "Overrides `[store] url`, so that a database password stays out of the file.")
+        None, "Overrides `[store] url`, so that a database password stays out of the file."
+    )
     bounces_password: SecretStr | None = setting(None, "Password of an imaps `[bounces] mailbox`.")
     tips_password: SecretStr | None = setting(None, "Password of an imaps `[tips] imap_url`.")
     preview_password: SecretStr | None = setting(
-        None, "Login of `newsletter preview` served off loopback; unset: a token is printed at start.")
+        None, "Login of `newsletter preview` served off loopback; unset: a token is printed at start."
+    )
 
 
 def secrets() -> Secrets:
@@ -647,8 +724,9 @@ def _feeds(feeds: tuple[FeedConfig, ...], where: str, folder: Path) -> tuple[Fee
         for n, other in enumerate(done, 1):
             if other.name == feed.name or other.key == feed.key:
                 clash = "name" if other.name == feed.name else "url"
-                raise ConfigError(f"{where}: [[feeds]][{number}].{clash}: {getattr(feed, clash)!r} is already "
-                                  f"[[feeds]][{n}]'s")
+                raise ConfigError(
+                    f"{where}: [[feeds]][{number}].{clash}: {getattr(feed, clash)!r} is already [[feeds]][{n}]'s"
+                )
         done.append(feed)
     return tuple(done)
 

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-
 FILE_MODE, FOLDER_MODE = 0o644, 0o755
 
 

@@ -54,8 +54,15 @@ def make_scheduler(config: Config, *, scheduler_class=None, clock=None):
     for job_id, trigger in (("compose", cal.compose), ("send", cal.send), ("retry", retry)):
         if stored.get(job_id) == (str(trigger), grace, args):
             continue
-        scheduler.add_job(tick, trigger, args=args, id=job_id, name=f"newsletter {job_id}",
-                          replace_existing=True, next_run_time=trigger.get_next_fire_time(None, now))
+        scheduler.add_job(
+            tick,
+            trigger,
+            args=args,
+            id=job_id,
+            name=f"newsletter {job_id}",
+            replace_existing=True,
+            next_run_time=trigger.get_next_fire_time(None, now),
+        )
     return scheduler
 
 

@@ -184,8 +184,9 @@ def production(project):
     config = project / "config.toml"
     text = config.read_text(encoding="utf-8")
     assert 'base_url = "http://127.0.0.1:8080"' in text
-    config.write_text(text.replace('base_url = "http://127.0.0.1:8080"', f'base_url = "{PRODUCTION_URL}"'),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace('base_url = "http://127.0.0.1:8080"', f'base_url = "{PRODUCTION_URL}"'), encoding="utf-8"
+    )
     return project
 
 

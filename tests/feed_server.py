@@ -52,6 +52,7 @@ class FeedServer:
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 64  # the default 5 drops concurrent connects, each then retried a second later
+
     def handle_error(self, request, client_address) -> None:
         """A client that hangs up (a timeout, a refused body) is expected here; anything else is reported."""
         if not isinstance(sys.exc_info()[1], ConnectionError):

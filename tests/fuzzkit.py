@@ -31,10 +31,31 @@ UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 # Any code point at all, surrogates and controls included; ordinary text more often.
 ANY_CHAR = st.characters(exclude_categories=())
 TEXT = st.one_of(st.text(max_size=40), st.text(ANY_CHAR, max_size=80))
-MARKUP = st.lists(st.one_of(TEXT, st.sampled_from(
-    ["<p>", "</p>", "<b>", "<script>x()</script>", "<a href='javascript:x'>", "<img src=x width=1 height=1>",
-     "&amp;", "&#xd800;", "&#0;", "&nbsp;", "<!--", "]]>", "<![CDATA[", "<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;"]
-)), max_size=12).map("".join)
+MARKUP = st.lists(
+    st.one_of(
+        TEXT,
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<b>",
+                "<script>x()</script>",
+                "<a href='javascript:x'>",
+                "<img src=x width=1 height=1>",
+                "&amp;",
+                "&#xd800;",
+                "&#0;",
+                "&nbsp;",
+                "<!--",
+                "]]>",
+                "<![CDATA[",
+                "<!DOCTYPE x [<!ENTITY a 'b'>]>",
+                "&a;",
+            ]
+        ),
+    ),
+    max_size=12,
+).map("".join)
 FIELDS = st.fixed_dictionaries({
     "title": TEXT, "link": st.one_of(TEXT, st.just("https://fuzz.example/a")), "guid": TEXT,
     "author": TEXT, "summary": MARKUP, "content": MARKUP, "date": st.one_of(TEXT, st.just("2026-11-20T10:00:00Z")),
@@ -66,18 +87,28 @@ def atom(entries: list[dict]) -> bytes:
     items = "".join(
         f"<entry><title>{_ref(e['title'])}</title><id>{_ref(e['guid'])}</id>"
         f"<link href={quoteattr(_ref(e['link']))}/><author><name>{_ref(e['author'])}</name></author>"
-        f"<updated>{_ref(e['date'])}</updated><summary type=\"html\">{_ref(e['summary'])}</summary>"
-        f"<content type=\"html\">{_ref(e['content'])}</content></entry>"
+        f'<updated>{_ref(e["date"])}</updated><summary type="html">{_ref(e["summary"])}</summary>'
+        f'<content type="html">{_ref(e["content"])}</content></entry>'
         for e in entries
     )
-    return (f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><id>urn:f</id>'
-            f"{items}</feed>").encode()
+    return (
+        f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><id>urn:f</id>{items}</feed>'
+    ).encode()
 
 
 def json_feed(entries: list[dict]) -> bytes:
-    items = [{"id": e["guid"], "url": e["link"], "title": e["title"], "summary": e["summary"],
-              "content_html": e["content"], "authors": [{"name": e["author"]}], "date_published": e["date"]}
-             for e in entries]
+    items = [
+        {
+            "id": e["guid"],
+            "url": e["link"],
+            "title": e["title"],
+            "summary": e["summary"],
+            "content_html": e["content"],
+            "authors": [{"name": e["author"]}],
+            "date_published": e["date"],
+        }
+        for e in entries
+    ]
     return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": items}).encode()
 
 
@@ -141,8 +172,13 @@ class Door:
         if not items:
             return
         self.number += 1
-        issue = Issue(self.number, NOW.date(), "Fuzz", pieces=tuple(i for i in items if i.kind == "article"),
-                      hearing=tuple(i for i in items if i.kind == "hearing"))
+        issue = Issue(
+            self.number,
+            NOW.date(),
+            "Fuzz",
+            pieces=tuple(i for i in items if i.kind == "article"),
+            hearing=tuple(i for i in items if i.kind == "hearing"),
+        )
         rendered = render_issue(issue, self.config)
         rendered.html.encode("utf-8")
         rendered.text.encode("utf-8")

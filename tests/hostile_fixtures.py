@@ -38,17 +38,18 @@ def entity_bombs(secret_file: Path | None = None) -> dict[str, bytes]:
         "internal": _rss(f'<!DOCTYPE rss [\n<!ENTITY b "{big}">\n]>', "Internal", many),
         "one-line": _rss(f'<!DOCTYPE rss [<!ENTITY b "{big}">]>', "One line", many),
         "nested": _rss("<!DOCTYPE rss [\n" + "\n".join(laughs) + "\n]>", "Nested &lol9;", "&lol9;" * 100),
-        "parameter": _rss(
-            f"<!DOCTYPE rss [\n<!ENTITY % pe \"<!ENTITY b '{big}'>\">\n%pe;\n]>", "Parameter", many
-        ),
+        "parameter": _rss(f"<!DOCTYPE rss [\n<!ENTITY % pe \"<!ENTITY b '{big}'>\">\n%pe;\n]>", "Parameter", many),
         "external": _rss(
             f'<!DOCTYPE rss [\n<!ENTITY ext SYSTEM "file://{secret}">\n<!ENTITY % pext SYSTEM "file://{secret}">\n'
             "%pext;\n]>",
-            "External &ext;", "&ext;",
+            "External &ext;",
+            "&ext;",
         ),
         "attribute": _rss(
-            f'<!DOCTYPE rss [\n<!ENTITY b "{big}">\n]>', "Attribute",
-            "plain", link="https://bomb.example/&b;",
+            f'<!DOCTYPE rss [\n<!ENTITY b "{big}">\n]>',
+            "Attribute",
+            "plain",
+            link="https://bomb.example/&b;",
         ).replace("<channel>", '<channel><atom:link xmlns:atom="http://www.w3.org/2005/Atom" href="&b;"/>'),
         "lowercase": _rss(f'<!doctype rss [\n<!entity b "{big}">\n]>', "Lowercase", many),
         "stray": _rss("", "Stray", many).replace("<channel>", f'<channel>\n<!ENTITY b "{big}">\n'),
@@ -73,11 +74,15 @@ def long_entry_feed(megabytes: float = 1.0) -> bytes:
     body = paragraph * int(megabytes * 2**20 / len(paragraph))
     from xml.sax.saxutils import escape
 
-    return _rss("", "Long", escape(body)).replace(
-        "</channel>",
-        "<item><title>Short</title><link>https://bomb.example/2</link><guid>short</guid>"
-        "<description>Fine.</description></item></channel>",
-    ).encode()
+    return (
+        _rss("", "Long", escape(body))
+        .replace(
+            "</channel>",
+            "<item><title>Short</title><link>https://bomb.example/2</link><guid>short</guid>"
+            "<description>Fine.</description></item></channel>",
+        )
+        .encode()
+    )
 
 
 def nasty_rss() -> bytes:
@@ -96,7 +101,7 @@ def nasty_atom() -> bytes:
     ref = "".join(c if c.isalnum() and c.isascii() else f"&#x{ord(c):x};" for c in NASTY)
     return (
         f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>{ref}</title><id>urn:{ref}</id>'
-        f"<entry><title>{ref}</title><id>urn:n:{ref}</id><link href=\"https://nasty.example/a{ref}\"/>"
+        f'<entry><title>{ref}</title><id>urn:n:{ref}</id><link href="https://nasty.example/a{ref}"/>'
         f"<author><name>{ref}</name></author><summary>{ref}</summary>"
         f'<content type="html">&lt;p&gt;{ref}&lt;/p&gt;</content></entry></feed>'
     ).encode()

@@ -119,9 +119,18 @@ def running():
         for path in [folder / "home", *(folder / "home").rglob("*")]:
             os.chown(path, *me)
         config = folder / "dovecot.conf"
-        config.write_text(CONFIG.format(
-            dir=folder, cert=DATA / "smtp-test-cert.pem", key=DATA / "smtp-test-key.pem", port=port,
-            uid=me[0], gid=me[1], internal="dovecot" if root else name, login="dovenull" if root else name))
+        config.write_text(
+            CONFIG.format(
+                dir=folder,
+                cert=DATA / "smtp-test-cert.pem",
+                key=DATA / "smtp-test-key.pem",
+                port=port,
+                uid=me[0],
+                gid=me[1],
+                internal="dovecot" if root else name,
+                login="dovenull" if root else name,
+            )
+        )
         with (folder / "start.log").open("wb") as log:  # dovecot forks away: no pipe for it to hold open
             subprocess.run([DOVECOT, "-c", str(config)], check=True, stdout=log, stderr=log, timeout=30)
         try:
@@ -129,8 +138,9 @@ def running():
             context = ssl.create_default_context(cafile=str(DATA / "smtp-test-cert.pem"))
             yield ImapServer(port, USER, PASSWORD, maildir, context)
         finally:
-            subprocess.run([DOVECOT, "-c", str(config), "stop"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=30)
+            subprocess.run(
+                [DOVECOT, "-c", str(config), "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30
+            )
             _wait_gone(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -145,8 +155,9 @@ def _wait(port: int, folder: Path) -> None:
         except OSError:
             if time.monotonic() > deadline:
                 log = folder / "dovecot.log"
-                raise RuntimeError(f"dovecot did not listen on {port}: "
-                                   f"{log.read_text()[-2000:] if log.exists() else 'no log'}") from None
+                raise RuntimeError(
+                    f"dovecot did not listen on {port}: {log.read_text()[-2000:] if log.exists() else 'no log'}"
+                ) from None
             time.sleep(0.05)
 
 

@@ -58,15 +58,26 @@ def cluster(*, durable: bool = False):
         settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
     try:
-        subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                  "-E", "UTF8", "--no-locale"]), **quiet)
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
-                                  "-o", settings, "start"]), **quiet)
+        subprocess.run(
+            _as_owner(
+                [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"]
+            ),
+            **quiet,
+        )
+        subprocess.run(
+            _as_owner(
+                [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o", settings, "start"]
+            ),
+            **quiet,
+        )
         yield f"{DRIVER}://postgres@127.0.0.1:{port}/postgres"
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         shutil.rmtree(folder, ignore_errors=True)
 
 

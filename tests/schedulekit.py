@@ -26,8 +26,14 @@ def make_project(folder: Path, smtp_port: int, **schedule) -> Path:
 def project_data(smtp_port: int, **schedule) -> dict:
     """`make_project`'s config as a dict, for a test to add sections to."""
     return {
-        "corpus": {"path": str(SEEDS)}, "web": {"base_url": BASE_URL},
+        "corpus": {"path": str(SEEDS)},
+        "web": {"base_url": BASE_URL},
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "claim_seconds": 1},
-        "schedule": {"send_at": "0 7 * * mon-fri", "compose_at": "0 5 * * mon-fri", "editor_email": "editor@example.org",
-                     "max_lateness": 120, **schedule},
+        "schedule": {
+            "send_at": "0 7 * * mon-fri",
+            "compose_at": "0 5 * * mon-fri",
+            "editor_email": "editor@example.org",
+            "max_lateness": 120,
+            **schedule,
+        },
     }

@@ -42,8 +42,15 @@ def rss(path: Path, items: list[str]) -> Path:
     return path
 
 
-def rss_item(guid: str, *, title: str | None = None, when: dt.datetime | None = None, body: str | None = None,
-             link: str | None = None, enclosure: str | None = None) -> str:
+def rss_item(
+    guid: str,
+    *,
+    title: str | None = None,
+    when: dt.datetime | None = None,
+    body: str | None = None,
+    link: str | None = None,
+    enclosure: str | None = None,
+) -> str:
     parts = [f'<guid isPermaLink="false">{escape(guid)}</guid>']
     parts += [f"<title>{escape(title)}</title>"] if title else []
     parts += [f"<link>{escape(link)}</link>"] if link else []
@@ -55,23 +62,51 @@ def rss_item(guid: str, *, title: str | None = None, when: dt.datetime | None = 
 
 def big_feed(path: Path, now: dt.datetime, count: int = 5000, rich: int = 100) -> Path:
     """`count` entries, one an hour back from `now`; the newest `rich` carry rich HTML."""
-    return rss(path, [rss_item(f"big-{n}", title=f"Big story {n}", when=now - dt.timedelta(hours=n),
-                               body=rich_body(n) if n < rich else f"<p>Story {n}, in <em>brief</em>.</p>",
-                               link=f"https://news.example/big/{n}") for n in range(count)])
+    return rss(
+        path,
+        [
+            rss_item(
+                f"big-{n}",
+                title=f"Big story {n}",
+                when=now - dt.timedelta(hours=n),
+                body=rich_body(n) if n < rich else f"<p>Story {n}, in <em>brief</em>.</p>",
+                link=f"https://news.example/big/{n}",
+            )
+            for n in range(count)
+        ],
+    )
 
 
 def backlog_feed(path: Path, now: dt.datetime, years: int = 10) -> Path:
     """One entry a day for `years` years."""
     days = years * 365
-    return rss(path, [rss_item(f"old-{n}", title=f"Backlog {n} days ago", when=now - dt.timedelta(days=n, hours=2),
-                               body=f"<p>From {n} days ago.</p>", link=f"https://archive.example/{n}")
-                      for n in range(days)])
+    return rss(
+        path,
+        [
+            rss_item(
+                f"old-{n}",
+                title=f"Backlog {n} days ago",
+                when=now - dt.timedelta(days=n, hours=2),
+                body=f"<p>From {n} days ago.</p>",
+                link=f"https://archive.example/{n}",
+            )
+            for n in range(days)
+        ],
+    )
 
 
 def odd_feed(path: Path, now: dt.datetime) -> Path:
     """Far-future dates, empty entries and enclosure-only ones."""
-    items = [rss_item(f"future-{year}", title=f"Dated {year}", when=dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc),
-                      body="<p>From the future.</p>", link=f"https://odd.example/{year}") for year in (2100, 2999, 9999)]
+    items = [
+        rss_item(
+            f"future-{year}",
+            title=f"Dated {year}",
+            when=dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc),
+            body="<p>From the future.</p>",
+            link=f"https://odd.example/{year}",
+        )
+        for year in (2100, 2999, 9999)
+    ]
     items += [rss_item(f"empty-{n}") for n in range(5)]
     items += [rss_item(f"episode-{n}", enclosure=f"https://cdn.example/episode-{n}.mp3", when=now) for n in range(3)]
     return rss(path, items)
@@ -79,10 +114,17 @@ def odd_feed(path: Path, now: dt.datetime) -> Path:
 
 def hearing_feed(path: Path, now: dt.datetime, count: int = 20_000) -> Path:
     """A JSON Feed of `count` short "I'm hearing" lines, a minute apart."""
-    items = [{"id": f"h{n}", "content_text": f"I'm hearing rumour number {n} about a merger.",
-              "date_published": (now - dt.timedelta(minutes=n)).isoformat()} for n in range(count)]
-    path.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "h", "items": items}),
-                    encoding="utf-8")
+    items = [
+        {
+            "id": f"h{n}",
+            "content_text": f"I'm hearing rumour number {n} about a merger.",
+            "date_published": (now - dt.timedelta(minutes=n)).isoformat(),
+        }
+        for n in range(count)
+    ]
+    path.write_text(
+        json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "h", "items": items}), encoding="utf-8"
+    )
     return path
 
 
@@ -94,5 +136,6 @@ def feeds_config(folder: Path, now: dt.datetime) -> str:
         (odd_feed(folder / "odd.xml", now), "Odd", "news"),
         (hearing_feed(folder / "hearing.json", now), "Whispers", "hearing"),
     )
-    return "".join(f'\n[[feeds]]\nurl = "{path}"\nname = "{name}"\nsection = "{section}"\n'
-                   for path, name, section in feeds)
+    return "".join(
+        f'\n[[feeds]]\nurl = "{path}"\nname = "{name}"\nsection = "{section}"\n' for path, name, section in feeds
+    )

@@ -5,30 +5,47 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from projectkit import write_config
+
 from newsletter import config as config_module
 from newsletter.models import ARTICLE, HEARING, Issue, Item
 from newsletter.store import Store
 from newsletter.store.subscribers import NewSubscriber
-from projectkit import write_config
 
 SECRET = "test-secret-0123456789abcdef"
 BASE_URL = "https://eletter.example.org"
 NOW = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
 
 
-def project_data(smtp_port: int, *, store_url: str | None = None, domain: str = "example.org",
-                 title: str = "The Test eLetter", **smtp) -> dict:
+def project_data(
+    smtp_port: int,
+    *,
+    store_url: str | None = None,
+    domain: str = "example.org",
+    title: str = "The Test eLetter",
+    **smtp,
+) -> dict:
     """A config pointing at the test SMTP server (and at `store_url`, else a SQLite file), as a dict.
 
     `domain` is the Message-ID domain and so the name the sender gives in EHLO.
     """
     data = {
         "newsletter": {"title": title},
-        "email": {"from_address": f"{title} <eletter@example.org>", "unsubscribe_address": "unsubscribe@example.org",
-                  "message_id_domain": domain},
+        "email": {
+            "from_address": f"{title} <eletter@example.org>",
+            "unsubscribe_address": "unsubscribe@example.org",
+            "message_id_domain": domain,
+        },
         "web": {"base_url": BASE_URL},
-        "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none", "connections": 2, "claim_seconds": 1,
-                 "timeout": 10, **smtp},
+        "smtp": {
+            "host": "127.0.0.1",
+            "port": smtp_port,
+            "security": "none",
+            "connections": 2,
+            "claim_seconds": 1,
+            "timeout": 10,
+            **smtp,
+        },
     }
     return data | ({"store": {"url": store_url}} if store_url else {})
 
@@ -49,11 +66,22 @@ def load(path: Path):
 
 def draft_issue(path: Path, number: int = 1) -> None:
     """Store a small draft issue: a lead piece and an "I'm hearing" line."""
-    lead = Item(id=f"lead{number}", kind=ARTICLE, source="test", title="A piece worth reading",
-                author="Roy Lilley", paragraphs=("The first paragraph says something.", "So does the second."),
-                published=NOW)
-    hearing = Item(id=f"hear{number}", kind=HEARING, source="test", title="a rumour",
-                   paragraphs=("I'm hearing - a rumour about a merger.",))
+    lead = Item(
+        id=f"lead{number}",
+        kind=ARTICLE,
+        source="test",
+        title="A piece worth reading",
+        author="Roy Lilley",
+        paragraphs=("The first paragraph says something.", "So does the second."),
+        published=NOW,
+    )
+    hearing = Item(
+        id=f"hear{number}",
+        kind=HEARING,
+        source="test",
+        title="a rumour",
+        paragraphs=("I'm hearing - a rumour about a merger.",),
+    )
     with Store(load(path).store_url) as store:
         store.items.add_unique([lead, hearing], NOW)
         store.issues.save_draft(Issue(number, NOW.date(), "The Test eLetter", lead=lead, hearing=(hearing,)), NOW)
@@ -74,8 +102,11 @@ def ledger(path: Path, issue: int = 1) -> dict[str, tuple[str, str | None, int]]
 
     from newsletter.store.schema import sends, subscribers
 
-    query = sa.select(subscribers.c.email, sends.c.status, sends.c.message_id, sends.c.crashes).join(
-        subscribers, subscribers.c.id == sends.c.subscriber).where(sends.c.issue == issue)
+    query = (
+        sa.select(subscribers.c.email, sends.c.status, sends.c.message_id, sends.c.crashes)
+        .join(subscribers, subscribers.c.id == sends.c.subscriber)
+        .where(sends.c.issue == issue)
+    )
     with Store(load(path).store_url) as store, store.engine.connect() as conn:
         return {row.email: (row.status, row.message_id, row.crashes) for row in conn.execute(query)}
 
@@ -86,8 +117,9 @@ class Site:
     def __init__(self, app):
         import uvicorn
 
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                ws="none", http="h11")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none", http="h11"
+        )
         self.server = uvicorn.Server(config)
 
     def __enter__(self) -> "Site":

@@ -30,8 +30,9 @@ class Mail:
 
     def wait(self, address: str, count: int = 1):
         with self.arrived:
-            assert self.arrived.wait_for(lambda: len(self.server.to(address)) >= count, self.timeout), \
+            assert self.arrived.wait_for(lambda: len(self.server.to(address)) >= count, self.timeout), (
                 f"{address} got {len(self.server.to(address))} message(s), not {count}"
+            )
         return self.server.to(address)[count - 1]
 
 
@@ -50,7 +51,7 @@ def html_link(received, words: str) -> str:
     doc = lxml.html.document_fromstring(received.message.get_body(("html",)).get_content())
     [href] = [a.get("href") for a in doc.iter("a") if a.text_content().strip() == words]
     assert href.startswith(BASE_URL), href
-    return href[len(BASE_URL):]
+    return href[len(BASE_URL) :]
 
 
 class Serve:
@@ -58,8 +59,12 @@ class Serve:
 
     def __init__(self, config: Path, secret: str):
         env = {**os.environ, "NEWSLETTER_SECRET": secret, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen([sys.executable, "-m", "newsletter", "serve", "--port", "0", "--config",
-                                         str(config)], env=env, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "serve", "--port", "0", "--config", str(config)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = self.process.stderr.readline()
         found = re.search(r"Serving on (http://127\.0\.0\.1:\d+)/", line)
         assert found, line + self.process.stderr.read() if self.process.poll() is not None else line

@@ -7,12 +7,12 @@ import lxml.etree
 import pytest
 from schedulekit import at, make_project
 from sendkit import BASE_URL, SECRET, Site, add_people, load
+from shellkit import on_store
 
 from newsletter.pipeline import run_due
 from newsletter.render import UNSUBSCRIBE_TOKEN
 from newsletter.store import Store
 from newsletter.web import create_app
-from shellkit import on_store
 
 
 @pytest.fixture(autouse=True)

@@ -22,13 +22,13 @@ from mutagen.id3 import ID3
 from schedulekit import at, make_project
 from sendkit import BASE_URL, NOW, SECRET, Site, add_people, draft_issue, load
 from sendkit import make_project as make_send_project
+from shellkit import on_store
+from storekit import mark_sent
 
 from newsletter.cli import cli
 from newsletter.errors import AudioError
 from newsletter.pipeline import audio, run_due
 from newsletter.store import Store
-from shellkit import on_store
-from storekit import mark_sent
 
 TOOLS = {"espeak-ng": "espeak-ng", "ffmpeg": "ffmpeg", "ffprobe": "ffmpeg"}
 
@@ -76,16 +76,24 @@ def _mp3(config) -> Path:
 
 
 def _ffmpeg(*args: str) -> str:
-    done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", *args, "-f", "null", "-"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", *args, "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-500:]
     return done.stderr
 
 
 def _seconds(path: Path) -> float:
     """The playing time as ffprobe reads it (not mutagen, which wrote the tags)."""
-    done = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return float(done.stdout)
 
 
@@ -121,7 +129,7 @@ def test_the_mp3_has_no_silence_longer_than_three_seconds(seed):
 
 def test_the_mp3_is_normalised_to_minus_16_lufs(seed):
     log = _ffmpeg("-i", str(_mp3(seed[0])), "-af", "ebur128=framelog=verbose:peak=true")
-    summary = log[log.rindex("Summary:"):]
+    summary = log[log.rindex("Summary:") :]
     loudness = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary)[1])
     peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)[1])
     assert -17.0 <= loudness <= -15.0
@@ -207,6 +215,7 @@ def small(tmp_path):
 
 def _set_audio(path: Path, **settings) -> None:
     """Append an [audio] table (JSON strings are TOML strings; a dict becomes an inline table)."""
+
     def toml(value) -> str:
         if isinstance(value, dict):
             return "{ " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in value.items()) + " }"
@@ -230,11 +239,11 @@ def test_audio_is_made_again_only_when_the_text_changes(small):
 
 def test_a_section_that_fails_is_a_warning_and_the_rest_is_published(small):
     # A real engine that fails on the one section that speaks of a rumour.
-    engine = "sh -c 'if grep -q rumour \"$0\"; then echo refused >&2; exit 3; fi; exec espeak-ng -w \"$1\" -f \"$0\"'"
+    engine = 'sh -c \'if grep -q rumour "$0"; then echo refused >&2; exit 3; fi; exec espeak-ng -w "$1" -f "$0"\''
     _set_audio(small, command=f"{engine} {{text}} {{wav}}")
     result = on_store(audio, load(small))
     assert result.made and result.sections == 2
-    assert result.warnings == ("section 3 (\"I'm hearing\") left out: sh failed (exit 3): refused",)
+    assert result.warnings == ('section 3 ("I\'m hearing") left out: sh failed (exit 3): refused',)
     titles = [c.sub_frames["TIT2"].text[0] for c in ID3(result.path).getall("CHAP")]
     assert "I'm hearing" not in titles and "A piece worth reading" in titles
     assert on_store(audio, load(small)).made  # an incomplete MP3 is tried again next time
@@ -247,8 +256,11 @@ def test_an_engine_reading_standard_input_works_too(small):
 
 def test_a_missing_engine_is_one_error_naming_the_package(small, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(AudioError, match=r"^espeak-ng is not installed \(needed for \[audio\] command\): "
-                                         r"apt-get install espeak-ng$"):
+    with pytest.raises(
+        AudioError,
+        match=r"^espeak-ng is not installed \(needed for \[audio\] command\): "
+        r"apt-get install espeak-ng$",
+    ):
         on_store(audio, load(small))
 
 

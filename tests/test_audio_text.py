@@ -51,20 +51,33 @@ def test_a_word_inside_another_is_left_alone():
 
 amounts = st.builds(
     lambda sign, whole, pence, scale: f"{sign}{whole:,}{pence}{scale}",
-    st.sampled_from("£$€"), st.integers(0, 10**9),
-    st.sampled_from(["", ".5", ".50", ".05", ".25"]), st.sampled_from(["", "k", "m", "bn", " million", " billion"]),
+    st.sampled_from("£$€"),
+    st.integers(0, 10**9),
+    st.sampled_from(["", ".5", ".50", ".05", ".25"]),
+    st.sampled_from(["", "k", "m", "bn", " million", " billion"]),
 )
-clock_times = st.builds(lambda h, m, half, sep: f"{h}{sep}{m:02d}{half}" if m else f"{h}{half}",
-                        st.integers(1, 12), st.sampled_from([0, 5, 15, 30, 45, 59]),
-                        st.sampled_from(["am", "pm", " pm", "a.m.", "PM"]), st.sampled_from(".:"))
-dates = st.builds(lambda d, m, suffix, year: f"{d}{suffix} {m}{year}",
-                  st.integers(1, 31), st.sampled_from([m[:3] for m in MONTHS] + ["Sept"] + list(MONTHS)),
-                  st.sampled_from(["", "st", "nd", "rd", "th"]), st.sampled_from(["", " 2016", ", 1999"]))
+clock_times = st.builds(
+    lambda h, m, half, sep: f"{h}{sep}{m:02d}{half}" if m else f"{h}{half}",
+    st.integers(1, 12),
+    st.sampled_from([0, 5, 15, 30, 45, 59]),
+    st.sampled_from(["am", "pm", " pm", "a.m.", "PM"]),
+    st.sampled_from(".:"),
+)
+dates = st.builds(
+    lambda d, m, suffix, year: f"{d}{suffix} {m}{year}",
+    st.integers(1, 31),
+    st.sampled_from([m[:3] for m in MONTHS] + ["Sept"] + list(MONTHS)),
+    st.sampled_from(["", "st", "nd", "rd", "th"]),
+    st.sampled_from(["", " 2016", ", 1999"]),
+)
 labels = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12).filter(lambda s: s.strip("-"))
-urls = st.builds(lambda scheme, host, tld, path: f"{scheme}{host}.{tld}/{path}",
-                 st.sampled_from(["https://", "http://", "www.", "HTTPS://www."]), labels,
-                 st.sampled_from(["org", "co.uk", "com", "nhs.uk"]),
-                 st.text("abcdefghijklmnopqrstuvwxyz0123456789/-_?=&%.#~", max_size=30))
+urls = st.builds(
+    lambda scheme, host, tld, path: f"{scheme}{host}.{tld}/{path}",
+    st.sampled_from(["https://", "http://", "www.", "HTTPS://www."]),
+    labels,
+    st.sampled_from(["org", "co.uk", "com", "nhs.uk"]),
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789/-_?=&%.#~", max_size=30),
+)
 
 
 @given(amounts)
@@ -109,26 +122,60 @@ def _config(**audio):
 
 
 def test_the_issue_is_read_masthead_lead_pieces_hearing_events_without_links():
-    lead = _item("lead", title="News and Comment from Roy Lilley", author="Roy Lilley",
-                 paragraphs=("The NHS needs £100k.", "Read more at https://example.org/x"))
-    piece = _item("piece", title="Yet Another Project", author="Nigel Rose", published=NOW,
-                  paragraphs=("A report [1] by the King's Fund",), link="https://example.org/piece")
+    lead = _item(
+        "lead",
+        title="News and Comment from Roy Lilley",
+        author="Roy Lilley",
+        paragraphs=("The NHS needs £100k.", "Read more at https://example.org/x"),
+    )
+    piece = _item(
+        "piece",
+        title="Yet Another Project",
+        author="Nigel Rose",
+        published=NOW,
+        paragraphs=("A report [1] by the King's Fund",),
+        link="https://example.org/piece",
+    )
     hearing = _item("rumour", HEARING, paragraphs=("a merger, see www.example.org/m",))
-    event = _item("talk", EVENT, title="In conversation", event=Event(
-        dt.date(2016, 9, 26), dt.time(17, 30), venue="The King's Fund", description=("Wine after",),
-        ticket_text="Tickets here", ticket_url="https://example.org/tickets"))
+    event = _item(
+        "talk",
+        EVENT,
+        title="In conversation",
+        event=Event(
+            dt.date(2016, 9, 26),
+            dt.time(17, 30),
+            venue="The King's Fund",
+            description=("Wine after",),
+            ticket_text="Tickets here",
+            ticket_url="https://example.org/tickets",
+        ),
+    )
     issue = Issue(1, NOW.date(), "The Daily eLetter: News", lead, (piece,), (hearing,), (event,))
     sections = script(issue, _config())
     assert [s.title for s in sections] == [
-        "The Daily eLetter", "News and Comment from Roy Lilley", "Yet Another Project", "I'm hearing", "Events"]
+        "The Daily eLetter",
+        "News and Comment from Roy Lilley",
+        "Yet Another Project",
+        "I'm hearing",
+        "Events",
+    ]
     assert [s.text.split("\n\n") for s in sections] == [
         ["The Daily e-letter.", "Wednesday the thirty-first of August twenty sixteen."],
         ["News and Comment from Roy Lilley.", "The N H S needs a hundred thousand pounds.", "Read more at."],
-        ["More news and comment.", "Yet Another Project.",
-         "By Nigel Rose, Wednesday the thirty-first of August twenty sixteen.", "A report [1] by the King's Fund."],
+        [
+            "More news and comment.",
+            "Yet Another Project.",
+            "By Nigel Rose, Wednesday the thirty-first of August twenty sixteen.",
+            "A report [1] by the King's Fund.",
+        ],
         ["I'm hearing.", "a merger, see."],
-        ["Events.", "In conversation.", "Monday the twenty-sixth of September twenty sixteen, five thirty p m.",
-         "The King's Fund.", "Wine after."],
+        [
+            "Events.",
+            "In conversation.",
+            "Monday the twenty-sixth of September twenty sixteen, five thirty p m.",
+            "The King's Fund.",
+            "Wine after.",
+        ],
     ]
     assert not any("http" in s.text or "Tickets" in s.text for s in sections)
 

@@ -21,8 +21,14 @@ from newsletter.web import create_app
 
 DAY = dt.date(2016, 8, 31)
 SECRET = "axe-secret-0123456789abcdef"
-VIEWS = [("Desktop", "desktop"), ("Mobile", "mobile"), ("No style", "nostyle"), ("Plain text", "text"),
-         ("Source", "source"), ("Check", "check")]
+VIEWS = [
+    ("Desktop", "desktop"),
+    ("Mobile", "mobile"),
+    ("No style", "nostyle"),
+    ("Plain text", "text"),
+    ("Source", "source"),
+    ("Check", "check"),
+]
 STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
 
 

@@ -79,13 +79,27 @@ def test_each_report_shape_acts_on_its_subscriber_and_keeps_the_evidence(sent, s
     assert "over the 65536-byte limit; set aside" in result.output
     now = statuses(path)
     assert [now[people[n]] for n in range(10)] == [
-        "active", "bounced", "active", "bounced", "bounced", "bounced", "active", "unsubscribed", "unsubscribed",
-        "active"]
+        "active",
+        "bounced",
+        "active",
+        "bounced",
+        "bounced",
+        "bounced",
+        "active",
+        "unsubscribed",
+        "unsubscribed",
+        "active",
+    ]
     with Store(load(path).store_url) as store:
         evidence = {n: store.bounces.evidence(n + 1) for n in (3, 4, 5, 6, 7, 8)}
     assert [(e[0]["kind"], e[0]["code"], e[0]["issue"]) for e in evidence.values()] == [
-        ("hard", "5.1.1", 1), ("hard", "5.1.1", 1), ("hard", "5.1.10", 1), ("soft", "4.2.2", 1),
-        ("complaint", "", 1), ("unsubscribe", "", None)]
+        ("hard", "5.1.1", 1),
+        ("hard", "5.1.1", 1),
+        ("hard", "5.1.10", 1),
+        ("soft", "4.2.2", 1),
+        ("complaint", "", 1),
+        ("unsubscribe", "", None),
+    ]
     assert "User unknown" in evidence[3][0]["detail"] and "RecipientNotFound" in evidence[5][0]["detail"]
     assert not list((folder / "new").iterdir()) and len(list((folder / "cur").iterdir())) == 9
 
@@ -131,8 +145,12 @@ def test_forged_tokens_and_strangers_change_nobody(sent):
     path, people, received, folder, _ = sent
     forged = received[people[3]].sender.replace("bounces+", "bounces+A")[:-1]
     other = Tokens(SECRET, "unsubscribe").make(4)  # an unsubscribe token is no bounce token
-    deliver(folder, bouncekit.postfix(b"Message-ID: <not-ours@example.net>\r\n\r\n", f"bounces+{other}@example.org",
-                                      "stranger@example.net"))
+    deliver(
+        folder,
+        bouncekit.postfix(
+            b"Message-ID: <not-ours@example.net>\r\n\r\n", f"bounces+{other}@example.org", "stranger@example.net"
+        ),
+    )
     deliver(folder, bouncekit.postfix(b"Subject: x\r\n\r\n", forged, "nobody@example.net"))
     result = on_store(pipeline.fetch_bounces, load(path))
     assert result.unknown == 2 and not result.changes
@@ -146,11 +164,16 @@ def test_every_shape_is_read_whatever_the_recipient_and_code(shape):
     reader = Reader(tokens, unsubscribe, BOUNCE_ADDRESS, "unsubscribe@example.org")
     for n in range(1, 40, 7):
         recipient = f"r{n}.x+y@sub{n}.example.com"
-        original = (f"To: R <{recipient}>\r\nMessage-ID: <{n}.abc@example.org>\r\nList-Unsubscribe: "
-                    f"<https://e.example.org/unsubscribe/{unsubscribe.make(n)}>\r\n\r\nhello\r\n").encode()
+        original = (
+            f"To: R <{recipient}>\r\nMessage-ID: <{n}.abc@example.org>\r\nList-Unsubscribe: "
+            f"<https://e.example.org/unsubscribe/{unsubscribe.make(n)}>\r\n\r\nhello\r\n"
+        ).encode()
         to = BOUNCE_ADDRESS.replace("{token}", tokens.make(n))
-        kwargs = {"gmail": {"status": "5.1.1" if n % 2 else "4.2.2"}, "exim": {"code": "550 5.1.1" if n % 2 else "452 4.2.2"},
-                  "postfix": {"status": "5.7.1" if n % 2 else "4.4.7"}}.get(shape, {})
+        kwargs = {
+            "gmail": {"status": "5.1.1" if n % 2 else "4.2.2"},
+            "exim": {"code": "550 5.1.1" if n % 2 else "452 4.2.2"},
+            "postfix": {"status": "5.7.1" if n % 2 else "4.4.7"},
+        }.get(shape, {})
         if shape == "arf":  # every third complaint has the recipient redacted
             raw = bouncekit.arf(original, to, recipient if n % 3 else None)
         else:
@@ -180,8 +203,7 @@ def test_the_same_reports_over_imap_from_dovecot(tmp_path, smtp_server, imap, mo
     received = {r.recipient: r for r in smtp_server.received}
     deliver(imap.maildir, bouncekit.postfix(received[people[0]].data, received[people[0]].sender, people[0]))
     deliver(imap.maildir, bouncekit.arf(received[people[1]].data, "fbl@example.org", people[1]))
-    deliver(imap.maildir, bouncekit.exim(received[people[2]].data, received[people[2]].sender, people[2],
-                                         "452 4.2.2"))
+    deliver(imap.maildir, bouncekit.exim(received[people[2]].data, received[people[2]].sender, people[2], "452 4.2.2"))
     deliver(imap.maildir, b"Subject: too big\r\n\r\n" + b"y" * 70_000)
     monkeypatch.setenv("NEWSLETTER_BOUNCES_PASSWORD", imap.password)
     refused = CliRunner().invoke(cli, ["bounces", "fetch", "--config", str(path)])
@@ -232,8 +254,10 @@ def test_an_unsubscribe_mail_needs_the_subscriptions_own_key_not_just_its_id(sen
     tokens = Tokens(SECRET)
 
     def mail(token: str) -> bytes:
-        return (f"From: {people[3]}\r\nTo: unsubscribe@example.org\r\nSubject: unsubscribe {token}\r\n"
-                f"Message-ID: <{secrets.token_hex(6)}@client.example>\r\n\r\nbye\r\n").encode()
+        return (
+            f"From: {people[3]}\r\nTo: unsubscribe@example.org\r\nSubject: unsubscribe {token}\r\n"
+            f"Message-ID: <{secrets.token_hex(6)}@client.example>\r\n\r\nbye\r\n"
+        ).encode()
 
     deliver(folder, mail(tokens.make(person3.id, "00" * 9)))
     deliver(folder, mail(tokens.make(person3.id)))

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from storekit import mark_sent
 
 from newsletter import config
 from newsletter.cli import cli
 from newsletter.store import Store
-from storekit import mark_sent
 
 ROOT = Path(__file__).resolve().parent.parent
 BOILERPLATE = [
@@ -45,7 +45,10 @@ def test_build_writes_a_complete_issue_with_every_document(production):
     folder = project / "out" / "issue-0001"
     assert sorted(p.name for p in folder.iterdir()) == ["issue.eml", "issue.html", "issue.txt"]
     lines = result.output.splitlines()
-    assert lines[0] == "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…"
+    assert (
+        lines[0]
+        == "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…"
+    )
     # The other four pieces wait: one is dated 2018, three are undated and so count as first
     # seen (now, long after the issue date).
     assert lines[1:6] == ["  8 new item(s)", "  lead     1", "  pieces   0", "  hearing  2", "  events   1"]

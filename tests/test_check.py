@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from shellkit import on_store
 
 from newsletter import config as config_module
 from newsletter import pipeline
@@ -17,7 +18,6 @@ from newsletter.check import check_message, check_parts
 from newsletter.cli import cli
 from newsletter.deliver.message import build_message, message_bytes
 from newsletter.models import Rendered
-from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "%%UNSUBSCRIBE_URL%%"
@@ -41,9 +41,14 @@ def html_findings(html: str, budget: int = BUDGET) -> list[tuple[str, str]]:
 
 
 def message(html: str = GOOD_HTML, text: str = GOOD_TEXT, **headers) -> bytes:
-    msg = build_message(Rendered("Subject", html, text), sender="List <list@example.org>",
-                        to="Subscriber <s@example.invalid>", date=DATE, message_id="<1.abc@example.org>",
-                        extra_headers=headers)
+    msg = build_message(
+        Rendered("Subject", html, text),
+        sender="List <list@example.org>",
+        to="Subscriber <s@example.invalid>",
+        date=DATE,
+        message_id="<1.abc@example.org>",
+        extra_headers=headers,
+    )
     return message_bytes(msg)
 
 
@@ -101,13 +106,14 @@ def test_findings_name_the_element_and_its_line():
 
 def test_ignored_css_is_one_finding_counting_the_elements():
     html = GOOD_HTML.replace("font-size:16px;", "float:left; font-size:16px;").replace(
-        'style="font-size:14px"', 'style="font-size:14px; float:right"')
+        'style="font-size:14px"', 'style="font-size:14px; float:right"'
+    )
     [finding] = check_parts(html, budget_bytes=BUDGET, placeholders=(TOKEN,))
     assert finding.code == "css-float" and "and 1 more element(s)" in finding.message
 
 
 def test_size_is_measured_against_the_budget_and_gmails_clip():
-    padding = "<p style=\"font-size:16px\">" + "x" * 1000 + "</p>\n"
+    padding = '<p style="font-size:16px">' + "x" * 1000 + "</p>\n"
     html = GOOD_HTML.replace("<img ", padding * 95 + "<img ")  # about 96 KB
     assert html_findings(html) == [("warning", "size-budget")]
     assert html_findings(html, budget=200 * 1024) == []
@@ -161,8 +167,12 @@ def test_a_second_from_is_an_error():
 
 
 def test_one_click_list_unsubscribe_passes():
-    raw = message(**{"List-Unsubscribe": "<https://example.org/u/abc>, <mailto:u@example.org>",
-                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    raw = message(
+        **{
+            "List-Unsubscribe": "<https://example.org/u/abc>, <mailto:u@example.org>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    )
     assert codes(raw) == []
 
 
@@ -174,8 +184,12 @@ def test_lines_over_998_octets_are_an_error_naming_the_line():
 
 def raw_message(*parts: tuple[str, str]) -> bytes:
     msg = EmailMessage(policy=SMTP)
-    for name, value in (("From", "list@example.org"), ("Date", "Wed, 31 Aug 2016 06:00:00 +0000"),
-                        ("Message-ID", "<1@example.org>"), ("Subject", "S")):
+    for name, value in (
+        ("From", "list@example.org"),
+        ("Date", "Wed, 31 Aug 2016 06:00:00 +0000"),
+        ("Message-ID", "<1@example.org>"),
+        ("Subject", "S"),
+    ):
         msg[name] = value
     (subtype, body), *rest = parts
     msg.set_content(body, subtype=subtype, cte="quoted-printable")
@@ -186,7 +200,9 @@ def raw_message(*parts: tuple[str, str]) -> bytes:
 
 def test_the_html_part_must_come_last():
     assert codes(raw_message(("html", GOOD_HTML), ("plain", GOOD_TEXT))) == [
-        ("error", "mime-order"), ("error", "mime-order")]
+        ("error", "mime-order"),
+        ("error", "mime-order"),
+    ]
 
 
 def test_an_html_only_message_lacks_its_text_part():
@@ -220,7 +236,7 @@ def test_check_exits_1_and_prints_each_finding(project, tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "error: the message has no Date header [header-date]",
-        "warning: <img src=\"https://example.org/logo.png\"> (line 7) has no width attribute "
+        'warning: <img src="https://example.org/logo.png"> (line 7) has no width attribute '
         "(Outlook shows it at its full size) [img-width]",
         f"Error: 1 error(s) in {broken}",
     ]
@@ -237,8 +253,12 @@ def test_build_prints_what_check_finds_and_what_it_cut(production):
     (project / "mine" / "email").mkdir(parents=True)
     (project / "mine" / "email" / "_more.html").write_text('<p><a href="/more">More</a></p>', encoding="utf-8")
     config = project / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('dir = ""', 'dir = "mine"')
-                      .replace("size_budget_kb = 90", "size_budget_kb = 30"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        .replace('dir = ""', 'dir = "mine"')
+        .replace("size_budget_kb = 90", "size_budget_kb = 30"),
+        encoding="utf-8",
+    )
     # The corpus as first seen the day before the issue, so its undated pieces are in it.
     on_store(pipeline.fetch, config_module.load(config), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
     result = run(project, "build", "--date", "2016-08-31", "--no-fetch")

@@ -27,8 +27,9 @@ def corpus_piece(folder, phrases) -> None:
     sentences = " ".join(f"The probe {p} came back as written." for p in phrases)
     words = " ".join(["Filler words keep this piece long enough to be an article."] * 4)
     (folder / "seeds" / "template-injection.txt").write_text(
-        "Testing sites for template injection {{7*7}}\n\nBy A Security Writer\n\n"
-        f"{sentences}\n\n{words}\n", encoding="utf-8")
+        f"Testing sites for template injection {{{{7*7}}}}\n\nBy A Security Writer\n\n{sentences}\n\n{words}\n",
+        encoding="utf-8",
+    )
 
 
 def run(project, *args):
@@ -54,8 +55,9 @@ def test_a_template_leftover_is_an_error_even_beside_quoting_content(production)
     corpus_piece(project, list(quotes()))
     pipeline.copy_templates(project / "mine")
     footer = project / "mine" / "email" / "issue.txt"
-    footer.write_text(footer.read_text(encoding="utf-8") + "\n{% raw %}Dear {{ subscriber.name }}{% endraw %}\n",
-                      encoding="utf-8")
+    footer.write_text(
+        footer.read_text(encoding="utf-8") + "\n{% raw %}Dear {{ subscriber.name }}{% endraw %}\n", encoding="utf-8"
+    )
     config = project / "config.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('\ndir = ""\n', '\ndir = "mine"\n'), encoding="utf-8")
     assert run(project, "build", "--no-fetch").exit_code == 0

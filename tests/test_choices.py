@@ -7,14 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 from click.testing import CliRunner
+from storekit import mark_sent
 
-from newsletter import config as config_module
 from newsletter import choices as choice_files
-from newsletter.cli import cli
+from newsletter import config as config_module
 from newsletter.choices import AddedEvent, Choices
+from newsletter.cli import cli
 from newsletter.models import ARTICLE, EVENT, HEARING, Event, Issue, Item
 from newsletter.store import Store
-from storekit import mark_sent
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2016, 8, 31)
@@ -33,8 +33,13 @@ def event(name: str, day: int) -> Item:
 
 
 ISSUE = Issue(
-    1, DAY, "The eLetter: Lead", lead=article("lead"), pieces=(article("one"), article("two"), article("three")),
-    hearing=(line("h1"), line("h2")), events=(event("e1", 5), event("e2", 9)),
+    1,
+    DAY,
+    "The eLetter: Lead",
+    lead=article("lead"),
+    pieces=(article("one"), article("two"), article("three")),
+    hearing=(line("h1"), line("h2")),
+    events=(event("e1", 5), event("e2", 9)),
 )
 
 
@@ -84,10 +89,18 @@ def test_choices_naming_items_not_in_the_issue_are_skipped_and_reported(tmp_path
 
 def test_what_is_written_reads_back_the_same(tmp_path):
     choices = Choices(
-        3, subject='A "quoted" subject \\ with a backslash', lead="abc", drop=("x", "y"),
-        order=(("pieces", ("b", "a")), ("hearing", ("h",))), hearing=("I'm hearing – in Unicode.",),
-        events=(AddedEvent(dt.date(2016, 9, 26), "A talk", dt.time(17, 30), "The King's Fund", "https://t.example/1", "Wine."),
-                AddedEvent(dt.date(2016, 10, 1), "Another")),
+        3,
+        subject='A "quoted" subject \\ with a backslash',
+        lead="abc",
+        drop=("x", "y"),
+        order=(("pieces", ("b", "a")), ("hearing", ("h",))),
+        hearing=("I'm hearing – in Unicode.",),
+        events=(
+            AddedEvent(
+                dt.date(2016, 9, 26), "A talk", dt.time(17, 30), "The King's Fund", "https://t.example/1", "Wine."
+            ),
+            AddedEvent(dt.date(2016, 10, 1), "Another"),
+        ),
     )
     path = choice_files.path_for(tmp_path / "drafts", 3)
     choice_files.write(path, choices)
@@ -123,8 +136,9 @@ def test_a_bad_key_is_one_warning_naming_it_and_the_other_choices_are_kept(tmp_p
         encoding="utf-8",
     )
     choices, warnings = choice_files.read(path, 1)
-    assert choices == Choices(1, lead="two", order=(("pieces", ("three",)),),
-                              events=(AddedEvent(dt.date(2016, 9, 5), "Good"),))
+    assert choices == Choices(
+        1, lead="two", order=(("pieces", ("three",)),), events=(AddedEvent(dt.date(2016, 9, 5), "Good"),)
+    )
     assert [w.removeprefix(f"{path}: ") for w in warnings] == [
         "subject: must be a non-empty string, not 3; ignored",
         "colour: unknown key (known: subject, lead, drop, hearing, order, event, pin); ignored",
@@ -141,7 +155,9 @@ def test_added_lines_and_events_are_items_with_ids_from_their_content():
     assert line_item.kind == HEARING and line_item.paragraphs == ("I'm hearing a rumour.",)
     assert event_item.kind == EVENT and event_item.event.day == dt.date(2016, 9, 5)
     assert choice_files.added_items(choices, "elsewhere")[0].id == line_item.id
-    assert choice_files.added_items(Choices(3, hearing=choices.hearing), "x")[0].id != line_item.id  # a later issue's own
+    assert (
+        choice_files.added_items(Choices(3, hearing=choices.hearing), "x")[0].id != line_item.id
+    )  # a later issue's own
 
 
 def build(project, *args):
@@ -151,11 +167,17 @@ def build(project, *args):
 def test_build_honours_the_drafts_file_and_dropped_items_stay_for_a_later_issue(project):
     (project / "drafts").mkdir()
     # Undated and first seen now, "Reworking the NHS" waits for a later issue unless pinned.
-    choice_files.write(project / "drafts" / "issue-0001.toml", Choices(
-        1, lead="d4875db088d3db52", drop=("d6ac52f548530ef0",), hearing=("I'm hearing the editor added this.",),
-        pin=("d4875db088d3db52", "d6ac52f548530ef0"),
-        events=(AddedEvent(dt.date(2016, 9, 20), "An evening the editor added", venue="The Library"),),
-    ))
+    choice_files.write(
+        project / "drafts" / "issue-0001.toml",
+        Choices(
+            1,
+            lead="d4875db088d3db52",
+            drop=("d6ac52f548530ef0",),
+            hearing=("I'm hearing the editor added this.",),
+            pin=("d4875db088d3db52", "d6ac52f548530ef0"),
+            events=(AddedEvent(dt.date(2016, 9, 20), "An evening the editor added", venue="The Library"),),
+        ),
+    )
     result = build(project)
     assert result.exit_code == 0, result.output
     assert "Issue 1 (draft) for 2016-08-31: The Daily eLetter: Reworking the NHS" in result.output
@@ -187,7 +209,10 @@ def test_a_bad_drafts_file_is_a_warning_and_the_issue_is_built(project):
     assert result.exit_code == 0
     assert f"warning: {path}: subject: must be a non-empty string, not ['a list']; ignored" in result.stderr
     assert f"warning: {path}: lead: no item 'no-such-item' in issue 1; ignored" in result.stderr
-    assert "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…" in result.output
+    assert (
+        "Issue 1 (draft) for 2016-08-31: The Daily eLetter: As health services management comes under more and more…"
+        in result.output
+    )
 
 
 def test_the_drafts_folder_is_configurable(project):

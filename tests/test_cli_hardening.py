@@ -26,8 +26,14 @@ DAY = "2016-08-31"
 
 def newsletter(project: Path, *args: str, env: dict | None = None, umask: int = 0o022) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSLETTER_SECRET": SECRET, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "newsletter", *args, "--config", str(project / "config.toml")],
-                          capture_output=True, text=True, env=env, timeout=300, preexec_fn=lambda: os.umask(umask))
+    return subprocess.run(
+        [sys.executable, "-m", "newsletter", *args, "--config", str(project / "config.toml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        preexec_fn=lambda: os.umask(umask),
+    )
 
 
 @pytest.fixture
@@ -38,8 +44,18 @@ def project(tmp_path):
 
 
 def test_forty_simultaneous_edits_of_one_drafts_file_are_all_kept(project):
-    command = [sys.executable, "-m", "newsletter", "preview", "--port", "0", "--date", DAY,
-               "--config", str(project / "config.toml")]
+    command = [
+        sys.executable,
+        "-m",
+        "newsletter",
+        "preview",
+        "--port",
+        "0",
+        "--date",
+        DAY,
+        "--config",
+        str(project / "config.toml"),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSLETTER_SECRET": SECRET}
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:
@@ -48,8 +64,12 @@ def test_forty_simultaneous_edits_of_one_drafts_file_are_all_kept(project):
             def add(n: int) -> int:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 try:
-                    connection.request("POST", "/draft/shape", body=f"action=hearing&text=line+{n}".encode(),
-                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+                    connection.request(
+                        "POST",
+                        "/draft/shape",
+                        body=f"action=hearing&text=line+{n}".encode(),
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    )
                     return connection.getresponse().status
                 finally:
                     connection.close()
@@ -72,7 +92,9 @@ def test_the_store_is_private_and_built_files_public_whatever_the_umask(project)
             (project / name).unlink(missing_ok=True)
         assert newsletter(project, "subscribers", "add", "reader@example.com", umask=umask).returncode == 0
         assert newsletter(project, "build", "--no-fetch", "--date", DAY, umask=umask).returncode == 0
-        store = [project / n for n in ("newsletter.db", "newsletter.db-wal", "newsletter.db-shm") if (project / n).exists()]
+        store = [
+            project / n for n in ("newsletter.db", "newsletter.db-wal", "newsletter.db-shm") if (project / n).exists()
+        ]
         assert store and {stat.S_IMODE(p.stat().st_mode) for p in store} == {0o600}, umask
         built = project / "out" / "issue-0001"
         assert stat.S_IMODE(built.stat().st_mode) == 0o755
@@ -104,7 +126,8 @@ def test_a_deeply_nested_drafts_file_is_one_warning_and_a_config_one_error_line(
     assert built.returncode == 0 and "Traceback" not in built.stderr
     assert [line for line in built.stderr.splitlines() if "issue-0001.toml" in line] == [
         f"warning: {project / 'drafts' / 'issue-0001.toml'}: arrays or tables nested too deeply to read; "
-        "the editor's choices are ignored"]
+        "the editor's choices are ignored"
+    ]
     config = project / "config.toml"
     config.write_text(config.read_text(encoding="utf-8") + f"\n[extra]\nkey = {nested(100_000, kind)}\n")
     refused = newsletter(project, "build", "--dry-run", "--no-fetch", "--date", DAY)
@@ -136,8 +159,18 @@ def test_a_malformed_database_url_is_one_line_with_the_password_masked(project, 
 
 def weak_secrets() -> list[str]:
     """Values of NEWSLETTER_SECRET a person types by mistake, one per kind of non-randomness."""
-    return [" " * 16, "\t" * 20, "x" * 40, "ab" * 20, "abc" * 12, "0123456789abcdef", "abcdefghijklmnopqrstuvwxyz",
-            "correct horse battery staple", "secret\n" * 4, "short"]
+    return [
+        " " * 16,
+        "\t" * 20,
+        "x" * 40,
+        "ab" * 20,
+        "abc" * 12,
+        "0123456789abcdef",
+        "abcdefghijklmnopqrstuvwxyz",
+        "correct horse battery staple",
+        "secret\n" * 4,
+        "short",
+    ]
 
 
 @pytest.mark.parametrize("weak", weak_secrets(), ids=repr)

@@ -1,9 +1,8 @@
 """Compose is pure: the same items and date always give the same issue."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
-
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from newsletter.compose import ComposeSettings, compose, select
 from newsletter.models import ARTICLE, EVENT, HEARING, Event, Item
@@ -68,14 +67,17 @@ def test_hearing_items_keep_source_order_and_an_empty_pool_gives_an_empty_issue(
 # Selection: an editor's digest, not a dump. Fixtures are generated, per class of input.
 DAY = dt.date(2026, 11, 23)
 SEEN = dt.datetime(2026, 11, 23, 5, tzinfo=LONDON)
-CAPPED = ComposeSettings(title="Daily", long_form_words=20, max_pieces=5, max_hearing=7, max_events=3,
-                         max_age_days=14, feed_max_items=4)
+CAPPED = ComposeSettings(
+    title="Daily", long_form_words=20, max_pieces=5, max_hearing=7, max_events=3, max_age_days=14, feed_max_items=4
+)
 
 
 def feed_items(feed: str, count: int, kind=ARTICLE, start=SEEN, step=dt.timedelta(hours=1)):
     """`count` items of one feed, newest first, an hour apart."""
-    return [Item(f"{feed}-{n}", kind, f"{feed} {n}", f"https://{feed}.example/feed", LONG, published=start - n * step)
-            for n in range(count)]
+    return [
+        Item(f"{feed}-{n}", kind, f"{feed} {n}", f"https://{feed}.example/feed", LONG, published=start - n * step)
+        for n in range(count)
+    ]
 
 
 def test_a_feed_of_5000_entries_gives_its_newest_few_and_the_rest_wait_with_a_reason():
@@ -92,9 +94,13 @@ def test_one_feed_cannot_crowd_out_the_rest_and_sections_have_caps():
     items = feed_items("loud", 50) + feed_items("quiet", 2, start=SEEN - dt.timedelta(days=1))
     items += feed_items("gossip", 20_000, kind=HEARING, step=dt.timedelta(seconds=30))
     items += [event(f"e{n}", DAY + dt.timedelta(days=n)) for n in range(10)]
-    chosen = select(items, number=1, date=DAY, settings=replace(CAPPED, feed_max_items=0,
-                                                                 feed_caps={"https://loud.example/feed": 3}),
-                    seen={i.id: SEEN for i in items})
+    chosen = select(
+        items,
+        number=1,
+        date=DAY,
+        settings=replace(CAPPED, feed_max_items=0, feed_caps={"https://loud.example/feed": 3}),
+        seen={i.id: SEEN for i in items},
+    )
     issue = chosen.issue
     sources = [i.source for i in (issue.lead, *issue.pieces)]
     assert sources.count("https://loud.example/feed") == 3 and sources.count("https://quiet.example/feed") == 2
@@ -105,15 +111,29 @@ def test_one_feed_cannot_crowd_out_the_rest_and_sections_have_caps():
 
 def test_a_ten_year_backlog_brings_its_newest_items_not_its_archive():
     items = feed_items("archive", 3650, step=dt.timedelta(days=1))
-    issue = compose(items, number=1, date=DAY, settings=replace(CAPPED, feed_max_items=100, max_pieces=100),
-                    seen={i.id: SEEN for i in items})
+    issue = compose(
+        items,
+        number=1,
+        date=DAY,
+        settings=replace(CAPPED, feed_max_items=100, max_pieces=100),
+        seen={i.id: SEEN for i in items},
+    )
     days = {(DAY - i.published.date()).days for i in issue.items}
     assert len(issue.items) == 15 and max(days) <= 14
 
 
 def test_a_far_future_date_is_read_as_first_seen_so_it_never_leads_or_heads_the_subject():
-    future = [Item(f"f{y}", ARTICLE, f"From {y}", "https://odd.example/feed", LONG,
-                   published=dt.datetime(y, 1, 1, tzinfo=dt.timezone.utc)) for y in (2100, 9999)]
+    future = [
+        Item(
+            f"f{y}",
+            ARTICLE,
+            f"From {y}",
+            "https://odd.example/feed",
+            LONG,
+            published=dt.datetime(y, 1, 1, tzinfo=dt.timezone.utc),
+        )
+        for y in (2100, 9999)
+    ]
     today = article("today", (2026, 11, 22))
     seen = {"f2100": SEEN - dt.timedelta(days=3), "f9999": SEEN - dt.timedelta(days=2), "today": SEEN}
     issue = compose([*future, today], number=1, date=DAY, settings=CAPPED, seen=seen)
@@ -125,10 +145,12 @@ def test_a_far_future_date_is_read_as_first_seen_so_it_never_leads_or_heads_the_
 
 
 def test_an_item_dated_more_than_a_day_after_it_was_first_seen_counts_as_first_seen():
-    odd = Item("odd", ARTICLE, "Odd", "https://a.example/feed", LONG,
-               published=dt.datetime(2026, 11, 23, 4, tzinfo=LONDON))
-    fresh = Item("fresh", ARTICLE, "Fresh", "https://b.example/feed", LONG,
-                 published=dt.datetime(2026, 11, 22, 4, tzinfo=LONDON))
+    odd = Item(
+        "odd", ARTICLE, "Odd", "https://a.example/feed", LONG, published=dt.datetime(2026, 11, 23, 4, tzinfo=LONDON)
+    )
+    fresh = Item(
+        "fresh", ARTICLE, "Fresh", "https://b.example/feed", LONG, published=dt.datetime(2026, 11, 22, 4, tzinfo=LONDON)
+    )
     seen = {"odd": dt.datetime(2026, 11, 10, tzinfo=LONDON), "fresh": SEEN}
     issue = compose([odd, fresh], number=1, date=DAY, settings=CAPPED, seen=seen)
     assert issue.lead.id == "fresh" and [p.id for p in issue.pieces] == ["odd"]
@@ -137,11 +159,18 @@ def test_an_item_dated_more_than_a_day_after_it_was_first_seen_counts_as_first_s
 def test_pins_come_first_past_caps_windows_and_dates_then_corpus_then_feeds():
     feed = feed_items("busy", 10)
     corpus = [article("mine", (2026, 11, 20))]
-    ancient = Item("ancient", ARTICLE, "Ancient", "https://old.example/feed", LONG,
-                   published=dt.datetime(2001, 1, 1, tzinfo=LONDON))
+    ancient = Item(
+        "ancient",
+        ARTICLE,
+        "Ancient",
+        "https://old.example/feed",
+        LONG,
+        published=dt.datetime(2001, 1, 1, tzinfo=LONDON),
+    )
     items = feed + corpus + [ancient]
-    issue = compose(items, number=1, date=DAY, settings=replace(CAPPED, max_pieces=2), seen={},
-                    pins=("ancient", "busy-9"))
+    issue = compose(
+        items, number=1, date=DAY, settings=replace(CAPPED, max_pieces=2), seen={}, pins=("ancient", "busy-9")
+    )
     assert issue.lead.id == "busy-0"  # the newest long-form piece leads
     assert [p.id for p in issue.pieces] == ["ancient", "busy-9"]  # pinned: past the window and the cap of 2
     unpinned = select(items, number=1, date=DAY, settings=replace(CAPPED, max_pieces=2), seen={})

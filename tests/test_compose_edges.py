@@ -183,7 +183,11 @@ def test_each_item_left_out_says_why_in_the_words_the_build_summary_uses():
     kept, capped = (Item(f"h{n}", HEARING, f"line {n}", "h.txt", published=at(DAY, n)) for n in (2, 1))
     chosen = selected([past, later, old, kept, capped], max_hearing=1)
     assert sorted((i.id, why) for i, why in chosen.left) == [
-        ("h1", "cap"), ("later", "later"), ("old", "window"), ("past", "past")]
+        ("h1", "cap"),
+        ("later", "later"),
+        ("old", "window"),
+        ("past", "past"),
+    ]
     assert chosen.reasons() == {"past": 1, "later": 1, "window": 1, "cap": 1}
     assert Selection(chosen.issue).reasons() == {}  # nothing left out: no reasons
 
@@ -199,17 +203,24 @@ def test_pinned_events_come_first_whenever_they_are_even_when_past():
     def event(id_, day):
         return Item(id_, EVENT, f"Event {id_}", "e.txt", event=Event(day=day))
 
-    items = [event("soon", DAY), event("next-week", DAY + dt.timedelta(days=7)), event("gone", DAY - dt.timedelta(days=2))]
+    items = [
+        event("soon", DAY),
+        event("next-week", DAY + dt.timedelta(days=7)),
+        event("gone", DAY - dt.timedelta(days=2)),
+    ]
     chosen = selected(items, pins=("next-week", "gone"), max_events=1)
     # Pins pass every rule (the day, the cap) and keep their soonest-first order among themselves.
     assert [e.id for e in chosen.issue.events] == ["gone", "next-week"]
     assert [(i.id, why) for i, why in chosen.left] == [("soon", "cap")]
 
 
-@pytest.mark.parametrize("length, subject_title", [
-    (SUBJECT_TITLE_CHARS, "x" * 150),
-    (SUBJECT_TITLE_CHARS + 1, "x" * 149 + "…"),
-])
+@pytest.mark.parametrize(
+    "length, subject_title",
+    [
+        (SUBJECT_TITLE_CHARS, "x" * 150),
+        (SUBJECT_TITLE_CHARS + 1, "x" * 149 + "…"),
+    ],
+)
 def test_the_subject_keeps_a_title_of_150_characters_and_shortens_a_longer_one_to_150(length, subject_title):
     assert SUBJECT_TITLE_CHARS == 150
     lead = article("lead", published=at(DAY), title="x" * length)
@@ -226,8 +237,11 @@ def test_compose_defaults_are_the_config_defaults():
     """A caller without a config (a test, a script) composes as a fresh config.toml would."""
     defaults = config_module.ComposeSection()
     settings = ComposeSettings(title="Daily")
-    assert (settings.max_pieces, settings.max_hearing, settings.max_events, settings.max_age_days) == (
-        defaults.pieces, defaults.hearing, defaults.events, defaults.max_age_days) == (20, 30, 20, 14)
+    assert (
+        (settings.max_pieces, settings.max_hearing, settings.max_events, settings.max_age_days)
+        == (defaults.pieces, defaults.hearing, defaults.events, defaults.max_age_days)
+        == (20, 30, 20, 14)
+    )
     assert settings.feed_max_items == config_module.FeedConfig(url="f.xml", name="F", section="news").max_items == 10
     assert settings.long_form_words == config_module.CorpusSection().long_form_words
     assert settings.zone == dt.timezone.utc and dict(settings.feed_caps) == {}

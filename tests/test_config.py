@@ -92,14 +92,20 @@ def test_a_project_written_by_the_tests_kit_keeps_quotes_and_apostrophes(tmp_pat
     path = write_config(tmp_path, project_data(2525, title=title))
     loaded = config.load(path)
     assert loaded.newsletter.title == title and loaded.email.from_address == f"{title} <eletter@example.org>"
+
+
 def test_secrets_never_show_in_a_repr(monkeypatch):
     from newsletter.deliver.smtp import SmtpSettings
     from newsletter.sources.mailbox import Source
 
     monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "pw-4f7a9")
     monkeypatch.setenv("NEWSLETTER_SECRET", "key-8c2e1")
-    shown = [repr(config.secrets()), str(config.secrets()), repr(SmtpSettings("h", 25, password="pw-4f7a9")),
-             repr(Source("imaps://u@h", password="pw-4f7a9"))]
+    shown = [
+        repr(config.secrets()),
+        str(config.secrets()),
+        repr(SmtpSettings("h", 25, password="pw-4f7a9")),
+        repr(Source("imaps://u@h", password="pw-4f7a9")),
+    ]
     assert not [s for s in shown if "pw-4f7a9" in s or "key-8c2e1" in s]
     assert config.secret("secret") == "key-8c2e1"
 

@@ -7,8 +7,8 @@ import lxml.html
 import pytest
 
 from newsletter.render.content import email_html, html_text
-from newsletter.sources.sanitize import clean_html
 from newsletter.render.plaintext import LinkRefs
+from newsletter.sources.sanitize import clean_html
 
 IMAGES = clean_html(
     '<p>Before <img src="https://img.example/a.png?x=1&amp;y=2" alt=\'Say "cheese" &amp; smile\' width="2000">'

@@ -87,10 +87,19 @@ def test_seed_002_comment_tail_ends_the_article(seeds):
     assert len(item.paragraphs) == 7
     assert item.paragraphs[0].startswith("I am going to make this simple.")
     assert item.paragraphs[-1].endswith("to drive cross-silo commissioning and inter-service dependency.")
-    assert_absent(seeds["002"], [
-        "One thought on", "Leave a Reply", "Fill in your details", "You are commenting",
-        "Google+", "Twitter picture", "Facebook photo", "Connecting to %s",
-    ])
+    assert_absent(
+        seeds["002"],
+        [
+            "One thought on",
+            "Leave a Reply",
+            "Fill in your details",
+            "You are commenting",
+            "Google+",
+            "Twitter picture",
+            "Facebook photo",
+            "Connecting to %s",
+        ],
+    )
 
 
 def test_seed_003_labelled_title_duplicates_and_comments(seeds):
@@ -156,17 +165,48 @@ def test_seed_004_event_listing(seeds):
 
 
 def test_seed_004_sidebar_is_not_content(seeds):
-    assert_absent(seeds["004"], [
-        "31st August 2016", "Live Health News", "Weather", "Archive", "Good conversation, networking",
-        "This will be a full house", "Go for that", "Contact Roy", "Know something I don't",
-        "Leaving the NHS", "MaM Logo", "do you know how it got its name", "Academy of Fabulous NHS Stuff",
-        "Get yer head out", "Doin' some good stuff", "Dealing With Difficult People", "best seller",
-        "Essential holiday reading", "Follow us on Twitter", "Please share your good stuff", "News and Stuff",
-        "News boy", "Listen to today's eLetter", "The Vanguard Method", "Beyond Budgeting",
-        "One day learning conference", "26th Sept", "Obsession with Activity", "Report of conference speech",
-        "Hamish Dibley", "Interesting take", "This is what I'm hearing", "if you know different",
-        "tell me here", ">>", "I'm hearing -", "Need inspiration",
-    ])
+    assert_absent(
+        seeds["004"],
+        [
+            "31st August 2016",
+            "Live Health News",
+            "Weather",
+            "Archive",
+            "Good conversation, networking",
+            "This will be a full house",
+            "Go for that",
+            "Contact Roy",
+            "Know something I don't",
+            "Leaving the NHS",
+            "MaM Logo",
+            "do you know how it got its name",
+            "Academy of Fabulous NHS Stuff",
+            "Get yer head out",
+            "Doin' some good stuff",
+            "Dealing With Difficult People",
+            "best seller",
+            "Essential holiday reading",
+            "Follow us on Twitter",
+            "Please share your good stuff",
+            "News and Stuff",
+            "News boy",
+            "Listen to today's eLetter",
+            "The Vanguard Method",
+            "Beyond Budgeting",
+            "One day learning conference",
+            "26th Sept",
+            "Obsession with Activity",
+            "Report of conference speech",
+            "Hamish Dibley",
+            "Interesting take",
+            "This is what I'm hearing",
+            "if you know different",
+            "tell me here",
+            ">>",
+            "I'm hearing -",
+            "Need inspiration",
+        ],
+    )
 
 
 def test_ids_are_stable_and_follow_content(seeds, tmp_path):
@@ -346,8 +386,13 @@ def test_bylines(line, author, published):
 
 @pytest.mark.parametrize(
     "line",
-    ["Stand by Me", "Yet Another Project", "I went there on 3 March 2019 by bus", "Date: 31 February 2019",
-     "On 3 March 2019 we met the board and agreed to a plan that would be written by Jane Doe"],
+    [
+        "Stand by Me",
+        "Yet Another Project",
+        "I went there on 3 March 2019 by bus",
+        "Date: 31 February 2019",
+        "On 3 March 2019 we met the board and agreed to a plan that would be written by Jane Doe",
+    ],
 )
 def test_not_bylines(line):
     assert parse_byline(line, LONDON) is None
@@ -389,6 +434,11 @@ def test_eletter_detected_generically_with_year_rollover_and_sold_out(tmp_path):
     assert (hearing.kind, hearing.title) == (models.HEARING, "a thing.")
     assert event.title == "Jo Bloggs, Professor of Things, in conversation with Al Mark"
     assert event.event == models.Event(
-        day=dt.date(2017, 1, 5), time=dt.time(18), venue="The Town Hall", speaker="Jo Bloggs",
-        speaker_role="Professor of Things", ticket_text="Sold out", sold_out=True,
+        day=dt.date(2017, 1, 5),
+        time=dt.time(18),
+        venue="The Town Hall",
+        speaker="Jo Bloggs",
+        speaker_role="Professor of Things",
+        ticket_text="Sold out",
+        sold_out=True,
     )

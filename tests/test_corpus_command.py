@@ -44,7 +44,10 @@ def test_one_file_line_by_line_with_dropped_lines_marked(project):
     assert "x    3  boilerplate  Live Health News | Weather | Archive" in lines
     assert "x    5  sidebar      Ed Smith" in lines
     assert "    11  heading      News and Comment from Roy Lilley" in lines
-    assert "    12  paragraph 1  As health services management comes under more and more pressure and greater skills are required, w…" in lines
+    assert (
+        "    12  paragraph 1  As health services management comes under more and more pressure and greater skills are required, w…"
+        in lines
+    )
     assert "x   41  boilerplate  Contact Roy - please use this e-address" in lines
     assert "    62  event        26th Sept Kings Fund 5.30pm." in lines
     assert any(line.startswith("    76  hearing      >> I'm hearing - more than 700") for line in lines)
@@ -72,7 +75,9 @@ def test_a_missing_folder_is_an_error_and_a_bad_file_one_line(project):
 
 def test_line_numbers_are_the_files_own(project):
     page = project / "seeds" / "005_spaced.txt"
-    page.write_text("\n\n  \nA title\n\nBy Jane Doe\n\nA first paragraph of prose, as written.\nShare this:\n", encoding="utf-8")
+    page.write_text(
+        "\n\n  \nA title\n\nBy Jane Doe\n\nA first paragraph of prose, as written.\nShare this:\n", encoding="utf-8"
+    )
     result = run(project, "--file", str(page))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-4:] == [

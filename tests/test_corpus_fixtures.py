@@ -116,7 +116,8 @@ def test_config_boilerplate_extends_the_platform_rules(tmp_path):
     assert "Sponsored by Acme Health" in plain.items[0].paragraphs
     (extended,), _ = read_corpus(tmp_path, boilerplate=[r"^Sponsored by\b"])
     assert extended.items[0].paragraphs == (
-        "The first paragraph is a sentence of prose.", "The second one too, as prose.",
+        "The first paragraph is a sentence of prose.",
+        "The second one too, as prose.",
     )
 
 

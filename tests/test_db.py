@@ -25,7 +25,8 @@ def test_current_then_upgrade_then_current(tmp_path, blank_url):
     shown = sa.engine.make_url(blank_url).render_as_string()
     assert run(path, "current").output == (
         f"{shown}: revision none (an empty database)\n"
-        f"The newest is {migrate.HEAD}: newsletter db upgrade brings it there (every command does).\n")
+        f"The newest is {migrate.HEAD}: newsletter db upgrade brings it there (every command does).\n"
+    )
     upgraded = run(path, "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert upgraded.output == f"{shown}: upgraded from revision none (an empty database) to {migrate.HEAD}\n"
@@ -55,11 +56,21 @@ def _everything(url: str) -> dict:
     try:
         with engine.connect() as conn:
             tables.reflect(conn)
-            return {name: [tuple(v.astimezone(dt.timezone.utc) if isinstance(v, dt.datetime) and v.tzinfo
-                                 else v.replace(tzinfo=dt.timezone.utc) if isinstance(v, dt.datetime) else v
-                                 for v in row)
-                           for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))]
-                    for name, table in tables.tables.items() if name != "alembic_version"}
+            return {
+                name: [
+                    tuple(
+                        v.astimezone(dt.timezone.utc)
+                        if isinstance(v, dt.datetime) and v.tzinfo
+                        else v.replace(tzinfo=dt.timezone.utc)
+                        if isinstance(v, dt.datetime)
+                        else v
+                        for v in row
+                    )
+                    for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+                ]
+                for name, table in tables.tables.items()
+                if name != "alembic_version"
+            }
     finally:
         engine.dispose()
 

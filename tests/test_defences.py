@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from sendkit import SECRET, Site, add_people, draft_issue, load, make_project
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.store import Store
 from newsletter.web import create_app
-from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "PWNED"
@@ -30,7 +30,7 @@ def payloads() -> list[str]:
     return [
         f"<script>document.title='{MARK}'</script>",
         f"<img src=x onerror=\"document.title='{MARK}'\">",
-        f"\"><svg onload=\"document.title='{MARK}'\">",
+        f'"><svg onload="document.title=\'{MARK}\'">',
         f"'><iframe srcdoc=\"<script>parent.document.title='{MARK}'</script>\">",
         f"</textarea></pre></title><script>document.title='{MARK}'</script>",
     ]
@@ -40,8 +40,14 @@ def hostile_drafts(project: Path) -> None:
     lines = payloads()
     text = [f"subject = {json.dumps(' '.join(lines))}", f"hearing = {json.dumps(lines)}"]
     for n, line in enumerate(lines):
-        text += ["[[event]]", 'date = "2016-09-20"', f"title = {json.dumps(line)}", f"venue = {json.dumps(line)}",
-                 f"about = {json.dumps(line)}", 'tickets = "javascript:document.title=\'PWNED\'"' if n == 0 else ""]
+        text += [
+            "[[event]]",
+            'date = "2016-09-20"',
+            f"title = {json.dumps(line)}",
+            f"venue = {json.dumps(line)}",
+            f"about = {json.dumps(line)}",
+            "tickets = \"javascript:document.title='PWNED'\"" if n == 0 else "",
+        ]
     (project / "drafts").mkdir()
     (project / "drafts" / "issue-0001.toml").write_text("\n".join(text) + "\n", encoding="utf-8")
 
@@ -52,8 +58,18 @@ def preview_url(tmp_path):
     shutil.copy(ROOT / "config.toml", tmp_path / "config.toml")
     hostile_drafts(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSLETTER_SECRET": SECRET}
-    command = [sys.executable, "-m", "newsletter", "preview", "--port", "0", "--date", "2016-08-31",
-               "--config", str(tmp_path / "config.toml")]
+    command = [
+        sys.executable,
+        "-m",
+        "newsletter",
+        "preview",
+        "--port",
+        "0",
+        "--date",
+        "2016-08-31",
+        "--config",
+        str(tmp_path / "config.toml"),
+    ]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:
             yield re.search(r"(http://\S+)/draft", process.stderr.readline())[1]
@@ -96,11 +112,22 @@ def site(tmp_path, monkeypatch):
         yield server
 
 
-@pytest.mark.parametrize("path", [
-    "/archive/../secret.txt", "/archive/%2e%2e/secret.txt", "/archive/..%2fsecret.txt", "/archive/%2e%2e%2fsecret.txt",
-    "/archive/....//secret.txt", "/archive/..%5csecret.txt", "/archive/%252e%252e/secret.txt",
-    "/archive//etc/passwd", "/archive/%2fetc%2fpasswd", "/archive/../newsletter.db", "/archive/../config.toml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/archive/../secret.txt",
+        "/archive/%2e%2e/secret.txt",
+        "/archive/..%2fsecret.txt",
+        "/archive/%2e%2e%2fsecret.txt",
+        "/archive/....//secret.txt",
+        "/archive/..%5csecret.txt",
+        "/archive/%252e%252e/secret.txt",
+        "/archive//etc/passwd",
+        "/archive/%2fetc%2fpasswd",
+        "/archive/../newsletter.db",
+        "/archive/../config.toml",
+    ],
+)
 def test_nothing_outside_the_archive_folder_is_served(site, path):
     connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=10)
     try:

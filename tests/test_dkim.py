@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsletter.deliver.dkim import Signer, relaxed_body
-from newsletter.deliver.smtp import dot_stuffed
 from newsletter.deliver.personalize import Recipient, issue_template
+from newsletter.deliver.smtp import dot_stuffed
 from newsletter.errors import DeliverError
 from newsletter.models import Rendered
 
@@ -47,8 +47,9 @@ def verified(message: bytes, records: dict[bytes, bytes]) -> bool:
 def ed25519_key(tmp_path_factory) -> tuple[Path, bytes]:
     key = ed25519.Ed25519PrivateKey.generate()
     path = tmp_path_factory.mktemp("keys") / "ed.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return path, b"v=DKIM1; k=ed25519; p=" + base64.b64encode(public)
 
@@ -63,15 +64,28 @@ bodies = st.text(st.characters(min_codepoint=9, max_codepoint=0x24F, blacklist_c
 def test_every_issue_message_we_sign_verifies_with_dkimpy(ed25519_key, name, subject, text, both):
     """Real issue messages (built once, filled per recipient) with random subjects, names and bodies."""
     ed_path, ed_record = ed25519_key
-    signer = Signer(DATA / "dkim-test-key.pem", "test", "example.org",
-                    second_key=ed_path if both else None, second_selector="ed")
-    page = f"<p>{html.escape(text)}</p><p><a href=\"{TOKEN}\">unsubscribe</a></p>"
-    template = issue_template(Rendered(subject, page, f"{text}\n{TOKEN}\n"), sender="List <list@example.org>",
-                              date=DATE, list_name="The List", list_id="list.example.org",
-                              body_fields={TOKEN: "unsubscribe_url"})
-    raw, parts = template.fill_parts(Recipient("reader@example.com", name, "<1.1.7.abc@example.org>",
-                                               "https://example.org/unsubscribe/x", "mailto:u@example.org?subject=x"))
-    assert b"".join(parts) == raw[raw.index(b"\r\n\r\n") + 4:]
+    signer = Signer(
+        DATA / "dkim-test-key.pem", "test", "example.org", second_key=ed_path if both else None, second_selector="ed"
+    )
+    page = f'<p>{html.escape(text)}</p><p><a href="{TOKEN}">unsubscribe</a></p>'
+    template = issue_template(
+        Rendered(subject, page, f"{text}\n{TOKEN}\n"),
+        sender="List <list@example.org>",
+        date=DATE,
+        list_name="The List",
+        list_id="list.example.org",
+        body_fields={TOKEN: "unsubscribe_url"},
+    )
+    raw, parts = template.fill_parts(
+        Recipient(
+            "reader@example.com",
+            name,
+            "<1.1.7.abc@example.org>",
+            "https://example.org/unsubscribe/x",
+            "mailto:u@example.org?subject=x",
+        )
+    )
+    assert b"".join(parts) == raw[raw.index(b"\r\n\r\n") + 4 :]
     signed = signer.sign(raw, parts)  # the body hash from pieces, canonical forms remembered
     assert signed.endswith(raw) and signed == signer.sign(raw)  # the same as from the whole body
     records = {b"test._domainkey.example.org.": RSA_RECORD, b"ed._domainkey.example.org.": ed_record}
@@ -81,10 +95,12 @@ def test_every_issue_message_we_sign_verifies_with_dkimpy(ed25519_key, name, sub
     assert not verified(tampered, records)
 
 
-header_values = st.lists(st.sampled_from([" ", "\t", "a", "B", ":", ";", "\r\n ", "\r\n\t", "x y"]),
-                         max_size=20).map("".join)
-raw_bodies = st.lists(st.lists(st.sampled_from([" ", "\t", "a", ".", "=", "z z"]), max_size=12).map("".join),
-                      max_size=12)
+header_values = st.lists(st.sampled_from([" ", "\t", "a", "B", ":", ";", "\r\n ", "\r\n\t", "x y"]), max_size=20).map(
+    "".join
+)
+raw_bodies = st.lists(
+    st.lists(st.sampled_from([" ", "\t", "a", ".", "=", "z z"]), max_size=12).map("".join), max_size=12
+)
 
 
 @settings(max_examples=200)
@@ -93,8 +109,9 @@ def test_odd_whitespace_in_headers_and_body_canonicalises_as_dkimpy_does(subject
     """Folded headers, whitespace runs, trailing blanks and empty lines: the cases relaxed mode exists for.
 
     A body without a final CRLF is checked as the server receives it: SMTP ends it with one."""
-    message = (f"From: a@example.org\r\nTo: b@example.org{to}\r\nSubject: {subject}\r\n\r\n"
-               + "\r\n".join(lines) + end).encode()
+    message = (
+        f"From: a@example.org\r\nTo: b@example.org{to}\r\nSubject: {subject}\r\n\r\n" + "\r\n".join(lines) + end
+    ).encode()
     signed = Signer(DATA / "dkim-test-key.pem", "test", "example.org").sign(message)
     received = dot_stuffed(signed)[:-3].replace(b"\r\n..", b"\r\n.")  # as the server stores it
     assert verified(received, {b"test._domainkey.example.org.": RSA_RECORD})
@@ -118,17 +135,21 @@ def test_a_body_shared_by_every_recipient_is_hashed_once(monkeypatch):
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"not a key", "not a usable DKIM private key"),
-    (None, "cannot read the DKIM key"),
-    ("ec", "DKIM keys are RSA or Ed25519"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"not a key", "not a usable DKIM private key"),
+        (None, "cannot read the DKIM key"),
+        ("ec", "DKIM keys are RSA or Ed25519"),
+    ],
+)
 def test_a_bad_key_file_is_named_before_anything_is_sent(tmp_path, content, problem):
     path = tmp_path / "key.pem"
     if content == "ec":
         key = ec.generate_private_key(ec.SECP256R1())
-        content = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+        content = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(DeliverError, match=problem) as error:

@@ -29,16 +29,25 @@ def test_every_section_of_the_shipped_config_is_a_known_section():
 
 def test_the_readme_config_reference_is_the_one_made_from_the_schema(request):
     """Help texts live in the schema only; `pytest tests/test_docs.py --update-golden` rewrites README's copy."""
-    begin, end = "<!-- generated from newsletter/config.py: pytest tests/test_docs.py --update-golden -->\n", \
-        "<!-- end of the generated reference -->\n"
+    begin, end = (
+        "<!-- generated from newsletter/config.py: pytest tests/test_docs.py --update-golden -->\n",
+        "<!-- end of the generated reference -->\n",
+    )
     head, rest = README.split(begin)
     written, tail = rest.split(end)
     made = config.reference_markdown()
     if request.config.getoption("--update-golden"):
-        (Path(__file__).resolve().parent.parent / "README.md").write_text(head + begin + made + end + tail,
-                                                                          encoding="utf-8")
+        (Path(__file__).resolve().parent.parent / "README.md").write_text(
+            head + begin + made + end + tail, encoding="utf-8"
+        )
     elif written != made:
-        pytest.fail("README's config reference differs from the schema's help; if the schema is right: "
-                    "pytest tests/test_docs.py --update-golden\n" + "".join(difflib.unified_diff(
-                        written.splitlines(True), made.splitlines(True), "README.md", "newsletter/config.py")),
-                    pytrace=False)
+        pytest.fail(
+            "README's config reference differs from the schema's help; if the schema is right: "
+            "pytest tests/test_docs.py --update-golden\n"
+            + "".join(
+                difflib.unified_diff(
+                    written.splitlines(True), made.splitlines(True), "README.md", "newsletter/config.py"
+                )
+            ),
+            pytrace=False,
+        )

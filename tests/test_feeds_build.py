@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from feed_data import NOW, RSS_TYPE, entry, rss
 from feed_server import FeedServer, Reply
+from shellkit import on_store
 
 from newsletter import config, pipeline
 from newsletter.cli import cli
 from newsletter.sources.corpus import read_corpus
-from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 MERGER = "Two trusts in the north agree to merge their boards and back offices before the winter sets in"
@@ -31,25 +31,52 @@ def project(tmp_path, server):
     """The shipped seeds and config, plus four feeds: RSS, Atom, JSON Feed, and one that fails."""
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     reworking = _corpus_piece("Reworking the NHS")
-    server.routes["/rss"] = Reply(200, rss(
-        entry(1, title="Trust merger agreed", link="https://www.health.example/merger?utm_source=rss",
-              description=f"<p>{MERGER}.</p>"),
-        entry(2, title="Reworking the NHS", link="https://copies.example/reworking",
-              description="".join(f"<p>{p}</p>" for p in reworking.paragraphs)),
-    ), {**RSS_TYPE, "ETag": '"r1"'})
-    server.routes["/atom"] = Reply(200, f"""<?xml version="1.0" encoding="utf-8"?>
+    server.routes["/rss"] = Reply(
+        200,
+        rss(
+            entry(
+                1,
+                title="Trust merger agreed",
+                link="https://www.health.example/merger?utm_source=rss",
+                description=f"<p>{MERGER}.</p>",
+            ),
+            entry(
+                2,
+                title="Reworking the NHS",
+                link="https://copies.example/reworking",
+                description="".join(f"<p>{p}</p>" for p in reworking.paragraphs),
+            ),
+        ),
+        {**RSS_TYPE, "ETag": '"r1"'},
+    )
+    server.routes["/atom"] = Reply(
+        200,
+        f"""<?xml version="1.0" encoding="utf-8"?>
         <feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-22T09:00:00Z</updated>
         <entry><title>Merger: the boards say yes</title><id>urn:a:1</id><link href="http://health.example/merger/"/>
         <updated>2026-11-22T09:00:00Z</updated><content type="html">&lt;p&gt;{MERGER}, a day later.&lt;/p&gt;</content>
-        </entry></feed>""".encode(), {"Content-Type": "application/atom+xml"})
-    hearing = {"version": "https://jsonfeed.org/version/1.1", "items": [
-        {"id": "h1", "content_text": "A royal college is about to change its mind on physician associates.",
-         "date_published": "2026-11-21T07:00:00Z"}]}
+        </entry></feed>""".encode(),
+        {"Content-Type": "application/atom+xml"},
+    )
+    hearing = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {
+                "id": "h1",
+                "content_text": "A royal college is about to change its mind on physician associates.",
+                "date_published": "2026-11-21T07:00:00Z",
+            }
+        ],
+    }
     server.routes["/json"] = Reply(200, json.dumps(hearing).encode(), {"Content-Type": "application/feed+json"})
     feeds = "".join(
         f'[[feeds]]\nurl = "{server.url(path)}"\nname = "{name}"\nsection = "{section}"\n\n'
-        for path, name, section in (("/rss", "Health RSS", "news"), ("/atom", "Health Atom", "news"),
-                                    ("/json", "Whispers", "hearing"), ("/missing", "Broken", "news"))
+        for path, name, section in (
+            ("/rss", "Health RSS", "news"),
+            ("/atom", "Health Atom", "news"),
+            ("/json", "Whispers", "hearing"),
+            ("/missing", "Broken", "news"),
+        )
     )
     shipped = (ROOT / "config.toml").read_text(encoding="utf-8").split("\n[[feeds]]\n", 1)[0] + "\n"
     # No window, so the 2016 corpus and the 2026 feeds meet in one issue (dated 2030, after both).
@@ -89,8 +116,10 @@ def test_fetch_then_fetch_again_is_all_not_modified_where_the_server_can_say_so(
     )
     first = run(project, "fetch")
     assert first.exit_code == 0, first.output
-    assert first.stdout.splitlines() == ["Feeds: 4 (3 updated, 0 not modified, 0 skipped, 1 failed)",
-                                         "11 new item(s), 0 duplicate(s) set aside"]
+    assert first.stdout.splitlines() == [
+        "Feeds: 4 (3 updated, 0 not modified, 0 skipped, 1 failed)",
+        "11 new item(s), 0 duplicate(s) set aside",
+    ]
     again = run(project, "fetch")
     assert "feed Health RSS: not modified (HTTP 304)" in again.stderr.splitlines()
     assert again.stdout.splitlines()[1] == "0 new item(s), 0 duplicate(s) set aside"

@@ -15,7 +15,9 @@ def load(tmp_path, text):
 
 
 def test_feeds_are_read_with_paths_resolved_against_the_config_folder(tmp_path):
-    loaded = load(tmp_path, """
+    loaded = load(
+        tmp_path,
+        """
 [fetch]
 connect_timeout = 3
 contact = "mailto:ed@example.org"
@@ -31,7 +33,8 @@ url = "feeds/local.xml"
 name = "Local"
 section = "events"
 enabled = false
-""")
+""",
+    )
     web, local = loaded.feeds
     assert (web.url, web.name, web.section) == ("https://news.example/rss", "News", "news")
     assert (web.max_items, web.enabled) == (20, True)
@@ -56,19 +59,29 @@ FEED = 'url = "https://x.example/f"\nname = "X"\nsection = "news"\n'
         ("feeds = 3\n", r"feeds must be an array of tables, written \[\[feeds\]\]"),
         ('[[feeds]]\nname = "X"\nsection = "news"\n', r"\[\[feeds\]\]\[1\]\.url is required"),
         (f"[[feeds]]\n{FEED}colour = 1\n", r"\[\[feeds\]\]\[1\] unknown key 'colour'"),
-        (f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('news', 'blog')}",
-         r"\[\[feeds\]\]\[2\]\.section: must be one of news, hearing, events, not 'blog'"),
+        (
+            f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('news', 'blog')}",
+            r"\[\[feeds\]\]\[2\]\.section: must be one of news, hearing, events, not 'blog'",
+        ),
         (f"[[feeds]]\n{FEED}max_items = '5'\n", r"\[\[feeds\]\]\[1\]\.max_items must be int, not str"),
         (f"[[feeds]]\n{FEED}enabled = 1\n", r"\[\[feeds\]\]\[1\]\.enabled must be bool, not int"),
         (f"[[feeds]]\n{FEED}max_items = -1\n", r"\[\[feeds\]\]\[1\]\.max_items: must be 0 or more"),
-        (f"[[feeds]]\n{FEED.replace('https://x.example/f', 'ftp://x.example/f')}",
-         r"\[\[feeds\]\]\[1\]\.url: 'ftp://x.example/f' is neither an http\(s\) URL nor a file path"),
-        (f"[[feeds]]\n{FEED.replace('https://x.example/f', 'https:///f')}",
-         r"\[\[feeds\]\]\[1\]\.url: 'https:///f' has no host"),
-        (f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('X', 'Y')}",
-         r"\[\[feeds\]\]\[2\]\.url: 'https://x.example/f' is already \[\[feeds\]\]\[1\]'s"),
-        (f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('x.example', 'y.example')}",
-         r"\[\[feeds\]\]\[2\]\.name: 'X' is already \[\[feeds\]\]\[1\]'s"),
+        (
+            f"[[feeds]]\n{FEED.replace('https://x.example/f', 'ftp://x.example/f')}",
+            r"\[\[feeds\]\]\[1\]\.url: 'ftp://x.example/f' is neither an http\(s\) URL nor a file path",
+        ),
+        (
+            f"[[feeds]]\n{FEED.replace('https://x.example/f', 'https:///f')}",
+            r"\[\[feeds\]\]\[1\]\.url: 'https:///f' has no host",
+        ),
+        (
+            f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('X', 'Y')}",
+            r"\[\[feeds\]\]\[2\]\.url: 'https://x.example/f' is already \[\[feeds\]\]\[1\]'s",
+        ),
+        (
+            f"[[feeds]]\n{FEED}[[feeds]]\n{FEED.replace('x.example', 'y.example')}",
+            r"\[\[feeds\]\]\[2\]\.name: 'X' is already \[\[feeds\]\]\[1\]'s",
+        ),
         ("[fetch]\nconcurrency = 0\n", r"\[fetch\]\.concurrency: must be above 0"),
         ("[fetch]\nread_timeout = 'soon'\n", r"\[fetch\]\.read_timeout must be float, not str"),
         ("[fetch]\nretries = 3\n", r"\[fetch\] unknown key 'retries'"),

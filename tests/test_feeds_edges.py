@@ -386,8 +386,13 @@ def test_a_redirect_to_https_is_followed(server):
 
 
 @pytest.mark.parametrize(
-    "name, media", [("feed.xml", "application/xml"), ("feed.rss", "application/xml"),
-                    ("feed.json", "application/feed+json"), ("FEED.JSON", "application/feed+json")]
+    "name, media",
+    [
+        ("feed.xml", "application/xml"),
+        ("feed.rss", "application/xml"),
+        ("feed.json", "application/feed+json"),
+        ("FEED.JSON", "application/feed+json"),
+    ],
 )
 def test_a_local_file_is_read_with_a_type_from_its_suffix(tmp_path, name, media):
     path = tmp_path / name
@@ -406,8 +411,9 @@ def test_a_local_file_of_exactly_the_cap_is_read_and_a_larger_one_refused(tmp_pa
     assert got.line == got.error == f"file larger than 100 bytes; skipped ({over})" and got.body is None
 
 
-@pytest.mark.parametrize("cap, said", [(1023, "1023 bytes"), (1024, "1 KiB"), (1536, "1.5 KiB"), (2**20, "1 MiB"),
-                                       (10 * 2**20, "10 MiB")])
+@pytest.mark.parametrize(
+    "cap, said", [(1023, "1023 bytes"), (1024, "1 KiB"), (1536, "1.5 KiB"), (2**20, "1 MiB"), (10 * 2**20, "10 MiB")]
+)
 def test_the_cap_is_named_in_the_unit_a_person_reads(tmp_path, cap, said):
     path = tmp_path / "big.xml"
     path.write_bytes(b"x" * (cap + 1))

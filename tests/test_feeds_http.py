@@ -9,10 +9,10 @@ import zlib
 import pytest
 from feed_data import NOW, RSS_TYPE, entry, rss, settings
 from feed_server import FeedServer, Reply
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.store import Store
-from shellkit import on_store
 
 
 @pytest.fixture
@@ -118,7 +118,10 @@ def test_an_error_status_is_one_warning_line_naming_the_url(tmp_path, server, st
     outcomes, result = run(tmp_path, server, "/bad", "/good")
     assert outcomes["/bad"].warn and outcomes["/bad"].line == f"{words} ({server.url('/bad')})"
     assert outcomes["/good"].line == "1 entry (HTTP 200)" and result.new_items == 1
-    assert "failing (1)" == on_store(pipeline.feeds, settings(tmp_path, [{"url": server.url("/bad"), "name": "b"}]))[0].condition
+    assert (
+        "failing (1)"
+        == on_store(pipeline.feeds, settings(tmp_path, [{"url": server.url("/bad"), "name": "b"}]))[0].condition
+    )
 
 
 def test_a_stalled_server_is_a_timeout_line(tmp_path, server):

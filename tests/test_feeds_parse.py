@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from feed_data import NOW, entry, rss
 
+from newsletter import dedup
 from newsletter.models import ARTICLE, EVENT, HEARING, Event, Item
 from newsletter.sources.entries import Feed
 from newsletter.sources.feedparse import ParseJob, parse
 from newsletter.sources.sanitize import clean_html, text_paragraphs
-from newsletter import dedup
 
 LONDON = ZoneInfo("Europe/London")
 URL = "https://feeds.example/news.xml"
@@ -52,10 +52,20 @@ def test_json_feed_1_1_and_1_0_are_read_per_the_spec():
         "title": "J",
         "authors": [{"name": "Feed Author"}],
         "items": [
-            {"id": 7, "url": "/items/7", "title": "Seven", "content_text": "Line one.\n\nLine two.",
-             "date_published": "2026-11-20T10:00:00-05:00"},
-            {"id": "b", "external_url": "https://elsewhere.example/b", "content_html": "<p>B <script>x()</script></p>",
-             "author": {"name": "Old Style"}, "authors": [{"name": "New Style"}]},
+            {
+                "id": 7,
+                "url": "/items/7",
+                "title": "Seven",
+                "content_text": "Line one.\n\nLine two.",
+                "date_published": "2026-11-20T10:00:00-05:00",
+            },
+            {
+                "id": "b",
+                "external_url": "https://elsewhere.example/b",
+                "content_html": "<p>B <script>x()</script></p>",
+                "author": {"name": "Old Style"},
+                "authors": [{"name": "New Style"}],
+            },
             "not an item",
         ],
     }
@@ -66,8 +76,10 @@ def test_json_feed_1_1_and_1_0_are_read_per_the_spec():
     assert (second.title, second.link, second.author) == ("Seven", "https://feeds.example/items/7", "Feed Author")
     assert second.paragraphs == ("Line one.", "Line two.")
     assert second.published == dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.timezone.utc)
-    old = {"version": "https://jsonfeed.org/version/1", "items": [
-        {"id": "1", "content_text": "x", "author": {"name": "A"}}]}
+    old = {
+        "version": "https://jsonfeed.org/version/1",
+        "items": [{"id": "1", "content_text": "x", "author": {"name": "A"}}],
+    }
     assert parsed(json.dumps(old).encode()).items[0].author == "A"
 
 
@@ -108,14 +120,17 @@ def test_empty_entries_are_skipped_and_counted_and_an_enclosure_only_entry_links
     body = rss(entry(1), empty, {**empty, "description": "<p> <br> </p>"}, podcast).replace(
         b"<item><guid>ep-12</guid></item>",
         b'<item><guid isPermaLink="false">ep-12</guid><enclosure url="https://cdn.example/show/episode%2012.mp3" '
-        b'length="1200" type="audio/mpeg"/></item>')
+        b'length="1200" type="audio/mpeg"/></item>',
+    )
     result = parsed(body)
     assert "2 were empty (skipped)" in result.notes
     titles = {i.title: i for i in result.items}
     assert set(titles) == {"Entry 1", "episode 12.mp3"}
     assert titles["episode 12.mp3"].link == "https://cdn.example/show/episode%2012.mp3"
-    feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "1", '
-            b'"attachments": [{"url": "https://cdn.example/a.pdf", "mime_type": "application/pdf"}]}, {"id": "2"}]}')
+    feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "1", '
+        b'"attachments": [{"url": "https://cdn.example/a.pdf", "mime_type": "application/pdf"}]}, {"id": "2"}]}'
+    )
     from_json = parsed(feed, content_type="application/feed+json")
     assert [(i.title, i.link) for i in from_json.items] == [("a.pdf", "https://cdn.example/a.pdf")]
     assert "1 were empty (skipped)" in from_json.notes

@@ -71,9 +71,18 @@ def test_a_dry_run_writes_nothing(store):
 
 def test_feed_state_round_trips_and_counts_are_per_source(store):
     state = FeedState(
-        "https://f.example/rss", moved_to="https://g.example/rss", etag='"e"', last_modified="Sun, 22 Nov 2026",
-        retry_after=NOW, gone=None, last_attempt=NOW, last_success=NOW, last_error="x", last_status=200,
-        failures=2, entries=7,
+        "https://f.example/rss",
+        moved_to="https://g.example/rss",
+        etag='"e"',
+        last_modified="Sun, 22 Nov 2026",
+        retry_after=NOW,
+        gone=None,
+        last_attempt=NOW,
+        last_success=NOW,
+        last_error="x",
+        last_status=200,
+        failures=2,
+        entries=7,
     )
     store.feeds.save_states([state])
     store.feeds.save_states([state])
@@ -94,9 +103,12 @@ def test_upgrading_from_0002_keeps_the_items(tmp_path):
     with engine.begin() as conn:
         cfg = migrate._alembic_config(conn)
         command.upgrade(cfg, "0002")
-        conn.execute(sa.text(
-            "INSERT INTO items (id, kind, source, first_seen, data) VALUES ('old', 'article', 's', '2026-01-01', :d)"
-        ), {"d": '{"id": "old", "kind": "article", "title": "Kept", "source": "s", "paragraphs": ["p"]}'})
+        conn.execute(
+            sa.text(
+                "INSERT INTO items (id, kind, source, first_seen, data) VALUES ('old', 'article', 's', '2026-01-01', :d)"
+            ),
+            {"d": '{"id": "old", "kind": "article", "title": "Kept", "source": "s", "paragraphs": ["p"]}'},
+        )
     engine.dispose()
     with Store(url) as upgraded:
         with upgraded.engine.connect() as conn:

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from schedulekit import at
 from schedulekit import make_project as schedule_project
 from sendkit import SECRET, Site, add_people, load
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.cli import cli
 from newsletter.store import Store
 from newsletter.web import create_app
-from shellkit import on_store
 
 DAY = "2016-08-31"
 
@@ -32,8 +32,10 @@ def secret(monkeypatch):
 def shipped(production, smtp_server):
     """The shipped project, with the test SMTP server's port for the README's 8025."""
     config = production / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"),
+        encoding="utf-8",
+    )
     return production
 
 
@@ -54,20 +56,25 @@ def test_a_change_after_the_build_makes_send_refuse_until_rebuilt(shipped, smtp_
     if change == "drafts file":
         (project / "drafts").mkdir(exist_ok=True)
         (project / "drafts" / "issue-0001.toml").write_text('subject = "Shaped after the build"\n', encoding="utf-8")
-        said = ["subject 'The Daily eLetter: As health services management comes under more and more…' "
-                "is now 'Shaped after the build'",
-                "drafts/issue-0001.toml"]
+        said = [
+            "subject 'The Daily eLetter: As health services management comes under more and more…' "
+            "is now 'Shaped after the build'",
+            "drafts/issue-0001.toml",
+        ]
     elif change == "template":
         pipeline.copy_templates(project / "mine")
         footer = project / "mine" / "email" / "issue.txt"
         footer.write_text(footer.read_text(encoding="utf-8") + "\nA line added after the build.\n", encoding="utf-8")
         config = project / "config.toml"
-        config.write_text(config.read_text(encoding="utf-8").replace('\ndir = ""\n', '\ndir = "mine"\n'), encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace('\ndir = ""\n', '\ndir = "mine"\n'), encoding="utf-8"
+        )
         said = ["saved since: config.toml, mine/"]
     else:
         config = project / "config.toml"
-        config.write_text(config.read_text(encoding="utf-8").replace('editor = "Roy Lilley"', 'editor = "Ada"'),
-                          encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace('editor = "Roy Lilley"', 'editor = "Ada"'), encoding="utf-8"
+        )
         said = ["saved since: config.toml"]
     refused = run(project, "send")
     assert refused.exit_code == 1 and smtp_server.received == []
@@ -79,8 +86,9 @@ def test_a_change_after_the_build_makes_send_refuse_until_rebuilt(shipped, smtp_
     sent = run(project, "send")
     assert sent.exit_code == 0, sent.output
     message = smtp_server.to("ada@example.org")[0].message
-    built = email.message_from_bytes((project / "out" / "issue-0001" / "issue.eml").read_bytes(),
-                                     policy=email.policy.default)
+    built = email.message_from_bytes(
+        (project / "out" / "issue-0001" / "issue.eml").read_bytes(), policy=email.policy.default
+    )
     assert message["Subject"] == built["Subject"]
     if change == "drafts file":
         assert message["Subject"] == "Shaped after the build"
@@ -94,8 +102,9 @@ def test_an_unchanged_draft_sends_exactly_what_was_built(shipped, smtp_server):
     run(project, "subscribers", "add", "ada@example.org")
     assert run(project, "send").exit_code == 0
     sent = smtp_server.to("ada@example.org")[0].message
-    built = email.message_from_bytes((project / "out" / "issue-0001" / "issue.eml").read_bytes(),
-                                     policy=email.policy.default)
+    built = email.message_from_bytes(
+        (project / "out" / "issue-0001" / "issue.eml").read_bytes(), policy=email.policy.default
+    )
     link = "https://eletter.example.org/unsubscribe"
     built_html = built.get_body(("html",)).get_content()
     sent_html = sent.get_body(("html",)).get_content()
@@ -113,7 +122,9 @@ def test_approve_mode_sends_the_approved_bytes_and_holds_an_issue_changed_after_
     drafts.mkdir(exist_ok=True)
     shaped = drafts / "issue-0001.toml"
     shaped.write_text('subject = "Edited after approval"\n', encoding="utf-8")
-    on_store(pipeline.build, load(path), date=at(2024, 3, 4, 7, 0).date(), no_fetch=True)  # other bytes than approved ...
+    on_store(
+        pipeline.build, load(path), date=at(2024, 3, 4, 7, 0).date(), no_fetch=True
+    )  # other bytes than approved ...
     with Store(load(path).store_url) as store:
         assert store.issues.get(1).review is None  # ... so the approval is void
     on_store(pipeline.approve, load(path), 1)
@@ -129,15 +140,18 @@ def test_approve_mode_sends_the_approved_bytes_and_holds_an_issue_changed_after_
 
 def test_send_refuses_an_http_unsubscribe_url_for_real_mail_and_warns_on_loopback(project, smtp_server):
     config = project / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n"),
+        encoding="utf-8",
+    )
     assert run(project, "build", "--date", DAY, "--no-fetch").exit_code == 0
     run(project, "subscribers", "add", "ada@example.org")
     loopback = run(project, "send", "--dry-run")
     assert loopback.exit_code == 0
     assert "warning: [web] base_url http://127.0.0.1:8080 is http: RFC 8058" in loopback.output
-    config.write_text(config.read_text(encoding="utf-8").replace('host = "127.0.0.1"', 'host = "smtp.example.org"'),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('host = "127.0.0.1"', 'host = "smtp.example.org"'), encoding="utf-8"
+    )
     refused = run(project, "send")
     assert refused.exit_code == 1 and len(refused.output.strip().splitlines()) == 1
     assert "RFC 8058 one-click unsubscribe needs an https URL" in refused.output
@@ -163,8 +177,9 @@ def test_the_built_eml_and_a_sent_message_pass_check_and_unsubscribe_in_one_clic
     path = https[0].removeprefix("https://eletter.example.org")
     config = load(project / "config.toml")
     with Store(config.store_url) as store, Site(create_app(config, store)) as site:
-        status, headers, _ = site.request("POST", path, b"List-Unsubscribe=One-Click",
-                                          {"Content-Type": "application/x-www-form-urlencoded"})
+        status, headers, _ = site.request(
+            "POST", path, b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert status == 200 and "location" not in headers
         assert [s.status for s in store.subscribers.all()] == ["unsubscribed"]
 
@@ -179,8 +194,10 @@ def test_the_general_unsubscribe_page_mails_a_link_and_answers_alike_for_anyone(
     with Store(config.store_url) as store, Site(create_app(config, store)) as site:
         status, _, page = site.request("GET", "/unsubscribe")
         assert status == 200 and 'name="email"' in page
-        answers = [site.request("POST", "/unsubscribe", f"email={who}".encode(), form)
-                   for who in ("Ada%40Example.org", "nobody%40example.org")]
+        answers = [
+            site.request("POST", "/unsubscribe", f"email={who}".encode(), form)
+            for who in ("Ada%40Example.org", "nobody%40example.org")
+        ]
         assert [a[0] for a in answers] == [200, 200]
         assert answers[0][2].replace("Ada@example.org", "X") == answers[1][2].replace("nobody@example.org", "X")
         assert site.request("POST", "/unsubscribe", b"email=%0d%0aBcc:x", form)[0] == 400
@@ -190,8 +207,12 @@ def test_the_general_unsubscribe_page_mails_a_link_and_answers_alike_for_anyone(
         assert [r.recipient for r in mail] == ["ada@example.org"]
         body = mail[0].message.get_content()
         link = next(word for word in body.split() if word.startswith("https://eletter.example.org/unsubscribe/"))
-        assert site.request("POST", link.removeprefix("https://eletter.example.org"),
-                            b"List-Unsubscribe=One-Click", form)[0] == 200
+        assert (
+            site.request("POST", link.removeprefix("https://eletter.example.org"), b"List-Unsubscribe=One-Click", form)[
+                0
+            ]
+            == 200
+        )
         assert [s.status for s in store.subscribers.all()] == ["unsubscribed"]
 
 

@@ -16,8 +16,17 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from feed_data import RSS_TYPE, entry, rss
 from feed_server import FeedServer, Reply
-from hostile_fixtures import BOOM, NASTY_CLEAN, SECRET, big_corpus_file, entity_bombs, long_entry_feed, nasty_atom, \
-    nasty_json, nasty_rss
+from hostile_fixtures import (
+    BOOM,
+    NASTY_CLEAN,
+    SECRET,
+    big_corpus_file,
+    entity_bombs,
+    long_entry_feed,
+    nasty_atom,
+    nasty_json,
+    nasty_rss,
+)
 
 from newsletter.cli import cli
 from newsletter.sources.entries import HTML_BYTES
@@ -83,8 +92,10 @@ def test_an_over_long_entry_is_cut_with_a_note_and_the_next_one_kept(tmp_path, s
     server.routes["/long"] = Reply(200, long_entry_feed(megabytes=2), RSS_TYPE)
     config = project(tmp_path, {"Long": server.url("/long")})
     fetched = run(config, "fetch")
-    assert "feed Long: 2 entries (HTTP 200); 2 had no date (dated when first seen); 1 too long (cut to 256 KB)" \
+    assert (
+        "feed Long: 2 entries (HTTP 200); 2 had no date (dated when first seen); 1 too long (cut to 256 KB)"
         in fetched.stderr
+    )
     items = {i.title: i for i in stored(config)}
     assert len(items["Long"].html.encode()) <= HTML_BYTES and items["Long"].html.endswith("<p>[…]</p>")
     assert sum(len(p) for p in items["Long"].paragraphs) <= HTML_BYTES
@@ -108,8 +119,12 @@ def test_controls_surrogates_and_bidi_in_every_field_are_removed_at_the_door(tmp
 
 
 def test_a_failed_parse_leaves_the_feed_failing_and_the_next_fetch_unconditional(tmp_path, server):
-    answers = iter([Reply(200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html", "ETag": '"m"'}),
-                    Reply(200, rss(entry(1)), {**RSS_TYPE, "ETag": '"good"'})])
+    answers = iter(
+        [
+            Reply(200, b"<html><body>Maintenance</body></html>", {"Content-Type": "text/html", "ETag": '"m"'}),
+            Reply(200, rss(entry(1)), {**RSS_TYPE, "ETag": '"good"'}),
+        ]
+    )
     server.routes["/feed"] = lambda headers: Reply(304, b"", {}) if headers.get("if-none-match") else next(answers)
     config = project(tmp_path, {"Flaky": server.url("/feed")})
     first = run(config, "fetch")
@@ -169,8 +184,9 @@ def test_a_5_mib_corpus_file_is_read_up_to_max_bytes_and_its_tail_never_stored(t
 def test_symlinks_out_of_the_corpus_and_templates_folders_are_skipped_and_named(tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    (outside / "private.txt").write_text("Private notes\n\n" + "SECRET payroll figures for everyone. " * 20,
-                                         encoding="utf-8")
+    (outside / "private.txt").write_text(
+        "Private notes\n\n" + "SECRET payroll figures for everyone. " * 20, encoding="utf-8"
+    )
     (outside / "issue.txt").write_text("SECRET template {{ subject }}", encoding="utf-8")
     templates = tmp_path / "mytemplates"
     (templates / "email").mkdir(parents=True)
@@ -194,9 +210,13 @@ def test_a_stored_row_that_cannot_be_rendered_is_left_out_with_a_warning(tmp_pat
     with Store(f"sqlite:///{tmp_path / 'newsletter.db'}") as store, store.engine.begin() as conn:
         data = json.loads(conn.scalar(sa.text("SELECT data FROM items")))
         bad = {**data, "id": "bad", "title": "Broken \ud800 row", "source": "https://bad.example/feed"}
-        conn.execute(sa.text("INSERT INTO items (id, kind, source, published, first_seen, data) "
-                             "SELECT 'bad', kind, :source, published, first_seen, :data FROM items"),
-                     {"source": bad["source"], "data": json.dumps(bad)})
+        conn.execute(
+            sa.text(
+                "INSERT INTO items (id, kind, source, published, first_seen, data) "
+                "SELECT 'bad', kind, :source, published, first_seen, :data FROM items"
+            ),
+            {"source": bad["source"], "data": json.dumps(bad)},
+        )
     built = run(config, "build", "--no-fetch")
     assert built.exit_code == 0, built.output
     assert "left out 'Broken \\ud800 row' from https://bad.example/feed: it cannot be rendered" in built.stderr
@@ -215,10 +235,22 @@ def test_the_migration_cleans_rows_stored_before_the_door_was_there(blank_url):
         with engine.begin() as connection:
             command.upgrade(_alembic(connection), "0004")
             items = sa.Table("items", sa.MetaData(), autoload_with=connection)
-            connection.execute(items.insert(), [{"id": "a1", "kind": "article", "source": "feed",
-                                                 "first_seen": dt.datetime.now(dt.timezone.utc), "data": data}])
-            connection.execute(sa.text("INSERT INTO feeds (url, last_error, failures, entries) "
-                                       "VALUES ('u', :error, 1, 0)"), {"error": dirty.replace("\x00", "\x07")})  # PG text: no NUL
+            connection.execute(
+                items.insert(),
+                [
+                    {
+                        "id": "a1",
+                        "kind": "article",
+                        "source": "feed",
+                        "first_seen": dt.datetime.now(dt.timezone.utc),
+                        "data": data,
+                    }
+                ],
+            )
+            connection.execute(
+                sa.text("INSERT INTO feeds (url, last_error, failures, entries) VALUES ('u', :error, 1, 0)"),
+                {"error": dirty.replace("\x00", "\x07")},
+            )  # PG text: no NUL
         with engine.begin() as connection:
             command.upgrade(_alembic(connection), "head")
             assert migrate.at_head(connection)

@@ -110,7 +110,10 @@ def mime_builders():
         if parts[0] == "deliver":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "EmailMessage":
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "EmailMessage"
+            ):
                 yield f"{path.relative_to(PACKAGE)}:{node.lineno}: builds a MIME message; only deliver/ may"
 
 
@@ -132,8 +135,11 @@ def package_map() -> list[str]:
 def test_the_readme_package_map_matches_the_tree():
     listed = package_map()
     folders = [entry for entry in listed if entry.endswith("/")]
-    tree = sorted(str(path.relative_to(PACKAGE)) for path, _ in modules()
-                  if not any(str(path.relative_to(PACKAGE)).startswith(f) for f in folders))
+    tree = sorted(
+        str(path.relative_to(PACKAGE))
+        for path, _ in modules()
+        if not any(str(path.relative_to(PACKAGE)).startswith(f) for f in folders)
+    )
     assert sorted(e for e in listed if e not in folders) == tree, "README's Package map: one line per module"
     assert len(set(listed)) == len(listed)
 
@@ -150,15 +156,21 @@ def test_the_rules_catch_what_they_promise(tmp_path, monkeypatch):
     fake = tmp_path / "newsletter"
     (fake / "web").mkdir(parents=True)
     (fake / "store").mkdir()
-    (fake / "web" / "x.py").write_text("from ..deliver.tokens import read\nfrom ..store.items import Items\n"
-                                       "from ..pipeline.send import _owner\n")
+    (fake / "web" / "x.py").write_text(
+        "from ..deliver.tokens import read\nfrom ..store.items import Items\nfrom ..pipeline.send import _owner\n"
+    )
     (fake / "store" / "y.py").write_text("import httpx\nfrom ..pipeline import build\n")
     (fake / "newthing.py").write_text("")
     (fake / "render.py").write_text("from email.message import EmailMessage\nm = EmailMessage()\n")
     monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
     found = "\n".join([*faults(), *mime_builders()])
-    for expected in ("web/x.py:1: a shell imports deliver.tokens", "web/x.py:2: a shell imports store.items",
-                     "web/x.py:3: imports private _owner", "store/y.py:1: imports httpx",
-                     "store/y.py:2: level 1 imports pipeline", "newthing.py: unknown module",
-                     "render.py:2: builds a MIME message"):
+    for expected in (
+        "web/x.py:1: a shell imports deliver.tokens",
+        "web/x.py:2: a shell imports store.items",
+        "web/x.py:3: imports private _owner",
+        "store/y.py:1: imports httpx",
+        "store/y.py:2: level 1 imports pipeline",
+        "newthing.py: unknown module",
+        "render.py:2: builds a MIME message",
+    ):
         assert expected in found

@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from shellkit import on_store
 
 from newsletter import config as config_module
 from newsletter import pipeline
-from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -56,8 +56,13 @@ def seed_issue(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "config.toml", project / "config.toml")
     config = config_module.load(project / "config.toml")
     # Built the evening before, so the undated documents count as first seen before the dated lead.
-    result = on_store(pipeline.build, config, date=dt.date(2016, 8, 31), now=dt.datetime(2016, 8, 30, 18, tzinfo=config.zone),
-                            no_fetch=True)
+    result = on_store(
+        pipeline.build,
+        config,
+        date=dt.date(2016, 8, 31),
+        now=dt.datetime(2016, 8, 30, 18, tzinfo=config.zone),
+        no_fetch=True,
+    )
     assert [f for f in result.findings if f.level == "error"] == []
     return project / "out" / "issue-0001"
 

@@ -10,43 +10,115 @@ from newsletter.store import Store, migrate
 
 T0 = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
 T1 = T0 + dt.timedelta(minutes=5)
-ITEM = {"id": "a1", "kind": "article", "title": "Waiting lists", "source": "seeds/a.txt",
-        "paragraphs": ["One.", "Two."], "published": "2024-02-29T09:00:00+00:00"}
+ITEM = {
+    "id": "a1",
+    "kind": "article",
+    "title": "Waiting lists",
+    "source": "seeds/a.txt",
+    "paragraphs": ["One.", "Two."],
+    "published": "2024-02-29T09:00:00+00:00",
+}
 # Rows written as soon as their tables exist (revision -> table -> rows): a subscriber list and a
 # half-finished send of issue 1 (one sent, one in flight at a crash, one still to do), and a draft.
 ROWS = {
     "0001": {
-        "items": [{"id": "a1", "kind": "article", "source": "seeds/a.txt", "published": T0, "first_seen": T0,
-                   "data": ITEM},
-                  {"id": "b2", "kind": "hearing", "source": "feed", "published": None, "first_seen": T1,
-                   "data": {**ITEM, "id": "b2", "kind": "hearing"}}],
-        "issues": [{"number": 1, "day": T0.date(), "status": "sending", "subject": "Issue one", "updated": T0,
-                    "sent": None},
-                   {"number": 2, "day": T1.date(), "status": "draft", "subject": "Issue two", "updated": T1,
-                    "sent": None}],
-        "issue_items": [{"issue": 1, "item": "a1", "section": "lead", "position": 0},
-                        {"issue": 2, "item": "b2", "section": "hearing", "position": 0}],
+        "items": [
+            {"id": "a1", "kind": "article", "source": "seeds/a.txt", "published": T0, "first_seen": T0, "data": ITEM},
+            {
+                "id": "b2",
+                "kind": "hearing",
+                "source": "feed",
+                "published": None,
+                "first_seen": T1,
+                "data": {**ITEM, "id": "b2", "kind": "hearing"},
+            },
+        ],
+        "issues": [
+            {"number": 1, "day": T0.date(), "status": "sending", "subject": "Issue one", "updated": T0, "sent": None},
+            {"number": 2, "day": T1.date(), "status": "draft", "subject": "Issue two", "updated": T1, "sent": None},
+        ],
+        "issue_items": [
+            {"issue": 1, "item": "a1", "section": "lead", "position": 0},
+            {"issue": 2, "item": "b2", "section": "hearing", "position": 0},
+        ],
     },
     "0002": {
         "subscribers": [
-            {"id": n, "email": f"p{n}@example.org", "email_key": f"p{n}@example.org", "name": f"Person {n}",
-             "status": "active" if n < 4 else "unsubscribed", "reason": None if n < 4 else "link",
-             "created": T0, "updated": T1} for n in range(1, 5)],
+            {
+                "id": n,
+                "email": f"p{n}@example.org",
+                "email_key": f"p{n}@example.org",
+                "name": f"Person {n}",
+                "status": "active" if n < 4 else "unsubscribed",
+                "reason": None if n < 4 else "link",
+                "created": T0,
+                "updated": T1,
+            }
+            for n in range(1, 5)
+        ],
         "sends": [
-            {"issue": 1, "subscriber": 1, "status": "sent", "message_id": "<1.1.1@x>", "reply": "250 ok",
-             "attempts": 1, "crashes": 0, "round": 1, "claimed_by": None, "claimed_until": None, "updated": T1},
-            {"issue": 1, "subscriber": 2, "status": "sending", "message_id": "<1.1.2@x>", "reply": None,
-             "attempts": 0, "crashes": 0, "round": 1, "claimed_by": "host:1:ab", "claimed_until": T1, "updated": T1},
-            {"issue": 1, "subscriber": 3, "status": "pending", "message_id": None, "reply": None,
-             "attempts": 0, "crashes": 0, "round": 1, "claimed_by": None, "claimed_until": None, "updated": T0}],
+            {
+                "issue": 1,
+                "subscriber": 1,
+                "status": "sent",
+                "message_id": "<1.1.1@x>",
+                "reply": "250 ok",
+                "attempts": 1,
+                "crashes": 0,
+                "round": 1,
+                "claimed_by": None,
+                "claimed_until": None,
+                "updated": T1,
+            },
+            {
+                "issue": 1,
+                "subscriber": 2,
+                "status": "sending",
+                "message_id": "<1.1.2@x>",
+                "reply": None,
+                "attempts": 0,
+                "crashes": 0,
+                "round": 1,
+                "claimed_by": "host:1:ab",
+                "claimed_until": T1,
+                "updated": T1,
+            },
+            {
+                "issue": 1,
+                "subscriber": 3,
+                "status": "pending",
+                "message_id": None,
+                "reply": None,
+                "attempts": 0,
+                "crashes": 0,
+                "round": 1,
+                "claimed_by": None,
+                "claimed_until": None,
+                "updated": T0,
+            },
+        ],
     },
     "0003": {
-        "feeds": [{"url": "https://example.org/feed", "moved_to": None, "etag": '"e1"', "last_modified": None,
-                   "retry_after": None, "gone": None, "last_attempt": T1, "last_success": T1, "last_error": None,
-                   "last_status": 200, "failures": 0, "entries": 3}],
+        "feeds": [
+            {
+                "url": "https://example.org/feed",
+                "moved_to": None,
+                "etag": '"e1"',
+                "last_modified": None,
+                "retry_after": None,
+                "gone": None,
+                "last_attempt": T1,
+                "last_success": T1,
+                "last_error": None,
+                "last_status": 200,
+                "failures": 0,
+                "entries": 3,
+            }
+        ],
         "item_keys": [{"key": "link:example.org/a", "item": "a1"}],
-        "duplicates": [{"item": "c3", "of_item": "a1", "source": "feed", "title": "Again", "link": None,
-                        "first_seen": T1}],
+        "duplicates": [
+            {"item": "c3", "of_item": "a1", "source": "feed", "title": "Again", "link": None, "first_seen": T1}
+        ],
     },
 }
 
@@ -108,6 +180,9 @@ def test_every_row_survives_each_upgrade_from_the_first_revision(blank_url):
         assert store.issues.current().number == 1
         counts = store.ledger.summary(1).counts
         assert (counts["sent"], counts["sending"], counts["pending"]) == (1, 1, 1)
-        assert [s.email for s in store.subscribers.all("active")] == ["p1@example.org", "p2@example.org",
-                                                                       "p3@example.org"]
+        assert [s.email for s in store.subscribers.all("active")] == [
+            "p1@example.org",
+            "p2@example.org",
+            "p3@example.org",
+        ]
         assert store.issues.draft().number == 2 and [i.id for i in store.issues.items(2)["hearing"]] == ["b2"]

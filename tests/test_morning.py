@@ -104,7 +104,8 @@ def test_the_whole_morning_sends_exactly_what_was_previewed(project, smtp_server
         sent_html = message.get_body(("html",)).get_content().replace("\r\n", "\n")  # SMTP's line ends
         own_manage = re.search(r'href="(http://127\.0\.0\.1:8080/manage/[A-Za-z0-9_-]{52})"', sent_html).group(1)
         assert sent_html == previewed_html.replace(f'href="{general}"', f'href="{personal}"').replace(
-            f'href="{general_manage}"', f'href="{own_manage}"')
+            f'href="{general_manage}"', f'href="{own_manage}"'
+        )
         lead = lxml.html.fromstring(sent_html).find_class("section-lead")[0].text_content()
         assert new_lead.rstrip(".…")[:40] in " ".join(lead.split())
         text = message.get_body(("plain",)).get_content()

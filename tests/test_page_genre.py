@@ -36,15 +36,19 @@ def page(*blocks: str, **options):
     return read_page("\n\n".join(blocks) + "\n", "page.txt", RULES, **options)
 
 
-@pytest.mark.parametrize("blocks, kind, items", [
-    ((MASTHEAD, "News and Comment from Jane Doe", PROSE), ELETTER, [ARTICLE]),
-    ((MASTHEAD, "I'm hearing that the regulator's chair has been chosen."), ELETTER, [HEARING]),
-    ((MASTHEAD, "Diary", LISTING), ELETTER, [EVENT]),
-    (("A title", "By Jane Doe\n" + MASTHEAD, PROSE), ARTICLE_PAGE, [ARTICLE]),
-    ((MASTHEAD, "A title", PROSE), ARTICLE_PAGE, [ARTICLE]),  # a date but no lead, hearing or listing: an article
-    (("Upcoming", LISTING), OTHER, [EVENT]),  # listings without a masthead
-    (("Archive", "Home | Archive | About", "January 2019 (4)"), OTHER, []),
-], ids=["lead", "hearing", "listings", "article", "dated-article", "listings-page", "navigation"])
+@pytest.mark.parametrize(
+    "blocks, kind, items",
+    [
+        ((MASTHEAD, "News and Comment from Jane Doe", PROSE), ELETTER, [ARTICLE]),
+        ((MASTHEAD, "I'm hearing that the regulator's chair has been chosen."), ELETTER, [HEARING]),
+        ((MASTHEAD, "Diary", LISTING), ELETTER, [EVENT]),
+        (("A title", "By Jane Doe\n" + MASTHEAD, PROSE), ARTICLE_PAGE, [ARTICLE]),
+        ((MASTHEAD, "A title", PROSE), ARTICLE_PAGE, [ARTICLE]),  # a date but no lead, hearing or listing: an article
+        (("Upcoming", LISTING), OTHER, [EVENT]),  # listings without a masthead
+        (("Archive", "Home | Archive | About", "January 2019 (4)"), OTHER, []),
+    ],
+    ids=["lead", "hearing", "listings", "article", "dated-article", "listings-page", "navigation"],
+)
 def test_a_page_is_classified_by_its_shape(blocks, kind, items):
     read = page(*blocks)
     assert (read.kind, [i.kind for i in read.items]) == (kind, items)
@@ -57,18 +61,21 @@ def test_a_markdown_file_is_never_an_eletter_page():
     assert markdown.kind == ARTICLE_PAGE and markdown.items[0].title == "News and Comment from Jane Doe"
 
 
-@pytest.mark.parametrize("paragraph, kind", [
-    (words(12), ARTICLE_PAGE),  # twelve words read as prose even without a full stop
-    (words(11), OTHER),
-    ("Three words here.", ARTICLE_PAGE),
-    ("Three words here!", ARTICLE_PAGE),
-    ("Three words here?", ARTICLE_PAGE),
-    ("Three words here…", ARTICLE_PAGE),
-    ('He said "three words."', ARTICLE_PAGE),
-    ("Three words here (really.)", ARTICLE_PAGE),
-    ("Three words here:", OTHER),
-    ("Three words. And more", OTHER),  # the paragraph must end as a sentence ends
-])
+@pytest.mark.parametrize(
+    "paragraph, kind",
+    [
+        (words(12), ARTICLE_PAGE),  # twelve words read as prose even without a full stop
+        (words(11), OTHER),
+        ("Three words here.", ARTICLE_PAGE),
+        ("Three words here!", ARTICLE_PAGE),
+        ("Three words here?", ARTICLE_PAGE),
+        ("Three words here…", ARTICLE_PAGE),
+        ('He said "three words."', ARTICLE_PAGE),
+        ("Three words here (really.)", ARTICLE_PAGE),
+        ("Three words here:", OTHER),
+        ("Three words. And more", OTHER),  # the paragraph must end as a sentence ends
+    ],
+)
 def test_an_article_needs_a_paragraph_of_prose(paragraph, kind):
     assert page("A title", paragraph).kind == kind
 
@@ -90,7 +97,11 @@ def test_a_listings_page_keeps_its_events_and_drops_the_rest_as_sidebar():
     read = page("Upcoming", LISTING)
     assert read.warnings == [] and read.ledger.counts() == {"sidebar": 1, "event": 3}
     (event,) = read.items
-    assert (event.title, event.event.day, event.event.venue) == ("Care Homes Forum", dt.date(2022, 10, 6), "Leeds Civic Hall")
+    assert (event.title, event.event.day, event.event.venue) == (
+        "Care Homes Forum",
+        dt.date(2022, 10, 6),
+        "Leeds Civic Hall",
+    )
     assert event.published is None  # no masthead: the store's first sight dates it
 
 

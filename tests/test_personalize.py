@@ -21,14 +21,21 @@ DATE = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc)
 
 
 def template(text: str, page: str) -> Template:
-    return issue_template(Rendered("Subject", page, text), sender="List <list@example.org>", date=DATE,
-                          list_name="The List", list_id="list.example.org", body_fields={TOKEN: "unsubscribe_url"})
+    return issue_template(
+        Rendered("Subject", page, text),
+        sender="List <list@example.org>",
+        date=DATE,
+        list_name="The List",
+        list_id="list.example.org",
+        body_fields={TOKEN: "unsubscribe_url"},
+    )
 
 
 names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
 addresses = st.from_regex(r"[a-z0-9]{1,20}(\.[a-z0-9+_-]{1,10})?@[a-z0-9]{1,20}\.(org|example|co\.uk)", fullmatch=True)
-urls = st.from_regex(r"https://[a-z0-9.-]{1,40}\.org(/[a-z0-9_-]{1,60})?/unsubscribe/[A-Za-z0-9_-]{32}(\?a=b&c=d)?",
-                     fullmatch=True)
+urls = st.from_regex(
+    r"https://[a-z0-9.-]{1,40}\.org(/[a-z0-9_-]{1,60})?/unsubscribe/[A-Za-z0-9_-]{32}(\?a=b&c=d)?", fullmatch=True
+)
 fillers = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), max_size=160)
 
 
@@ -36,7 +43,7 @@ fillers = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), max_size
 @given(names, addresses, urls, fillers, fillers, st.integers(0, 90))
 def test_every_filled_message_parses_and_decodes_to_its_values(name, address, url, before, after, pad):
     text = f"{before}\n{'x' * pad} {TOKEN}{after}\n[1] {TOKEN}\n"
-    page = f"<p>{html.escape(before)}</p><p>{'y' * pad}<a href=\"{TOKEN}\">{html.escape(after)}</a></p>"
+    page = f'<p>{html.escape(before)}</p><p>{"y" * pad}<a href="{TOKEN}">{html.escape(after)}</a></p>'
     recipient = Recipient(address, name, "<0001.1.42.abc@example.org>", url, "mailto:u@example.org?subject=x")
     raw = template(text, page).fill(recipient)
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -52,7 +59,7 @@ def test_every_filled_message_parses_and_decodes_to_its_values(name, address, ur
     assert plain == text.replace(TOKEN, url)
     assert rich == page.replace(TOKEN, html.escape(url)) + "\n"
     lines = raw.split(b"\r\n")
-    body = lines[lines.index(b"") + 1:]
+    body = lines[lines.index(b"") + 1 :]
     assert max(len(line) for line in lines) <= 998
     assert max(len(line) for line in body) <= 78  # what Python's own encoder allows itself (RFC 2045: 76)
     assert not message.defects and all(not part.defects for part in message.iter_parts())

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from newsletter.deliver.personalize import Recipient, Template, issue_template, quoted_printable, to_header
-from newsletter.models import Rendered
 from newsletter.errors import DeliverError
+from newsletter.models import Rendered
 
 SENTINEL = "%%U%%"
 URL = "https://e.org/u/x?a=1&b=2"
@@ -31,10 +31,14 @@ HEAD = (
 def message(text: bytes, page: bytes = b"<p>p</p>", head: bytes = HEAD, encoding: bytes = b"quoted-printable") -> bytes:
     return (
         head + b"\r\n--BB\r\n"
-        b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: ' + encoding + b"\r\n\r\n"
-        + text + b"\r\n--BB\r\n"
+        b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: '
+        + encoding
+        + b"\r\n\r\n"
+        + text
+        + b"\r\n--BB\r\n"
         b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
-        + page + b"\r\n--BB--\r\n"
+        + page
+        + b"\r\n--BB--\r\n"
     )
 
 
@@ -43,14 +47,17 @@ def filled(text: bytes, page: bytes = b"<p>p</p>", recipient: Recipient = ANN, h
 
 
 def test_the_per_recipient_headers_are_replaced_whole_and_nothing_else_changes():
-    assert filled(b"no sentinel") == message(b"no sentinel", head=(
-        b"From: List <list@example.org>\r\n"
-        b"To: Ann <ann@example.org>\r\n"
-        b"Subject: Hello\r\n"
-        b"Message-ID: <1@example.org>\r\n"
-        b"List-Unsubscribe: <https://e.org/u/x?a=1&b=2>,\r\n <mailto:u@example.org?subject=x>\r\n"
-        b'Content-Type: multipart/alternative; boundary="BB"\r\n'
-    ))
+    assert filled(b"no sentinel") == message(
+        b"no sentinel",
+        head=(
+            b"From: List <list@example.org>\r\n"
+            b"To: Ann <ann@example.org>\r\n"
+            b"Subject: Hello\r\n"
+            b"Message-ID: <1@example.org>\r\n"
+            b"List-Unsubscribe: <https://e.org/u/x?a=1&b=2>,\r\n <mailto:u@example.org?subject=x>\r\n"
+            b'Content-Type: multipart/alternative; boundary="BB"\r\n'
+        ),
+    )
 
 
 def test_folded_and_oddly_cased_header_fields_are_replaced_with_their_continuation_lines():
@@ -160,7 +167,10 @@ def test_an_address_a_header_cannot_carry_is_refused_by_name(address):
     "changes, problem",
     [
         ({"message_id": "1@example.org"}, "Message-ID '1@example.org' is not of the form <left@domain>"),
-        ({"message_id": "<1@example.org>\r\nBcc: x"}, "Message-ID '<1@example.org>\\r\\nBcc: x' is not of the form <left@domain>"),
+        (
+            {"message_id": "<1@example.org>\r\nBcc: x"},
+            "Message-ID '<1@example.org>\\r\\nBcc: x' is not of the form <left@domain>",
+        ),
         ({"unsubscribe_url": "https://e.org/u x"}, "'https://e.org/u x' cannot go into List-Unsubscribe"),
         ({"unsubscribe_url": "https://e.org/u>"}, "'https://e.org/u>' cannot go into List-Unsubscribe"),
         ({"unsubscribe_mailto": "mailto:u@e.org\r\n"}, "'mailto:u@e.org\\r\\n' cannot go into List-Unsubscribe"),
@@ -183,14 +193,26 @@ def test_list_unsubscribe_without_a_mailto_is_the_link_alone():
 @pytest.mark.parametrize(
     "raw, fields, problem",
     [
-        (message(b"x", head=HEAD.replace(b"To: stand-in@example.invalid\r\n", b"")), {},
-         "the built message lacks the header(s) to"),
-        (message(b"x", head=b"From: a@example.org\r\nContent-Type: multipart/alternative; boundary=BB\r\n"), {},
-         "the built message lacks the header(s) list_unsubscribe, message_id, to"),
-        (HEAD.replace(b"multipart/alternative", b"text/plain").replace(b'; boundary="BB"', b"") + b"\r\nx\r\n",
-         {SENTINEL: "unsubscribe_url"}, "the built message is not multipart"),
-        (message(b"%%U%%", encoding=b"8bit"), {SENTINEL: "unsubscribe_url"},
-         "unsubscribe_url: its part is not quoted-printable, so it cannot be filled in"),
+        (
+            message(b"x", head=HEAD.replace(b"To: stand-in@example.invalid\r\n", b"")),
+            {},
+            "the built message lacks the header(s) to",
+        ),
+        (
+            message(b"x", head=b"From: a@example.org\r\nContent-Type: multipart/alternative; boundary=BB\r\n"),
+            {},
+            "the built message lacks the header(s) list_unsubscribe, message_id, to",
+        ),
+        (
+            HEAD.replace(b"multipart/alternative", b"text/plain").replace(b'; boundary="BB"', b"") + b"\r\nx\r\n",
+            {SENTINEL: "unsubscribe_url"},
+            "the built message is not multipart",
+        ),
+        (
+            message(b"%%U%%", encoding=b"8bit"),
+            {SENTINEL: "unsubscribe_url"},
+            "unsubscribe_url: its part is not quoted-printable, so it cannot be filled in",
+        ),
         (message(b"x"), {"a b": "unsubscribe_url"}, "sentinel 'a b' must be printable ASCII without '=' or spaces"),
         (message(b"x"), {"a=b": "unsubscribe_url"}, "sentinel 'a=b' must be printable ASCII without '=' or spaces"),
         (message(b"x"), {"": "unsubscribe_url"}, "sentinel '' must be printable ASCII without '=' or spaces"),
@@ -204,14 +226,17 @@ def test_a_message_that_cannot_be_a_template_is_refused(raw, fields, problem):
 
 def test_an_8bit_part_without_a_sentinel_is_left_alone():
     raw = message(b"plain", encoding=b"8bit")
-    assert Template(raw, {SENTINEL: "unsubscribe_url"}).fill(ANN).endswith(raw[raw.index(b"\r\n\r\n--BB"):])
+    assert Template(raw, {SENTINEL: "unsubscribe_url"}).fill(ANN).endswith(raw[raw.index(b"\r\n\r\n--BB") :])
 
 
 def test_an_issue_template_carries_the_list_headers_and_one_click_post():
     template = issue_template(
-        Rendered("Subject", "<p>x</p>", "x\n"), sender="List <list@example.org>",
-        date=dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc), list_name="The List",
-        list_id="list.example.org", body_fields={},
+        Rendered("Subject", "<p>x</p>", "x\n"),
+        sender="List <list@example.org>",
+        date=dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.timezone.utc),
+        list_name="The List",
+        list_id="list.example.org",
+        body_fields={},
     )
     head = template.fill(ANN).split(b"\r\n\r\n")[0].split(b"\r\nMIME-Version")[0]
     assert head == (
@@ -227,7 +252,7 @@ def test_an_issue_template_carries_the_list_headers_and_one_click_post():
 
 
 def test_a_value_in_an_html_attribute_cannot_close_it():
-    quoting = Recipient("a@example.org", 'O"Brien\'s <b>', "<1@example.org>", "https://e.org/u")
+    quoting = Recipient("a@example.org", "O\"Brien's <b>", "<1@example.org>", "https://e.org/u")
     raw = Template(message(b"t", b'<a title=3D"%%N%%">x</a>'), {"%%N%%": "name"}).fill(quoting)
     page = raw.split(b"--BB\r\n")[2].split(b"\r\n\r\n", 1)[1]
     assert page == b'<a title=3D"=\r\nO&quot;Brien&#x27;s=20&lt;b&gt;=\r\n">x</a>\r\n--BB--\r\n'

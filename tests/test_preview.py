@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from sendkit import SECRET, ledger
+from shellkit import on_store
 
 from newsletter import config as config_module
 from newsletter import pipeline
-from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2016, 8, 31)
@@ -39,12 +39,20 @@ def project(tmp_path, smtp_server, monkeypatch) -> Path:
     pipeline.copy_templates(tmp_path / "my-templates")
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     assert text.count('\ndir = ""\n') == 1 and text.count("\nport = 8025\n") == 1
-    text = text.replace('\ndir = ""\n', '\ndir = "my-templates"\n').replace("\nport = 8025\n", f"\nport = {smtp_server.port}\n")
-    text = text.replace('base_url = "http://127.0.0.1:8080"', 'base_url = "https://eletter.example.org"')  # as in production
+    text = text.replace('\ndir = ""\n', '\ndir = "my-templates"\n').replace(
+        "\nport = 8025\n", f"\nport = {smtp_server.port}\n"
+    )
+    text = text.replace(
+        'base_url = "http://127.0.0.1:8080"', 'base_url = "https://eletter.example.org"'
+    )  # as in production
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
     # The corpus as first seen the day before the issue: its undated pieces belong to the issue
     # (first seen today, long after 2016, they would wait for a later one).
-    on_store(pipeline.fetch, config_module.load(tmp_path / "config.toml"), now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc))
+    on_store(
+        pipeline.fetch,
+        config_module.load(tmp_path / "config.toml"),
+        now=dt.datetime(2016, 8, 30, 6, tzinfo=dt.timezone.utc),
+    )
     return tmp_path
 
 
@@ -122,7 +130,9 @@ def test_every_view_shows_the_issue_and_switching_keeps_the_scroll_position(page
     expect(page.locator("#text")).to_contain_text("News and Comment from Roy Lilley\n================================")
     show(page, "Source", "source")
     # The subject's ellipsis travels as an RFC 2047 encoded word.
-    expect(page.locator("#source")).to_contain_text("Subject: The Daily eLetter: As health services management comes under more and")
+    expect(page.locator("#source")).to_contain_text(
+        "Subject: The Daily eLetter: As health services management comes under more and"
+    )
     expect(page.locator(".headers")).to_contain_text("Message-ID")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download issue-0001.eml").click()
@@ -195,7 +205,9 @@ def test_drop_move_subject_and_additions_are_saved_and_shown(project, page):
     choices = tomllib.loads((project / "drafts" / "issue-0001.toml").read_text(encoding="utf-8"))
     assert choices["subject"] == "Drucker, and more" and len(choices["drop"]) == 1
     assert choices["hearing"] == ["I'm hearing the editor can add lines."]
-    assert choices["event"] == [{"date": dt.date(2016, 9, 20), "title": "A talk the editor added", "venue": "The Library"}]
+    assert choices["event"] == [
+        {"date": dt.date(2016, 9, 20), "title": "A talk the editor added", "venue": "The Library"}
+    ]
     page.locator("[data-section=dropped] li").get_by_role("button", name="Restore").click()
     expect(frame(page).locator(".section-pieces")).to_contain_text("Yet Another Project")
 
@@ -224,7 +236,10 @@ def test_send_test_delivers_one_marked_message_and_records_no_send(project, page
     expect(page.get_by_role("status")).to_contain_text("Sent a test of issue 1 to editor@example.org: 250")
     [received] = smtp_server.received
     assert received.recipient == "editor@example.org"
-    assert received.message["Subject"] == "[TEST] The Daily eLetter: As health services management comes under more and more…"
+    assert (
+        received.message["Subject"]
+        == "[TEST] The Daily eLetter: As health services management comes under more and more…"
+    )
     assert "Peter Drucker" in received.message.get_body(("plain",)).get_content()
     assert ledger(project / "config.toml") == {}
 
@@ -237,19 +252,39 @@ def test_other_host_names_and_cross_site_posts_are_refused(preview):
 
 
 def test_the_command_serves_off_loopback_behind_a_login(project):
-    command = [sys.executable, "-m", "newsletter", "preview", "--host", "0.0.0.0", "--port", "0",
-               "--date", DAY.isoformat(), "--config", str(project / "config.toml")]
+    command = [
+        sys.executable,
+        "-m",
+        "newsletter",
+        "preview",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--date",
+        DAY.isoformat(),
+        "--config",
+        str(project / "config.toml"),
+    ]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
         try:
             login, serving = process.stderr.readline(), process.stderr.readline()
-            token = re.fullmatch(r"Off loopback: log in with this token \(or set NEWSLETTER_PREVIEW_PASSWORD\): (\S+)\n",
-                                 login)[1]
-            port = int(re.fullmatch(r"Previewing the next issue on http://0\.0\.0\.0:(\d+)/draft \(Ctrl-C stops\)\n",
-                                    serving)[1])
+            token = re.fullmatch(
+                r"Off loopback: log in with this token \(or set NEWSLETTER_PREVIEW_PASSWORD\): (\S+)\n", login
+            )[1]
+            port = int(
+                re.fullmatch(r"Previewing the next issue on http://0\.0\.0\.0:(\d+)/draft \(Ctrl-C stops\)\n", serving)[
+                    1
+                ]
+            )
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             try:
-                connection.request("POST", "/login", body=f"password={token}",
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+                connection.request(
+                    "POST",
+                    "/login",
+                    body=f"password={token}",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 logged_in = connection.getresponse()
                 logged_in.read()
                 cookie = logged_in.getheader("set-cookie").split(";")[0]

@@ -26,11 +26,27 @@ def preview(tmp_path_factory):
     shutil.copytree(ROOT / "seeds", folder / "seeds")
     shutil.copy(ROOT / "config.toml", folder / "config.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSLETTER_SECRET": SECRET, "NEWSLETTER_PREVIEW_PASSWORD": PASSWORD}
-    command = [sys.executable, "-m", "newsletter", "preview", "--host", "0.0.0.0", "--port", "0", "--date",
-               "2016-08-31", "--allowed-host", "preview.example", "--config", str(folder / "config.toml")]
+    command = [
+        sys.executable,
+        "-m",
+        "newsletter",
+        "preview",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "0",
+        "--date",
+        "2016-08-31",
+        "--allowed-host",
+        "preview.example",
+        "--config",
+        str(folder / "config.toml"),
+    ]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:
-            assert process.stderr.readline() == "Off loopback: log in with the password in NEWSLETTER_PREVIEW_PASSWORD\n"
+            assert (
+                process.stderr.readline() == "Off loopback: log in with the password in NEWSLETTER_PREVIEW_PASSWORD\n"
+            )
             yield int(re.search(r":(\d+)/draft", process.stderr.readline())[1])
         finally:
             process.terminate()
@@ -82,8 +98,9 @@ def test_a_link_cannot_put_words_on_the_page_and_real_messages_show_once(preview
     for query in (f"notice={spoof}", f"problem={spoof}", "said=invented", f"said={spoof}"):
         status, _, text = ask(preview, "GET", f"/draft?{query}", Cookie=cookie)
         assert status == 200 and "suspended" not in text and 'role="status"' not in text, query
-    status, headers, _ = ask(preview, "POST", "/draft/test", "address=not-an-address", Cookie=cookie,
-                             Origin="http://preview.example")
+    status, headers, _ = ask(
+        preview, "POST", "/draft/test", "address=not-an-address", Cookie=cookie, Origin="http://preview.example"
+    )
     assert status == 303 and re.fullmatch(r"/draft\?said=[\w-]{20,}", headers["location"])
     shown = ask(preview, "GET", headers["location"], Cookie=cookie)[2]
     assert re.search(r'role="alert">the test was not sent: [^<]*not-an-address', shown)

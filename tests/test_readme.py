@@ -32,7 +32,7 @@ PORTS = {"smtp": 8025, "preview": 8000, "serve": 8080}
 
 def shell_blocks() -> list[tuple[int, str]]:
     """(line, text) of every ```sh block."""
-    return [(README[:m.start()].count("\n") + 1, m.group(1)) for m in re.finditer(r"```sh\n(.*?)```", README, re.S)]
+    return [(README[: m.start()].count("\n") + 1, m.group(1)) for m in re.finditer(r"```sh\n(.*?)```", README, re.S)]
 
 
 def block(starting: str, containing: str = "") -> str:
@@ -63,13 +63,18 @@ class Shell:
     def __init__(self, folder: Path):
         self.folder, self.sessions = folder, []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
-        self.env |= {"PYTHONPATH": str(ROOT), "BROWSER": "true", "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        self.env |= {
+            "PYTHONPATH": str(ROOT),
+            "BROWSER": "true",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
 
     def run(self, script: str, *, wait: bool = True, timeout: float = 120) -> tuple[int | None, str, str]:
         out, err = (self.folder / f".out{len(self.sessions)}", self.folder / f".err{len(self.sessions)}")
         with open(out, "wb") as o, open(err, "wb") as e:
-            process = subprocess.Popen(["bash", "-e", "-c", script], cwd=self.folder, env=self.env, stdout=o, stderr=e,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                ["bash", "-e", "-c", script], cwd=self.folder, env=self.env, stdout=o, stderr=e, start_new_session=True
+            )
         self.sessions.append((process, out, err))
         code = process.wait(timeout) if wait else None
         return code, out.read_text(errors="replace"), err.read_text(errors="replace")
@@ -146,8 +151,10 @@ def test_the_quick_start_builds_previews_and_sends_the_previewed_issue(shell, cl
 
 
 def test_the_schedule_trial_composes_sends_and_publishes_the_archive(shell, clone):
-    recipe = block('export NEWSLETTER_SECRET="$(python -c \'import secrets; print(secrets.token_urlsafe(32))\')"\n'
-                   "python -m aiosmtpd -n -l 127.0.0.1:8025 &\nnewsletter subscribers add")
+    recipe = block(
+        "export NEWSLETTER_SECRET=\"$(python -c 'import secrets; print(secrets.token_urlsafe(32))')\"\n"
+        "python -m aiosmtpd -n -l 127.0.0.1:8025 &\nnewsletter subscribers add"
+    )
     daemon = re.search(r"^newsletter schedule\b.*$", recipe, re.M).group()
     code, _, err = shell.run(recipe.replace(daemon, "newsletter run-once"))
     assert code == 0, err

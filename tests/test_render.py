@@ -29,7 +29,10 @@ LEAD_FIRST = (
 def make_issue(**changes) -> Issue:
     """A fixed issue shaped like seed 004: a lead, 2 pieces, 2 hearing items, 2 events."""
     lead = Item(
-        id="lead", kind=ARTICLE, source="seeds/004.txt", author="Roy Lilley",
+        id="lead",
+        kind=ARTICLE,
+        source="seeds/004.txt",
+        author="Roy Lilley",
         title="News and Comment from Roy Lilley",
         paragraphs=(
             LEAD_FIRST + " He still has lessons for us.",
@@ -42,39 +45,89 @@ def make_issue(**changes) -> Issue:
     )
     pieces = (
         Item(
-            id="p1", kind=ARTICLE, source="seeds/004.txt", title="Obsession with Activity must end",
-            author="Hamish Dibley", published=dt.datetime(2016, 8, 30, 9, 0),
+            id="p1",
+            kind=ARTICLE,
+            source="seeds/004.txt",
+            title="Obsession with Activity must end",
+            author="Hamish Dibley",
+            published=dt.datetime(2016, 8, 30, 9, 0),
             paragraphs=("Report of conference speech from Hamish Dibley.", "Interesting take."),
             link="https://example.org/2016/08/30/obsession-with-activity-must-end-a-long-address-"
             "that-will-not-fit-in-seventy-two-columns",
         ),
         Item(
-            id="p2", kind=ARTICLE, source="seeds/001.txt", title="Yet Another Project", author="Nigel Rose",
+            id="p2",
+            kind=ARTICLE,
+            source="seeds/001.txt",
+            title="Yet Another Project",
+            author="Nigel Rose",
             published=dt.datetime(2018, 1, 30, 11, 51),
-            paragraphs=("Earlier today I read part of a new report by the King's Fund called "
-                        "'Re-imagining Community Services'.",),
+            paragraphs=(
+                "Earlier today I read part of a new report by the King's Fund called "
+                "'Re-imagining Community Services'.",
+            ),
             link="http://example.net/yet-another-project",
         ),
     )
     hearing = (
-        Item(id="h1", kind=HEARING, source="seeds/004.txt", title="civil servants",
-             paragraphs=("I'm hearing - more than 700 civil servants earned more than £100k last year.  "
-                         "I just thought you'd like to know that!",)),
-        Item(id="h2", kind=HEARING, source="seeds/004.txt",
-             title="Scotland plan to introduce consultations via web-chats as part of their NHS24 service."),
+        Item(
+            id="h1",
+            kind=HEARING,
+            source="seeds/004.txt",
+            title="civil servants",
+            paragraphs=(
+                "I'm hearing - more than 700 civil servants earned more than £100k last year.  "
+                "I just thought you'd like to know that!",
+            ),
+        ),
+        Item(
+            id="h2",
+            kind=HEARING,
+            source="seeds/004.txt",
+            title="Scotland plan to introduce consultations via web-chats as part of their NHS24 service.",
+        ),
     )
     events = (
-        Item(id="e1", kind=EVENT, source="seeds/004.txt", title="Ed Smith in conversation with Roy Lilley",
-             event=Event(day=dt.date(2016, 9, 26), time=dt.time(17, 30), venue="The King's Fund",
-                         speaker="Ed Smith", speaker_role="Chair of Not-Monitor",
-                         description=("Great evening in prospect.", "Plus the usual wine and networking."),
-                         ticket_text="Tickets here", ticket_url="https://example.org/tickets/ed-smith")),
-        Item(id="e2", kind=EVENT, source="seeds/004.txt", title="Beyond Budgeting",
-             event=Event(day=dt.date(2016, 10, 3), time=dt.time(9, 0), venue="Leeds",
-                         description=("One day learning conference.",), ticket_text="Book now", sold_out=True)),
+        Item(
+            id="e1",
+            kind=EVENT,
+            source="seeds/004.txt",
+            title="Ed Smith in conversation with Roy Lilley",
+            event=Event(
+                day=dt.date(2016, 9, 26),
+                time=dt.time(17, 30),
+                venue="The King's Fund",
+                speaker="Ed Smith",
+                speaker_role="Chair of Not-Monitor",
+                description=("Great evening in prospect.", "Plus the usual wine and networking."),
+                ticket_text="Tickets here",
+                ticket_url="https://example.org/tickets/ed-smith",
+            ),
+        ),
+        Item(
+            id="e2",
+            kind=EVENT,
+            source="seeds/004.txt",
+            title="Beyond Budgeting",
+            event=Event(
+                day=dt.date(2016, 10, 3),
+                time=dt.time(9, 0),
+                venue="Leeds",
+                description=("One day learning conference.",),
+                ticket_text="Book now",
+                sold_out=True,
+            ),
+        ),
     )
-    issue = Issue(number=1, date=dt.date(2016, 8, 31), subject="News and Comment from Roy Lilley",
-                  lead=lead, pieces=pieces, hearing=hearing, events=events)
+    issue = Issue(
+        number=1,
+        date=dt.date(2016, 8, 31),
+        subject="News and Comment from Roy Lilley",
+        lead=lead,
+        pieces=pieces,
+        hearing=hearing,
+        events=events,
+    )
     return replace(issue, **changes)
 
 
@@ -158,7 +211,11 @@ def test_every_table_is_presentational(rendered, doc):
     assert len(tables) >= 5
     for table in tables:
         assert (table.get("role"), table.get("cellpadding"), table.get("cellspacing"), table.get("border")) == (
-            "presentation", "0", "0", "0")
+            "presentation",
+            "0",
+            "0",
+            "0",
+        )
     outlook = re.findall(r"<!--\[if mso\]>(.*?)<!\[endif\]-->", rendered.html)
     assert any('role="presentation"' in o and 'width="600"' in o for o in outlook)
     assert any("</table>" in o for o in outlook)
@@ -190,8 +247,9 @@ def test_body_text_is_at_least_14px(doc):
 
 def test_links_are_absolute_web_urls_forward_or_the_unsubscribe_token(rendered, doc):
     hrefs = [a.get("href") for a in doc.iter("a")]
-    assert all(re.match(r"(https?://[^/\s]+|mailto:\?subject=)", h) or h in (UNSUBSCRIBE_TOKEN, MANAGE_TOKEN)
-               for h in hrefs), hrefs
+    assert all(
+        re.match(r"(https?://[^/\s]+|mailto:\?subject=)", h) or h in (UNSUBSCRIBE_TOKEN, MANAGE_TOKEN) for h in hrefs
+    ), hrefs
     assert f'href="{UNSUBSCRIBE_TOKEN}"' in rendered.html  # untouched by premailer and lxml
     assert f'href="{MANAGE_TOKEN}"' in rendered.html
     assert not doc.findall(".//img") and not doc.findall(".//script") and not doc.findall(".//form")
@@ -267,7 +325,7 @@ def test_empty_sections_are_left_out():
     out = render_issue(make_issue(pieces=(), hearing=(), events=()), Config())
     for title in ("More news and comment", "I'm hearing", "Events"):
         assert title not in out.html and title not in out.text
-    assert "class=\"events\"" not in out.html and "News and Comment from Roy Lilley" in out.text
+    assert 'class="events"' not in out.html and "News and Comment from Roy Lilley" in out.text
 
 
 def test_an_issue_with_nothing_still_has_masthead_and_footer():
@@ -321,8 +379,6 @@ def test_content_is_escaped_in_html():
     out = render_issue(make_issue(pieces=(piece,)), Config())
     assert "<script" not in out.html and "&lt;script&gt;" in out.html
     assert "<script>alert('x')</script> & more" in out.text
-
-
 
 
 def test_the_example_issue_renders_without_warnings(rendered):
@@ -472,7 +528,10 @@ def test_an_issue_over_the_budget_has_its_longest_pieces_cut_until_it_fits():
     cut, long, short = doc.find_class("piece-cell")
     assert len(cut.find_class("para")) == 1 and cut.find_class("para")[0].text_content() == (SENTENCE * 12).strip()
     [rest] = cut.iter("a")
-    assert (rest.text_content(), rest.get("href")) == ("Read the rest", "https://example.org/archive/issue-0001.html#item-p1")
+    assert (rest.text_content(), rest.get("href")) == (
+        "Read the rest",
+        "https://example.org/archive/issue-0001.html#item-p1",
+    )
     assert len(long.find_class("para")) == 40 and not long.find(".//a")  # small enough once the longest went
     assert short.find(".//a").text_content() == "Read more"
     text = out.text.split("Obsession with Activity must end", 1)[1]
@@ -504,10 +563,12 @@ def test_when_cutting_every_piece_is_not_enough_the_lowest_ranked_items_move_to_
     out = render_issue(replace(huge_issue(), hearing=hearing), config)
     assert len(out.html.encode("utf-8")) <= 90 * 1024
     assert [c.split(" to ")[0] for c in out.cuts[:3]] == [
-        "cut 'Obsession with Activity must end'", "cut 'Also long'", "cut 'News and Comment from Roy Lilley'",
+        "cut 'Obsession with Activity must end'",
+        "cut 'Also long'",
+        "cut 'News and Comment from Roy Lilley'",
     ]
     moved = out.issue.overflow
-    assert out.cuts[3].startswith(f"moved {len(moved)} lowest-ranked item(s) to \"More in the web edition\"")
+    assert out.cuts[3].startswith(f'moved {len(moved)} lowest-ranked item(s) to "More in the web edition"')
     # The last hearing items went, and went whole (the web copy shows them in full).
     assert [i.id for i in moved] == [f"h{n}" for n in range(300 - len(moved), 300)]
     assert [i.id for i in out.issue.hearing] == [f"h{n}" for n in range(300 - len(moved))]
@@ -534,4 +595,5 @@ def test_a_copied_then_edited_stylesheet_changes_the_output(tmp_path):
     para = lxml.html.document_fromstring(out.html).find_class("para")[0].get("style")
     assert "font-size:18px" in para and "color:#000" in para
     assert "font-size:16px" in lxml.html.document_fromstring(render_issue(make_issue(), Config()).html).find_class(
-        "para")[0].get("style")
+        "para"
+    )[0].get("style")

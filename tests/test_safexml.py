@@ -65,5 +65,8 @@ def test_feedparser_falls_back_to_its_loose_parser_with_one_warning_line():
 
     entries, warning = _parse_xml(Job)
     # The DTD is cut before any parser sees it (issue 11), so the entity is merely undefined.
-    assert warning == "its DTD declared entities: removed unread; ill-formed XML at line 2 (undefined entity); kept what parsed"
+    assert (
+        warning
+        == "its DTD declared entities: removed unread; ill-formed XML at line 2 (undefined entity); kept what parsed"
+    )
     assert len(entries) == 1 and "BOOM" not in str(entries[0])

@@ -10,30 +10,36 @@ import pytest
 from newsletter.sources.safexml import MAX_DECLARATIONS, MAX_TOKENS, without_bad_references, without_dtd
 
 
-@pytest.mark.parametrize("body, out", [
-    (b'<!DOCTYPE rss [<!ENTITY a "x">]><rss/>', b"<!DOCTYPE rss><rss/>"),
-    (b'<!DOCTYPE rss [\n  <!ENTITY a "x">\n] ><rss/>', b"<!DOCTYPE rss><rss/>"),  # space before the subset and ">"
-    (b'<!doctype rss [<!entity a "x">]><rss/>', b"<!doctype rss><rss/>"),
-    (b'<!ENTITY a "x"><rss>&a;</rss>', b"<rss>&a;</rss>"),  # a stray declaration
-    (b'<!DOCTYPE r [<!ENTITY a "]>">]><r/>', b"<!DOCTYPE r><r/>"),  # "]>" inside a literal
-    (b"<!DOCTYPE r [<!ENTITY a ']>'>]><r/>", b"<!DOCTYPE r><r/>"),
-    (b"<!DOCTYPE r [<!-- ]> -->]><r/>", b"<!DOCTYPE r><r/>"),  # ... inside a comment
-    (b"<!DOCTYPE r [ [ ] ] ><r/>", b"<!DOCTYPE r><r/>"),  # brackets nest
-    (b'<r/><!ENTITY a "x"', b"<r/>"),  # an unclosed declaration runs to the end
-    (b'<!DOCTYPE r [<!ENTITY a "x', b"<!DOCTYPE r>"),
-    (b'<!ENTITY a "x">]]><r/>', b"]]><r/>"),  # a stray "]" is not a subset
-])
+@pytest.mark.parametrize(
+    "body, out",
+    [
+        (b'<!DOCTYPE rss [<!ENTITY a "x">]><rss/>', b"<!DOCTYPE rss><rss/>"),
+        (b'<!DOCTYPE rss [\n  <!ENTITY a "x">\n] ><rss/>', b"<!DOCTYPE rss><rss/>"),  # space before the subset and ">"
+        (b'<!doctype rss [<!entity a "x">]><rss/>', b"<!doctype rss><rss/>"),
+        (b'<!ENTITY a "x"><rss>&a;</rss>', b"<rss>&a;</rss>"),  # a stray declaration
+        (b'<!DOCTYPE r [<!ENTITY a "]>">]><r/>', b"<!DOCTYPE r><r/>"),  # "]>" inside a literal
+        (b"<!DOCTYPE r [<!ENTITY a ']>'>]><r/>", b"<!DOCTYPE r><r/>"),
+        (b"<!DOCTYPE r [<!-- ]> -->]><r/>", b"<!DOCTYPE r><r/>"),  # ... inside a comment
+        (b"<!DOCTYPE r [ [ ] ] ><r/>", b"<!DOCTYPE r><r/>"),  # brackets nest
+        (b'<r/><!ENTITY a "x"', b"<r/>"),  # an unclosed declaration runs to the end
+        (b'<!DOCTYPE r [<!ENTITY a "x', b"<!DOCTYPE r>"),
+        (b'<!ENTITY a "x">]]><r/>', b"]]><r/>"),  # a stray "]" is not a subset
+    ],
+)
 def test_every_declaration_is_cut_and_the_doctype_name_kept(body, out):
     assert without_dtd(body) == (out, True, False)
 
 
-@pytest.mark.parametrize("body", [
-    b"<rss><channel/></rss>",
-    b'<!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss/>',
-    b'<rss><![CDATA[<!ENTITY a "x"> <!DOCTYPE r [ ]>]]><!-- <!ENTITY b "y"> --></rss>',
-    b'<rss><![CDATA[ <!ENTITY a "x">',  # an unclosed CDATA section is text to the end
-    b'<rss><!-- <!ENTITY a "x">',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<rss><channel/></rss>",
+        b'<!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss/>',
+        b'<rss><![CDATA[<!ENTITY a "x"> <!DOCTYPE r [ ]>]]><!-- <!ENTITY b "y"> --></rss>',
+        b'<rss><![CDATA[ <!ENTITY a "x">',  # an unclosed CDATA section is text to the end
+        b'<rss><!-- <!ENTITY a "x">',
+    ],
+)
 def test_a_body_without_declarations_comes_back_as_it_was(body):
     out, removed, wide = without_dtd(body)
     assert (out, removed, wide) == (body, False, False) and out is body
@@ -63,11 +69,19 @@ DOCUMENT = '<?xml version="1.0" encoding="{}"?><!DOCTYPE r [<!ENTITY a "é">]><r
 EXPECTED = '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE r><r>é</r>'.encode()
 
 
-@pytest.mark.parametrize("codec, bom", [
-    ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
-    ("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE),
-    ("utf-16-le", b""), ("utf-16-be", b""), ("utf-32-le", b""), ("utf-32-be", b""),
-])
+@pytest.mark.parametrize(
+    "codec, bom",
+    [
+        ("utf-16-le", codecs.BOM_UTF16_LE),
+        ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-32-le", codecs.BOM_UTF32_LE),
+        ("utf-32-be", codecs.BOM_UTF32_BE),
+        ("utf-16-le", b""),
+        ("utf-16-be", b""),
+        ("utf-32-le", b""),
+        ("utf-32-be", b""),
+    ],
+)
 def test_a_wide_document_is_handed_on_as_utf8_saying_so(codec, bom):
     body = bom + DOCUMENT.format(codec.upper()).encode(codec)
     assert without_dtd(body) == (EXPECTED, True, True)
@@ -98,10 +112,13 @@ def test_many_distinct_bad_references_are_removed_the_same_way():
     assert without_bad_references(b"<r>&#65;" + bad + b"&#66;</r>") == b"<r>&#65;&#66;</r>"
 
 
-@pytest.mark.parametrize("body, out", [
-    (b'<!ENTITY a "x"><!DOCTYPE r SYSTEM "r.dtd"><r/>', b'<!DOCTYPE r SYSTEM "r.dtd"><r/>'),  # one cut is enough
-    (b"<!DOCTYPE r [ [ ] > ] ><r/>", b"<!DOCTYPE r><r/>"),  # a ">" inside nested brackets does not end it
-    (b'<r><![CDATA[ --> ]]><!ENTITY a "x"></r>', b"<r><![CDATA[ --> ]]></r>"),  # a CDATA section ends at "]]>" only
-])
+@pytest.mark.parametrize(
+    "body, out",
+    [
+        (b'<!ENTITY a "x"><!DOCTYPE r SYSTEM "r.dtd"><r/>', b'<!DOCTYPE r SYSTEM "r.dtd"><r/>'),  # one cut is enough
+        (b"<!DOCTYPE r [ [ ] > ] ><r/>", b"<!DOCTYPE r><r/>"),  # a ">" inside nested brackets does not end it
+        (b'<r><![CDATA[ --> ]]><!ENTITY a "x"></r>', b"<r><![CDATA[ --> ]]></r>"),  # a CDATA section ends at "]]>" only
+    ],
+)
 def test_the_cut_follows_the_declarations_shape(body, out):
     assert without_dtd(body) == (out, True, False)

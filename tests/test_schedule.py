@@ -8,12 +8,12 @@ import pytest
 from click.testing import CliRunner
 from schedulekit import LONDON, at, make_project
 from sendkit import SECRET, add_people, load
+from shellkit import on_store
 
 from newsletter.cli import cli
 from newsletter.pipeline import run_due
 from newsletter.pipeline.calendar import calendar
 from newsletter.store import Store
-from shellkit import on_store
 
 
 @pytest.fixture(autouse=True)

@@ -15,13 +15,13 @@ from pathlib import Path
 import lxml.html
 import pytest
 from selection_data import LONG_URL, feeds_config
+from shellkit import on_store
+from storekit import mark_sent
 
 from newsletter import config as config_module
 from newsletter import pipeline
 from newsletter.render import anchor
 from newsletter.store import Store
-from shellkit import on_store
-from storekit import mark_sent
 
 ROOT = Path(__file__).resolve().parent.parent
 LONDON = config_module.load(ROOT / "config.toml").zone
@@ -121,16 +121,23 @@ def test_the_web_copy_holds_everything_and_the_next_issue_takes_the_overflow(pro
 
 
 def test_feed_html_reads_as_on_its_site_in_both_parts(project):
-    config = dataclasses.replace(load(project, pieces=3, max_age_days=10),
-                                 email=dataclasses.replace(load(project).email, images=True))
+    config = dataclasses.replace(
+        load(project, pieces=3, max_age_days=10), email=dataclasses.replace(load(project).email, images=True)
+    )
     result = on_store(pipeline.build, config, date=DAY, now=NOW, dry_run=True)
     doc = lxml.html.fromstring(result.contents["issue.html"])
     rich = [div for div in doc.xpath("//div[@class='content']") if "opens with" in div.text_content()]
     stories = [re.search(r"Story (\d+) opens", div.text_content())[1] for div in rich]
     content, n = rich[0], stories[0]
-    assert content.xpath(f".//a[@href='https://news.example/{n}']") and content.xpath(".//ul/li") and \
-        content.xpath(".//ol[@start='3']/li") and content.xpath(".//blockquote") and content.xpath(".//pre/code") and \
-        content.xpath(".//em") and content.xpath(".//table//td")
+    assert (
+        content.xpath(f".//a[@href='https://news.example/{n}']")
+        and content.xpath(".//ul/li")
+        and content.xpath(".//ol[@start='3']/li")
+        and content.xpath(".//blockquote")
+        and content.xpath(".//pre/code")
+        and content.xpath(".//em")
+        and content.xpath(".//table//td")
+    )
     images = [img for div in rich for img in div.xpath(".//img")]
     assert {img.get("alt") for img in images} == {f"Chart {story}" for story in stories}  # https with alt only
     assert {(img.get("width"), img.get("height")) for img in images} == {("536", "auto")}  # no stretched height

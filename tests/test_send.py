@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sendkit import BASE_URL, NOW, SECRET, add_people, draft_issue, ledger, load, make_project
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.cli import cli
 from newsletter.deliver.smtp import RateLimit
 from newsletter.errors import DeliverError, StoreError
 from newsletter.store import Store
-from shellkit import on_store
 
 DATA = Path(__file__).parent / "data"  # keys and a certificate made for these tests only
 
@@ -95,10 +95,14 @@ def test_replies_and_dropped_connections(project, smtp_server, pipelining):
     # a 421 closes the line: read as the reply (deferred) or, when the close wins, as a drop (tried again at once)
     closed = {"pending": 0, "sent": 1}[rows.pop("person3@example.com")]
     assert rows == {  # 4xx answers are deferred: pending, for later
-        "person0@example.com": "pending", "person1@example.com": "bounced", "person2@example.com": "sent",
+        "person0@example.com": "pending",
+        "person1@example.com": "bounced",
+        "person2@example.com": "sent",
         "person4@example.com": "pending",
     }
-    assert sorted(r.recipient for r in smtp_server.received) == ["person2@example.com"] + ["person3@example.com"] * closed
+    assert (
+        sorted(r.recipient for r in smtp_server.received) == ["person2@example.com"] + ["person3@example.com"] * closed
+    )
     assert result.summary.failures == (("person1@example.com", "bounced", "550 5.1.1 no such user"),)
     assert result.summary.counts["deferred"] == 3 - closed and not result.complete
     assert pauses == [1] * (1 + closed)  # only dropped connections are tried again at once (injected: no waiting)
@@ -123,11 +127,16 @@ def test_the_dry_run_command_prints_counts_first_recipients_headers_and_a_file(p
     result = CliRunner().invoke(cli, ["send", "--dry-run", "--config", str(project)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1:3] == ["  6 active subscriber(s) would get it; 1 unsubscribed or bounced would not",
-                          "  first: person1@example.com, person2@example.com, person3@example.com, "
-                          "person4@example.com, person5@example.com and 1 more"]  # person0 (id 1) left
+    assert lines[1:3] == [
+        "  6 active subscriber(s) would get it; 1 unsubscribed or bounced would not",
+        "  first: person1@example.com, person2@example.com, person3@example.com, "
+        "person4@example.com, person5@example.com and 1 more",
+    ]  # person0 (id 1) left
     assert lines[3] == "Headers of the message to person1@example.com:"
-    assert "  To: Person 1 <person1@example.com>" in lines and "  List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
+    assert (
+        "  To: Person 1 <person1@example.com>" in lines
+        and "  List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
+    )
     sample = Path(lines[-1].removeprefix("The whole message: "))
     sample = sample if sample.is_absolute() else Path.cwd() / sample
     assert sample == project.parent / "out" / "issue-0001.dry-run.eml"
@@ -168,7 +177,11 @@ def test_the_command_prints_a_summary(project, smtp_server):
     lines = result.output.splitlines()
     assert lines[0].startswith("Issue 1: The Test eLetter")
     assert lines[1:6] == [
-        "  sent     1", "  failed   0", "  bounced  1", "  skipped  0", "  deferred 0",
+        "  sent     1",
+        "  failed   0",
+        "  bounced  1",
+        "  skipped  0",
+        "  deferred 0",
     ]
     assert lines[6].startswith("This run: 2 message(s) in ")
     archive = Path(project).parent / "archive"
@@ -226,8 +239,10 @@ def test_two_senders_on_one_issue_never_send_to_the_same_person(tmp_path, smtp_s
     draft_issue(project)
     people = add_people(project, 80)
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET}
-    senders = [subprocess.Popen(command(project), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    senders = [
+        subprocess.Popen(command(project), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     shares = []
     for sender in senders:
         out, err = sender.communicate(timeout=60)
@@ -292,11 +307,16 @@ def test_an_issue_check_finds_errors_in_is_refused_naming_them_unless_forced(pro
         config.write('[templates]\ndir = "mine"\n')
     result = CliRunner().invoke(cli, ["send", "--config", str(project)])
     assert result.exit_code == 1 and smtp_server.received == []
-    assert "Error: issue 1 has 1 check error(s), so it is not sent: <a href=\"javascript:alert(1)\"> 'Win a prize'" in result.output
+    assert (
+        "Error: issue 1 has 1 check error(s), so it is not sent: <a href=\"javascript:alert(1)\"> 'Win a prize'"
+        in result.output
+    )
     assert "--force sends it anyway" in result.output
     with Store(load(project).store_url) as store:
         assert store.issues.draft().number == 1  # nothing frozen, nothing spent
     assert send(project, force=True).complete and len(smtp_server.received) == 2
+
+
 @pytest.mark.parametrize("security, built", [("none", 0), ("starttls", 1)])
 def test_one_tls_context_per_send_and_none_without_tls(tmp_path, tls_server, smtp_server, monkeypatch, security, built):
     """Building a TLS context costs ~40 ms: once per send however many connections, never for security = none."""

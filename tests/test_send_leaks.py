@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from sendkit import BASE_URL, SECRET, add_people, draft_issue, load, make_project
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
 from newsletter.pipeline.send import DRY_RUN_TOKEN
-from shellkit import on_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +25,13 @@ def test_a_dry_run_prints_a_placeholder_not_a_working_token(tmp_path):
     draft_issue(path)
     add_people(path, 2)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSLETTER_SECRET": SECRET}
-    done = subprocess.run([sys.executable, "-m", "newsletter", "send", "--dry-run", "--config", str(path)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "newsletter", "send", "--dry-run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     text = re.sub(r"=\r?\n", "", done.stdout)  # undo quoted-printable soft breaks in the body
     links = set(re.findall(re.escape(BASE_URL) + r"/unsubscribe/([A-Za-z0-9_=-]+)", text))

@@ -114,8 +114,9 @@ def test_many_one_click_posts_at_once_are_idempotent_and_forgeries_change_nothin
     def post(url: str) -> int:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         try:
-            connection.request("POST", url, b"List-Unsubscribe=One-Click",
-                               {"Content-Type": "application/x-www-form-urlencoded"})
+            connection.request(
+                "POST", url, b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"}
+            )
             return connection.getresponse().status
         finally:
             connection.close()
@@ -125,4 +126,5 @@ def test_many_one_click_posts_at_once_are_idempotent_and_forgeries_change_nothin
     assert answers == [200] * 100 + [400] * (len(forged) * 20) + [200] * 20
     with Store(config.store_url) as store:
         assert [(s.status, s.reason) for s in store.subscribers.all()] == [
-            ("unsubscribed", "unsubscribed (one-click)")] * 2 + [("active", None)]
+            ("unsubscribed", "unsubscribed (one-click)")
+        ] * 2 + [("active", None)]

@@ -57,7 +57,7 @@ def test_fifty_sign_ups_of_one_address_send_at_most_the_limit_even_across_a_rest
     for _ in range(2):  # the second app is a restarted server: its in-memory throttles are new
         store, server = site(path, clock)
         with store, server:
-            for n in range(50):
+            for _ in range(50):
                 clock.now += dt.timedelta(seconds=1)
                 assert post(server, "/subscribe", email="victim@example.org")[0] == 200
         # leaving the server waits for its background mails
@@ -123,8 +123,11 @@ def test_new_pending_active_and_unsubscribed_addresses_get_the_same_answer_befor
     with store, server:
         for who in ("new", "active", "waiting", "gone"):
             status, headers, body = post(server, "/subscribe", email=f"{who}@example.org")
-            answers[who] = (status, headers.get("content-length") and len(body.replace(who, "X")),
-                            body.replace(f"{who}@example.org", "ADDRESS"))
+            answers[who] = (
+                status,
+                headers.get("content-length") and len(body.replace(who, "X")),
+                body.replace(f"{who}@example.org", "ADDRESS"),
+            )
         # All four answered, and the first mail is only now (or still) held at DATA: had an answer
         # waited for its mail, its request would have timed out.
         assert held.wait(20) and len(smtp_server.received) == 1
@@ -158,8 +161,9 @@ def test_expired_altered_and_misused_links_are_refused_with_a_friendly_page(tmp_
             status, _, page = server.request(method, link, b"", FORM)
             assert status == 410 and "This link has expired" in page and 'href="/subscribe"' in page
         assert store.subscribers.find("late@example.org").status == "pending"
-        manage = Tokens(SECRET, "manage").make_until(store.subscribers.find("late@example.org").id,
-                                                     store.subscribers.find("late@example.org").key, clock.now)
+        manage = Tokens(SECRET, "manage").make_until(
+            store.subscribers.find("late@example.org").id, store.subscribers.find("late@example.org").key, clock.now
+        )
         assert server.request("GET", "/confirm/" + manage)[0] == 400  # a manage link confirms nothing
         assert server.request("GET", "/manage/" + manage)[0] == 410  # and this one expired just now
 
@@ -187,8 +191,9 @@ def test_a_sign_up_cannot_rename_or_revive_someone_else(tmp_path, smtp_server):
     with Store(load(path).store_url) as store:
         from newsletter.store.subscribers import NewSubscriber
 
-        store.subscribers.add(NewSubscriber("left@example.org", "left@example.org", "Real Name",
-                                            status="unsubscribed"), NOW)
+        store.subscribers.add(
+            NewSubscriber("left@example.org", "left@example.org", "Real Name", status="unsubscribed"), NOW
+        )
     store, server = site(path, Clock())
     with store, server:
         post(server, "/subscribe", email="LEFT@EXAMPLE.ORG", name="Mallory")

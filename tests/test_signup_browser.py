@@ -126,8 +126,10 @@ def test_the_public_pages_are_accessible_and_work_without_style(tmp_path, smtp_s
                 page.goto(site.url + where)
                 assert violations(page) == [], where
             page.goto(site.url + "/subscribe")
-            page.evaluate("document.querySelectorAll('style').forEach(e => e.remove());"
-                          "document.querySelectorAll('[style]').forEach(e => e.removeAttribute('style'))")
+            page.evaluate(
+                "document.querySelectorAll('style').forEach(e => e.remove());"
+                "document.querySelectorAll('[style]').forEach(e => e.removeAttribute('style'))"
+            )
             label = page.locator("label[for=website]")
             assert label.is_visible() and label.inner_text() == "Leave this empty"  # a person without CSS is told
     finally:

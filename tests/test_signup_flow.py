@@ -172,9 +172,13 @@ def test_the_verbs_say_what_they_did_and_mail_as_issues_are_mailed(tmp_path, smt
     with Store(config.store_url) as store:
         assert signup.request_manage_link(config, store, "nobody@example.org", now=NOW) == "unknown"
         assert [signup.sign_up(config, store, "cy@example.org", "", "x", now=NOW) for _ in range(3)] == [
-            "mailed", "mailed", "limited"]
+            "mailed",
+            "mailed",
+            "limited",
+        ]
         assert [(r.name, r.getMessage()) for r in caplog.records] == [
-            ("newsletter.signup", "not mailing cy@example.org: 2 mails in 24 hours already")]
+            ("newsletter.signup", "not mailing cy@example.org: 2 mails in 24 hours already")
+        ]
         sent = smtp_server.to("cy@example.org")[0].message
         assert re.fullmatch(r"<subscribe\.[0-9a-f]{16}@example\.org>", sent["Message-ID"])
         assert sent.get_body(("plain",)).get_content().endswith("ignore this message: nothing changes.\r\n")
@@ -198,13 +202,16 @@ def test_the_verbs_say_what_they_did_and_mail_as_issues_are_mailed(tmp_path, smt
             signup.sign_up(config, store, "dee@example.org", "", "x", now=NOW)
 
 
-@pytest.mark.parametrize("where, fields, status, words", [
-    ("/subscribe", {"email": "x@example.org", "pad": "p" * 5000}, 413, "That form is too long."),
-    ("/subscribe", {"email": "not an address"}, 400, "That is not an email address; please check it."),
-    ("/subscribe", {"name": "No Address"}, 400, "That is not an email address; please check it."),
-    ("/manage", {"email": "x@example.org", "pad": "p" * 5000}, 413, "That form is too long."),
-    ("/manage", {}, 400, "That is not an email address; please check it."),
-])
+@pytest.mark.parametrize(
+    "where, fields, status, words",
+    [
+        ("/subscribe", {"email": "x@example.org", "pad": "p" * 5000}, 413, "That form is too long."),
+        ("/subscribe", {"email": "not an address"}, 400, "That is not an email address; please check it."),
+        ("/subscribe", {"name": "No Address"}, 400, "That is not an email address; please check it."),
+        ("/manage", {"email": "x@example.org", "pad": "p" * 5000}, 413, "That form is too long."),
+        ("/manage", {}, 400, "That is not an email address; please check it."),
+    ],
+)
 def test_each_refusal_says_why(reader, where, fields, status, words):
     server = reader[0]
     answer = post(server, where, **fields)
@@ -220,12 +227,18 @@ def test_each_manage_answer_says_what_happened(reader):
         ({"action": "pause"}, 400, "That is not something this page can do."),
         ({"action": "pause", "weeks": "3"}, 400, "That pause is not one this page offers."),
         ({"action": "address"}, 400, "That is not an email address; please check it."),
-        ({"action": "address", "email": "b@example.org"}, 200,
-         "We have sent a confirmation link to b@example.org. Until you follow it, the issues keep going to "
-         "ada@example.org."),
+        (
+            {"action": "address", "email": "b@example.org"},
+            200,
+            "We have sent a confirmation link to b@example.org. Until you follow it, the issues keep going to "
+            "ada@example.org.",
+        ),
         ({"action": "unsubscribe"}, 200, "You are unsubscribed: no more issues will come."),
-        ({"action": "resubscribe"}, 200, "We have sent a confirmation link to ada@example.org; follow it to "
-                                         "subscribe again."),
+        (
+            {"action": "resubscribe"},
+            200,
+            "We have sent a confirmation link to ada@example.org; follow it to subscribe again.",
+        ),
         ({}, 400, "That is not something this page can do."),
         ({"pad": "p" * 5000}, 413, "That form is too long."),
     ]
@@ -256,11 +269,17 @@ def test_limits_on_the_general_manage_page_and_the_managing_posts(tmp_path, smtp
         assert post(server, "/manage", email="fay@example.org", website="robot")[0] == 200
         assert post(server, "/manage", email="fay@example.org")[0] == 200
         refused = post(server, "/manage", email="fay@example.org")
-        assert (refused[0], said(refused[2])) == (429, "Too many requests from your network; please try again in an hour.")
+        assert (refused[0], said(refused[2])) == (
+            429,
+            "Too many requests from your network; please try again in an hour.",
+        )
         assert act(server, manage, action="name", name="Fay")[0] == 200  # not counted: it mails nobody
         status, page = act(server, manage, action="address", email="g@example.org")
         assert (status, said(page)) == (429, "Too many requests from your network; please try again in an hour.")
         assert act(server, manage, action="resubscribe")[0] == 429
         refused = post(server, "/subscribe", email="h@example.org")
-        assert (refused[0], said(refused[2])) == (429, "Too many sign-ups from your network; please try again in an hour.")
+        assert (refused[0], said(refused[2])) == (
+            429,
+            "Too many sign-ups from your network; please try again in an hour.",
+        )
     assert [r.recipient for r in smtp_server.received] == ["fay@example.org"]  # the robot got nothing

@@ -20,8 +20,9 @@ HOUR = dt.timedelta(hours=1)
 
 def record(store, who, purpose=SUBSCRIBE, email=None, *, name=None, limit=10, at=NOW):
     email = email or who.email
-    return store.consents.record(who.id, purpose, email, email.lower(), "sign-up page", at, name, limit=limit,
-                                 since=at - 24 * HOUR)
+    return store.consents.record(
+        who.id, purpose, email, email.lower(), "sign-up page", at, name, limit=limit, since=at - 24 * HOUR
+    )
 
 
 def test_a_sign_up_is_one_pending_row_per_address_whatever_its_case(store_url):
@@ -32,8 +33,12 @@ def test_a_sign_up_is_one_pending_row_per_address_whatever_its_case(store_url):
         store.subscribers.add(NewSubscriber("bo@example.org", "bo@example.org", status="bounced"), NOW)
         assert store.subscribers.signed_up("bo@example.org", "bo@example.org", NOW).status == "bounced"
         found = []
-        threads = [threading.Thread(target=lambda: found.append(
-            store.subscribers.signed_up("race@example.org", "race@example.org", NOW))) for _ in range(8)]
+        threads = [
+            threading.Thread(
+                target=lambda: found.append(store.subscribers.signed_up("race@example.org", "race@example.org", NOW))
+            )
+            for _ in range(8)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -67,7 +72,11 @@ def test_a_change_of_address_moves_the_subscription_only_when_confirmed(store_ur
         assert store.consents.confirm(taken.id, taken.key, NOW)[0] == "taken" == TAKEN
         assert store.subscribers.get(who.id).email == "old@example.org"
         outcome, done = store.consents.confirm(free.id, free.key, NOW)
-        assert (outcome, done.purpose, done.previous) == ("changed", "change", "old@example.org") and CHANGED == "changed"
+        assert (outcome, done.purpose, done.previous) == (
+            "changed",
+            "change",
+            "old@example.org",
+        ) and CHANGED == "changed"
         moved = store.subscribers.get(who.id)
         assert (moved.email, moved.status, moved.key) == ("free@example.org", "active", who.key)  # links keep working
         assert store.subscribers.get(waiting.id) is None  # the unconfirmed sign-up of that address gave way
@@ -88,8 +97,9 @@ def test_concurrent_mails_to_one_address_stop_at_the_limit(store_url):
         assert store.consents.mailed("victim@example.org", NOW) == 3  # mailed at the very start of a window: in it
         assert record(store, who, limit=3, at=NOW + 25 * HOUR) is not None  # the window moved on
         assert [c.purpose for c in store.consents.of(who.id)] == ["subscribe"] * 4 == [SUBSCRIBE] * 4
-        manage = store.consents.record(who.id, MANAGE, who.email, "victim@example.org", "f" * 100, NOW + 25 * HOUR,
-                                       limit=9, since=NOW)
+        manage = store.consents.record(
+            who.id, MANAGE, who.email, "victim@example.org", "f" * 100, NOW + 25 * HOUR, limit=9, since=NOW
+        )
         assert (manage.purpose, manage.form) == ("manage", "f" * 64)  # an embedding's name is bounded
 
 
@@ -125,18 +135,32 @@ def test_migration_0009_keeps_a_0008_list_and_adds_the_pause_and_the_record(blan
         with engine.begin() as connection:
             command.upgrade(_alembic(connection), "0008")
             table = sa.Table("subscribers", sa.MetaData(), autoload_with=connection)
-            connection.execute(table.insert(), [
-                {"email": f"p{n}@example.org", "email_key": f"p{n}@example.org", "name": f"P {n}",
-                 "status": status, "reason": None, "created": NOW, "updated": NOW,
-                 "token_key": "ab" * 9 if n else None, "soft_bounces": n}
-                for n, status in enumerate(("active", "unsubscribed", "bounced"))])
+            connection.execute(
+                table.insert(),
+                [
+                    {
+                        "email": f"p{n}@example.org",
+                        "email_key": f"p{n}@example.org",
+                        "name": f"P {n}",
+                        "status": status,
+                        "reason": None,
+                        "created": NOW,
+                        "updated": NOW,
+                        "token_key": "ab" * 9 if n else None,
+                        "soft_bounces": n,
+                    }
+                    for n, status in enumerate(("active", "unsubscribed", "bounced"))
+                ],
+            )
     finally:
         engine.dispose()
     with Store(blank_url) as store:
         people = list(store.subscribers.all())
         assert [(p.email, p.name, p.status, p.key, p.paused_until) for p in people] == [
-            ("p0@example.org", "P 0", "active", None, None), ("p1@example.org", "P 1", "unsubscribed", "ab" * 9, None),
-            ("p2@example.org", "P 2", "bounced", "ab" * 9, None)]
+            ("p0@example.org", "P 0", "active", None, None),
+            ("p1@example.org", "P 1", "unsubscribed", "ab" * 9, None),
+            ("p2@example.org", "P 2", "bounced", "ab" * 9, None),
+        ]
         assert store.consents.of(people[0].id) == []
         # an old keyless row can pause, and come back through a confirmation, like any other
         assert store.subscribers.pause(people[0].id, None, NOW + HOUR, NOW).paused_until == NOW + HOUR

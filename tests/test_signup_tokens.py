@@ -32,7 +32,10 @@ def test_the_expiry_is_whole_seconds_and_a_past_one_is_expired_at_once():
     tokens = Tokens(SECRET, "confirm")
     assert tokens.read_until(tokens.make_until(7, KEY, NOW), NOW).expired  # NOW has 30.0 s: exactly then
     rounded = tokens.make_until(7, KEY, NOW + dt.timedelta(milliseconds=999))  # down: never longer than asked
-    assert tokens.read_until(rounded, NOW).expired and not tokens.read_until(rounded, NOW - dt.timedelta(seconds=1)).expired
+    assert (
+        tokens.read_until(rounded, NOW).expired
+        and not tokens.read_until(rounded, NOW - dt.timedelta(seconds=1)).expired
+    )
     old = tokens.make_until(7, KEY, dt.datetime(1960, 1, 1, tzinfo=dt.timezone.utc))
     assert tokens.read_until(old, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)).expired
 
@@ -44,7 +47,7 @@ def test_no_altered_character_other_purpose_or_secret_passes():
     for at in range(len(token)):
         for c in alphabet[::7]:
             if c != token[at]:
-                assert tokens.read_until(token[:at] + c + token[at + 1:], NOW) is None
+                assert tokens.read_until(token[:at] + c + token[at + 1 :], NOW) is None
     assert Tokens(SECRET, "manage").read_until(token, NOW) is None
     assert Tokens(SECRET + "x", "confirm").read_until(token, NOW) is None
     assert Tokens(SECRET).read_until(Tokens(SECRET).make(42, KEY), NOW) is None  # an unsubscribe token is no link
@@ -74,20 +77,23 @@ def test_opaque_names_are_fixed_per_secret():
     assert len({tokens.opaque(str(n)) for n in range(100)}) == 100
 
 
-@pytest.mark.parametrize("secret, problem", [
-    ("qwzmtrplkxvbnhgf", None),  # 16 characters, the shortest taken
-    ("acegikmoqsuwyACEG", None),  # steps of 2 are no run
-    ("0123456789" + "qwzmtrplkx", None),  # a run of exactly half, at the start
-    ("qwzmtrplkx" + "0123456789", None),  # and after a break
-    ("0123456789:" + "qwzmtrpkx", "is mostly a run such as 0123456789 or aaaa"),
-    ("98765432100" + "qwzmtrpkx", "is mostly a run such as 0123456789 or aaaa"),
-    ("qwzmtrplkxvbnhg", "is too short (under 16 characters)"),
-    ("qwzmtrpl kxvbnhgf", "holds spaces or control characters"),
-    ("qwzmtrpl\x07kxvbnhgf", "holds spaces or control characters"),
-    ("aqbwcedrftgyhuij" * 2, None),
-    ("qwertyuiop" * 2, None),  # exactly 10 different characters
-    ("qwertyuioq" * 2, "repeats a few characters (fewer than 10 different ones)"),
-])
+@pytest.mark.parametrize(
+    "secret, problem",
+    [
+        ("qwzmtrplkxvbnhgf", None),  # 16 characters, the shortest taken
+        ("acegikmoqsuwyACEG", None),  # steps of 2 are no run
+        ("0123456789" + "qwzmtrplkx", None),  # a run of exactly half, at the start
+        ("qwzmtrplkx" + "0123456789", None),  # and after a break
+        ("0123456789:" + "qwzmtrpkx", "is mostly a run such as 0123456789 or aaaa"),
+        ("98765432100" + "qwzmtrpkx", "is mostly a run such as 0123456789 or aaaa"),
+        ("qwzmtrplkxvbnhg", "is too short (under 16 characters)"),
+        ("qwzmtrpl kxvbnhgf", "holds spaces or control characters"),
+        ("qwzmtrpl\x07kxvbnhgf", "holds spaces or control characters"),
+        ("aqbwcedrftgyhuij" * 2, None),
+        ("qwertyuiop" * 2, None),  # exactly 10 different characters
+        ("qwertyuioq" * 2, "repeats a few characters (fewer than 10 different ones)"),
+    ],
+)
 def test_obviously_not_random_secrets(secret, problem):
     from newsletter.deliver.tokens import _not_random
 

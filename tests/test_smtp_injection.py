@@ -39,10 +39,20 @@ def test_a_line_break_in_a_recipient_sends_no_extra_command(smtp_server, pipelin
 
 
 BAD = {
-    ("schedule", "editor_email"): ["editor@example.org\\r\\nRCPT TO:<x@evil.example>", "editor@example.org\\n",
-                                   "a@example.org, b@example.org", "no-at-sign", "Editor <editor@example.org>",
-                                   "editor@@example.org", "éditeur@example.org"],
-    ("email", "from_address"): ["News <news@example.org>\\r\\nBcc: x@evil.example", "News", "a@example.org, b@example.org"],
+    ("schedule", "editor_email"): [
+        "editor@example.org\\r\\nRCPT TO:<x@evil.example>",
+        "editor@example.org\\n",
+        "a@example.org, b@example.org",
+        "no-at-sign",
+        "Editor <editor@example.org>",
+        "editor@@example.org",
+        "éditeur@example.org",
+    ],
+    ("email", "from_address"): [
+        "News <news@example.org>\\r\\nBcc: x@evil.example",
+        "News",
+        "a@example.org, b@example.org",
+    ],
     ("email", "unsubscribe_address"): ["u@example.org\\rRCPT TO:<x@evil.example>", "Name <u@example.org>"],
     ("email", "to_placeholder"): ["Subscriber <s@example.invalid>\\nBcc: x@evil.example"],
 }
@@ -54,7 +64,12 @@ def test_every_configured_address_is_checked_like_a_subscribers(tmp_path, where,
     config = tmp_path / "config.toml"
     config.write_text(f'[{section}]\n{key} = "{value}"\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "newsletter", "db", "current", "--config", str(config)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "newsletter", "db", "current", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith(f"Error: {config}: [{section}].{key}")

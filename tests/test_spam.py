@@ -12,10 +12,9 @@ import subprocess
 
 import pytest
 from sendkit import SECRET, add_people, draft_issue, load, make_project
-
-from newsletter import pipeline
 from shellkit import on_store
 
+from newsletter import pipeline
 
 
 def no_rdns_hop(message: bytes) -> bytes:
@@ -24,8 +23,10 @@ def no_rdns_hop(message: bytes) -> bytes:
 
     date = re.search(rb"^Date: (.+?)\r\n", message, re.M).group(1).decode()
     stamp = format_datetime(parsedate_to_datetime(date))
-    return (f"Received: from mail.example.org (unknown [93.184.216.34])\r\n\tby mx.example.net (Postfix) "
-            f"with ESMTPS id 4Tq9; {stamp}\r\n").encode() + message
+    return (
+        f"Received: from mail.example.org (unknown [93.184.216.34])\r\n\tby mx.example.net (Postfix) "
+        f"with ESMTPS id 4Tq9; {stamp}\r\n"
+    ).encode() + message
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +42,13 @@ def spamassassin():
 
 def score(spamassassin: str, message: bytes) -> tuple[float, dict[str, float], str]:
     """(total score, points per rule that fired, the X-Spam-Status line) from `spamassassin -L -t`."""
-    report = subprocess.run([spamassassin, "-L", "-t"], input=message, capture_output=True, timeout=120, check=True).stdout
+    report = subprocess.run(
+        [spamassassin, "-L", "-t"], input=message, capture_output=True, timeout=120, check=True
+    ).stdout
     status = re.search(rb"X-Spam-Status: \w+, score=(-?[\d.]+)[^\n]*(?:\n\t[^\n]*)*", report)
-    rules = {name.decode(): float(points) for points, name in re.findall(rb"^ *(-?\d+\.\d+) +([A-Z0-9_]+) ", report, re.M)}
+    rules = {
+        name.decode(): float(points) for points, name in re.findall(rb"^ *(-?\d+\.\d+) +([A-Z0-9_]+) ", report, re.M)
+    }
     return float(status.group(1)), rules, status.group(0).decode()
 
 

@@ -3,11 +3,11 @@
 import datetime as dt
 
 import pytest
+from storekit import mark_sent
 
 from newsletter.errors import StoreError
 from newsletter.models import ARTICLE, EVENT, Event, Issue, Item
 from newsletter.store import Store, migrate
-from storekit import mark_sent
 
 NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.timezone.utc)
 

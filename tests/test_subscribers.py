@@ -11,7 +11,7 @@ from newsletter.deliver.addresses import AddressError, checked
 
 @pytest.fixture
 def project(tmp_path):
-    (tmp_path / "config.toml").write_text("[newsletter]\ntitle = \"T\"\n", encoding="utf-8")
+    (tmp_path / "config.toml").write_text('[newsletter]\ntitle = "T"\n', encoding="utf-8")
     return tmp_path
 
 
@@ -26,7 +26,10 @@ def listed(project):
 
 
 def test_add_list_and_remove(project):
-    assert run(project, "add", "Ada@Example.ORG", "--name", "Ada Lovelace").stdout == "Added Ada@example.org (Ada Lovelace)\n"
+    assert (
+        run(project, "add", "Ada@Example.ORG", "--name", "Ada Lovelace").stdout
+        == "Added Ada@example.org (Ada Lovelace)\n"
+    )
     assert run(project, "add", "bob@example.org").stdout == "Added bob@example.org\n"
     result = run(project, "list")
     assert result.stdout.splitlines()[0].split("  ")[0] == "Ada@example.org"
@@ -62,8 +65,9 @@ def test_names_are_cleaned_for_headers():
 
 def test_import_is_all_or_nothing_with_a_report(project):
     csv = project / "people.csv"
-    csv.write_text("Email,Name\nada@example.org,Ada\nnot-an-address,Bob\nADA@example.org,Ada again\n,Nobody\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "Email,Name\nada@example.org,Ada\nnot-an-address,Bob\nADA@example.org,Ada again\n,Nobody\n", encoding="utf-8"
+    )
     result = run(project, "import", str(csv))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -97,8 +101,10 @@ def test_a_file_without_an_email_column_is_an_error(project):
 
 def test_export_reads_back_with_statuses(project, tmp_path):
     csv = project / "people.csv"
-    csv.write_text('email,name,status\nada@example.org,"Lovelace, Ada",active\nbob@example.org,Bob,unsubscribed\n',
-                   encoding="utf-8")
+    csv.write_text(
+        'email,name,status\nada@example.org,"Lovelace, Ada",active\nbob@example.org,Bob,unsubscribed\n',
+        encoding="utf-8",
+    )
     assert run(project, "import", str(csv)).exit_code == 0
     exported = run(project, "export")
     assert exported.stdout == (

@@ -19,12 +19,12 @@ ESCAPES = {  # each would write the file PWNED (or read the environment) in a pl
     "cycler globals": "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
     "joiner globals": "{{ joiner.__init__.__globals__.os.popen('touch PWNED').read() }}",
     "subclasses": "{% for c in ().__class__.__base__.__subclasses__() %}{% if c.__name__ == 'Popen' %}"
-                  "{{ c(['touch', 'PWNED']) }}{% endif %}{% endfor %}",
+    "{{ c(['touch', 'PWNED']) }}{% endif %}{% endfor %}",
     "format string": "{{ '{0.__init__.__globals__[os].system}'.format(cycler) }}",
     "environ through a global": "{{ lipsum.__globals__['os'].environ.NEWSLETTER_SECRET }}",
     "environ through the namespace": "{{ namespace.__init__.__globals__.sys.modules.os.environ }}",
     "mutating context": "{% set x = issue.pieces.__class__ %}{{ [].append.__self__.__class__.__base__ }}"
-                        "{{ email.__class__.__init__.__globals__.os.system('touch PWNED') }}",
+    "{{ email.__class__.__init__.__globals__.os.system('touch PWNED') }}",
     "list mutation": "{% set xs = [1] %}{{ xs.append(2) }}{{ xs }}",
 }
 
@@ -40,9 +40,25 @@ def project(tmp_path):
 
 def build(project: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSLETTER_SECRET": "sensitive-value-0123456789abcdefXYZ"}
-    return subprocess.run([sys.executable, "-m", "newsletter", "build", "--dry-run", "--no-fetch", "--date",
-                           "2016-08-31", "--config", str(project / "config.toml")],
-                          cwd=project, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsletter",
+            "build",
+            "--dry-run",
+            "--no-fetch",
+            "--date",
+            "2016-08-31",
+            "--config",
+            str(project / "config.toml"),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("name", ESCAPES)

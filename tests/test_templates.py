@@ -64,8 +64,10 @@ def test_a_copied_then_edited_stylesheet_shows_in_the_built_issue(tmp_path):
     project = project_with(tmp_path, templates_dir="mine")
     assert run(project, "templates", "--copy", str(project / "mine")).exit_code == 0
     css = project / "mine" / "email" / "style.css"
-    css.write_text(css.read_text(encoding="utf-8").replace("background-color: #0b4f6c;", "background-color: #6c0b2a;"),
-                   encoding="utf-8")
+    css.write_text(
+        css.read_text(encoding="utf-8").replace("background-color: #0b4f6c;", "background-color: #6c0b2a;"),
+        encoding="utf-8",
+    )
     assert run(project, "build", "--date", "2016-08-31", "--no-fetch").exit_code == 0
     html = (project / "out" / "issue-0001" / "issue.html").read_text(encoding="utf-8")
     assert "background-color:#6c0b2a" in html and "background-color:#0b4f6c" not in html

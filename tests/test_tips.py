@@ -91,10 +91,16 @@ def test_the_0008_schema_with_data_upgrades_to_tips(blank_url):
     try:
         with engine.begin() as connection:
             command.upgrade(_alembic(connection), "0008")
-            connection.execute(sa.text("INSERT INTO mailbox_seen (mailbox, message_id, taken) "
-                                       "VALUES ('bounces', '<b1@x>', :t)"), {"t": NOW})
-            connection.execute(sa.text("INSERT INTO issues (number, day, status, subject, updated) "
-                                       "VALUES (1, :d, 'draft', 'One', :t)"), {"d": NOW.date(), "t": NOW})
+            connection.execute(
+                sa.text("INSERT INTO mailbox_seen (mailbox, message_id, taken) VALUES ('bounces', '<b1@x>', :t)"),
+                {"t": NOW},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO issues (number, day, status, subject, updated) VALUES (1, :d, 'draft', 'One', :t)"
+                ),
+                {"d": NOW.date(), "t": NOW},
+            )
     finally:
         engine.dispose()
     with Store(blank_url) as store:
@@ -195,8 +201,10 @@ def cli_run(config, *args):
 def test_the_cli_lists_accepts_checks_and_discards(tmp_path):
     config = make_project(tmp_path, 'maildir = "Maildir"')
     with Store(config.store_url) as store:
-        ids = [pipeline.submit_tip(config, store, text, "", "192.0.2.1", now=NOW)
-               for text in ("The pier is sold. Really.", "The mayor resigns.", "Nonsense.")]
+        ids = [
+            pipeline.submit_tip(config, store, text, "", "192.0.2.1", now=NOW)
+            for text in ("The pier is sold. Really.", "The mayor resigns.", "Nonsense.")
+        ]
         ids.append(pipeline.submit_tip(config, store, "From a reader. Who says who.", TIPSTER, "192.0.2.1", now=NOW))
     listed = CliRunner().invoke(cli, ["tips", "--config", str(config.source)]).output
     assert f"#{ids[0]}" in listed and "The pier is sold. Really." in listed and "4 tip(s) to decide" in listed
@@ -318,7 +326,6 @@ def test_the_schedule_takes_tips_before_composing(tmp_path, smtp_server, readabl
     line naming no tipster, and the draft is composed all the same."""
     from schedulekit import at
     from schedulekit import make_project as schedule_project
-
     from shellkit import on_store
 
     from newsletter.pipeline import run_due
@@ -350,8 +357,9 @@ def test_the_tips_panel_changes_state_only_by_a_same_site_post(tmp_path):
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     with Site(create_preview_app(config)) as site:
         assert site.request("GET", f"/draft/tips?tip={kept}&action=discard")[0] == 405
-        forged = site.request("POST", "/draft/tips", f"tip={kept}&action=discard".encode(),
-                              {**form, "Origin": "http://evil.example"})
+        forged = site.request(
+            "POST", "/draft/tips", f"tip={kept}&action=discard".encode(), {**form, "Origin": "http://evil.example"}
+        )
         assert forged[0] == 403
         done = site.request("POST", "/draft/tips", f"tip={gone}&action=discard".encode(), form)
         assert done[0] == 303

@@ -9,10 +9,10 @@ import email
 import email.policy
 
 import lxml.html
+import test_morning
 from playwright.sync_api import expect
 from previewkit import Preview
 from sendkit import Site
-from test_morning import page, project, run  # noqa: F401  (fixtures: the shipped project, a browser page)
 from tipkit import TIPSTER
 
 from newsletter import config as config_module
@@ -21,6 +21,8 @@ from newsletter.store import Store
 DAY = dt.date.today()
 TIP = "The pier is to be sold to a hotel chain. Two councillors told me so last night."
 LINE = "The pier may be sold to a hotel chain, I hear."
+
+project, page, run = test_morning.project, test_morning.page, test_morning.run  # the shipped project, a browser page
 
 
 def test_a_tip_from_the_form_becomes_a_line_of_the_next_issue_and_its_sender_stays_out(project, smtp_server, page):
@@ -60,8 +62,9 @@ def test_a_tip_from_the_form_becomes_a_line_of_the_next_issue_and_its_sender_sta
     for kind in ("html", "plain"):
         body = message.get_body((kind,)).get_content()
         assert LINE in " ".join(body.split()) and TIPSTER not in body
-    published = [path for folder in ("out", "archive", "drafts") for path in (project / folder).rglob("*")
-                 if path.is_file()]
+    published = [
+        path for folder in ("out", "archive", "drafts") for path in (project / folder).rglob("*") if path.is_file()
+    ]
     assert any(path.name.startswith("issue-0001") and path.parent.name == "archive" for path in published)
     for path in published:
         assert TIPSTER.encode() not in path.read_bytes(), path

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from sendkit import NOW, SECRET, Site, load, make_config, make_project
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
 from newsletter.store import Store
 from newsletter.store.schema import subscribers
 from newsletter.web import create_app
-from shellkit import on_store
 
 ONE_CLICK = (b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
 
@@ -60,7 +60,10 @@ def test_links_keep_working_after_migrate_from_and_name_one_subscription(tmp_pat
         server.request("POST", link_of(people[2]), *ONE_CLICK)
         server.request("POST", link_of(people[0]), *ONE_CLICK)
         assert [(s.email, s.status) for s in store.subscribers.all()] == [
-            ("p0@example.com", "unsubscribed"), ("p1@example.com", "active"), ("newcomer@example.com", "active")]
+            ("p0@example.com", "unsubscribed"),
+            ("p1@example.com", "active"),
+            ("newcomer@example.com", "active"),
+        ]
         assert store.subscribers.get(newcomer.id).key not in {p.key for p in people}
 
 

@@ -132,7 +132,9 @@ def test_a_keyed_token_is_the_documented_construction_over_id_and_key():
     assert Tokens(SECRET).read(KEYED[:-1]) is None and Tokens(SECRET).read(KEYED + "A") is None
 
 
-@pytest.mark.parametrize("purpose, text", [("unsubscribe", "7.1.42.abc"), ("bounce", "7.1.42.abc"), ("unsubscribe", "")])
+@pytest.mark.parametrize(
+    "purpose, text", [("unsubscribe", "7.1.42.abc"), ("bounce", "7.1.42.abc"), ("unsubscribe", "")]
+)
 def test_an_opaque_name_is_26_lowercase_base32_characters_of_the_purposes_message_id_key(purpose, text):
     key = hmac.new(SECRET.encode(), f"newsletter {purpose} message-id v1".encode(), hashlib.sha256).digest()
     digest = hmac.new(key, text.encode(), hashlib.sha256).digest()
@@ -150,14 +152,22 @@ def refusal(secret: str) -> str:
     with pytest.raises(DeliverError) as caught:
         tokens_from(secret)
     message = str(caught.value)
-    prefix, suffix = "NEWSLETTER_SECRET ", (", so links signed with it could be forged; make one with: "
-                                            "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+    prefix, suffix = (
+        "NEWSLETTER_SECRET ",
+        (
+            ", so links signed with it could be forged; make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        ),
+    )
     assert message.startswith(prefix) and message.endswith(suffix), message
-    return message[len(prefix):-len(suffix)]
+    return message[len(prefix) : -len(suffix)]
 
 
-@pytest.mark.parametrize("secret", ["q7Zx2LmP9wRt4Kb N", "q7Zx2LmP9wRt4Kb\tN", "q7Zx2LmP9wRt4Kb\x01N", "q7Zx2LmP9wRt4Kb\x7fN"],
-                         ids=["space", "tab", "control", "delete"])
+@pytest.mark.parametrize(
+    "secret",
+    ["q7Zx2LmP9wRt4Kb N", "q7Zx2LmP9wRt4Kb\tN", "q7Zx2LmP9wRt4Kb\x01N", "q7Zx2LmP9wRt4Kb\x7fN"],
+    ids=["space", "tab", "control", "delete"],
+)
 def test_a_secret_with_a_space_or_a_control_character_is_refused(secret):
     assert refusal(secret) == "holds spaces or control characters"
 
@@ -169,17 +179,22 @@ def test_ten_different_characters_are_enough_and_nine_are_not():
     assert refusal(nine) == "repeats a few characters (fewer than 10 different ones)"
 
 
-@pytest.mark.parametrize("secret", [
-    "0123456789" + "acegikmoqs",  # a run of exactly half, first
-    "acegikmoqs" + "0123456789",  # ... last, after characters that are no run
-    "zyxwvutsrq" + "02468ACEGI",  # descending runs count the same
-    "aaaaabbbbb" + "02468ACEGI",  # so do repeats and steps of one
-    "acegikmoqsuwy" + "0Z5Q8X2",  # characters two apart are no run
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "0123456789" + "acegikmoqs",  # a run of exactly half, first
+        "acegikmoqs" + "0123456789",  # ... last, after characters that are no run
+        "zyxwvutsrq" + "02468ACEGI",  # descending runs count the same
+        "aaaaabbbbb" + "02468ACEGI",  # so do repeats and steps of one
+        "acegikmoqsuwy" + "0Z5Q8X2",  # characters two apart are no run
+    ],
+)
 def test_a_run_of_at_most_half_the_secret_is_accepted(secret):
     assert tokens_from(secret).make(1) == Tokens(secret).make(1)
 
 
-@pytest.mark.parametrize("secret", ["0123456789:" + "acegikmoq", "acegikmoq" + "0123456789:", "aaaaaabbbbb" + "02468ACEG"])
+@pytest.mark.parametrize(
+    "secret", ["0123456789:" + "acegikmoq", "acegikmoq" + "0123456789:", "aaaaaabbbbb" + "02468ACEG"]
+)
 def test_a_run_of_more_than_half_the_secret_is_refused(secret):
     assert refusal(secret) == "is mostly a run such as 0123456789 or aaaa"

@@ -8,12 +8,12 @@ import sqlite3
 
 import pytest
 from sendkit import NOW, SECRET, Site, add_people, draft_issue, ledger, load, make_project
+from shellkit import on_store
 
 from newsletter import pipeline
 from newsletter.deliver.tokens import Tokens
 from newsletter.store import Store
 from newsletter.web import create_app
-from shellkit import on_store
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ONE_CLICK = b"List-Unsubscribe=One-Click"  # RFC 8058's body, from a mail client
@@ -89,6 +89,7 @@ def test_unsubscribing_mid_send_stops_the_rest(tmp_path, smtp_server):
     people = add_people(path, 5)
     config = load(path)
     with Store(config.store_url) as store, Site(create_app(config, store)) as server:
+
         def leave_after_first(count):
             if count == 1:  # the send is under way: person4's mail client sends the one-click POST
                 assert server.request("POST", link(5, store), ONE_CLICK, FORM)[0] == 200
@@ -107,6 +108,7 @@ def test_many_leaving_mid_send_cost_no_reconnect(tmp_path, smtp_server):
     people = add_people(path, 30)
     config = load(path)
     with Store(config.store_url) as store:
+
         def half_leave(count):
             if count == 1:
                 for n in range(2, 31, 2):  # the ids of people[1::2]
@@ -152,5 +154,7 @@ def test_the_reason_says_which_channel_and_timestamps_have_one_format(site, tmp_
     server.request("POST", link(2, store), ONE_CLICK, FORM)
     assert [s.reason for s in store.subscribers.all()][:2] == ["unsubscribed (web page)", "unsubscribed (one-click)"]
     with sqlite3.connect(tmp_path / "newsletter.db") as db:
-        stamps = [row[0] for row in db.execute("SELECT updated FROM subscribers UNION ALL SELECT created FROM subscribers")]
+        stamps = [
+            row[0] for row in db.execute("SELECT updated FROM subscribers UNION ALL SELECT created FROM subscribers")
+        ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", s) for s in stamps), stamps

@@ -21,8 +21,11 @@ def test_three_workers_one_killed_the_others_finish_and_nobody_gets_two_copies(t
     configs = []
     for n in range(WORKERS):
         (tmp_path / f"w{n}").mkdir()
-        configs.append(make_project(tmp_path / f"w{n}", smtp_server.port, store_url=store_url,
-                                    domain=f"w{n}.example.org", rate_limit=30))  # slow enough that all take part
+        configs.append(
+            make_project(
+                tmp_path / f"w{n}", smtp_server.port, store_url=store_url, domain=f"w{n}.example.org", rate_limit=30
+            )
+        )  # slow enough that all take part
     draft_issue(configs[0])
     people = add_people(configs[0], 120)
     workers: list[subprocess.Popen] = []
@@ -37,8 +40,15 @@ def test_three_workers_one_killed_the_others_finish_and_nobody_gets_two_copies(t
     smtp_server.on_message = kill_mid_send
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET}
     for path in configs:
-        workers.append(subprocess.Popen([sys.executable, "-m", "newsletter", "send", "--issue", "1", "--config",
-                                         str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "newsletter", "send", "--issue", "1", "--config", str(path)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     outputs = [worker.communicate(timeout=120) for worker in workers]
     assert workers[1].returncode == -signal.SIGKILL
     for n in (0, 2):

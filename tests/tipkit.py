@@ -44,25 +44,31 @@ def plain() -> bytes:
 
 
 def html_only() -> bytes:
-    body = ('<html><head><style>p{color:red}</style><script>alert("x")</script></head><body>'
-            '<p>The <b>museum</b> director &amp; the chair are leaving.</p><p>The board meets on Friday.</p>'
-            '<img src="https://tracker.example/p.gif" width="1" height="1" onerror="alert(1)"></body></html>')
+    body = (
+        '<html><head><style>p{color:red}</style><script>alert("x")</script></head><body>'
+        "<p>The <b>museum</b> director &amp; the chair are leaving.</p><p>The board meets on Friday.</p>"
+        '<img src="https://tracker.example/p.gif" width="1" height="1" onerror="alert(1)"></body></html>'
+    )
     return _mail(2, body, subtype="html").as_bytes(policy=SMTP)
 
 
 def quoted_reply() -> bytes:
-    body = ("The hospital trust is merging with its neighbour next spring.\n\n"
-            "On Mon, 30 Nov 2026 at 07:00, The eLetter <editor@eletter.example> wrote:\n"
-            "> This is what I'm hearing; if you know different, tell me here.\n"
-            "> The secret word of the quoted issue is QUOTEDISSUE.\n")
+    body = (
+        "The hospital trust is merging with its neighbour next spring.\n\n"
+        "On Mon, 30 Nov 2026 at 07:00, The eLetter <editor@eletter.example> wrote:\n"
+        "> This is what I'm hearing; if you know different, tell me here.\n"
+        "> The secret word of the quoted issue is QUOTEDISSUE.\n"
+    )
     return _mail(3, body).as_bytes(policy=SMTP)
 
 
 def base64_cp1252() -> bytes:
     text = "The caf\u00e9 on the front will cost \u00a35 a cup \u2013 it\u2019s official.\r\n"
-    headers = (f"From: {TIPSTER_NAME} <{TIPSTER}>\nTo: tips@eletter.example\nSubject: =?windows-1252?q?caf=E9?=\n"
-               "Message-ID: <tip4@tipster.example>\nMIME-Version: 1.0\n"
-               "Content-Type: text/plain; charset=windows-1252\nContent-Transfer-Encoding: base64\n")
+    headers = (
+        f"From: {TIPSTER_NAME} <{TIPSTER}>\nTo: tips@eletter.example\nSubject: =?windows-1252?q?caf=E9?=\n"
+        "Message-ID: <tip4@tipster.example>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=windows-1252\nContent-Transfer-Encoding: base64\n"
+    )
     return _raw(headers, base64.encodebytes(text.encode("cp1252")))
 
 
@@ -77,15 +83,19 @@ def alternative_with_attachments() -> bytes:
 
 def broken_mime() -> bytes:
     """A multipart whose declared boundary never appears: the parts are the parser's guess."""
-    headers = (f"From: {TIPSTER}\nSubject: broken\nMessage-ID: <tip6@tipster.example>\nMIME-Version: 1.0\n"
-               'Content-Type: multipart/mixed; boundary="declared"\n')
+    headers = (
+        f"From: {TIPSTER}\nSubject: broken\nMessage-ID: <tip6@tipster.example>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="declared"\n'
+    )
     body = b"--other\r\nContent-Type: text/plain\r\n\r\nGuessed text.\r\n--other--\r\n"
     return _raw(headers, body)
 
 
 def no_boundary() -> bytes:
-    headers = (f"From: {TIPSTER}\nSubject: broken\nMessage-ID: <tip7@tipster.example>\nMIME-Version: 1.0\n"
-               "Content-Type: multipart/mixed\n")
+    headers = (
+        f"From: {TIPSTER}\nSubject: broken\nMessage-ID: <tip7@tipster.example>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed\n"
+    )
     return _raw(headers, b"No boundary at all.\r\n")
 
 
@@ -97,8 +107,10 @@ def huge(size: int = 5 * 1024 * 1024) -> bytes:
 
 def encoded_line_break_in_from() -> bytes:
     """An encoded word hiding CR LF and a second header in the display name."""
-    headers = ("From: =?utf-8?q?Wendy=0D=0ABcc=3A_everyone=40list=2Eexample?= <whistle.blower@tipster.example>\n"
-               "Subject: hello\nMessage-ID: <tip9@tipster.example>\n")
+    headers = (
+        "From: =?utf-8?q?Wendy=0D=0ABcc=3A_everyone=40list=2Eexample?= <whistle.blower@tipster.example>\n"
+        "Subject: hello\nMessage-ID: <tip9@tipster.example>\n"
+    )
     return _raw(headers, b"A tip with a forged header.\r\n")
 
 
@@ -111,21 +123,24 @@ def encoded_address_in_name() -> bytes:
 
 def encoded_control_in_subject() -> bytes:
     hidden = base64.b64encode(b"ok\x00\x1b[31mred").decode()
-    headers = (f"From: {TIPSTER}\nSubject: =?utf-8?b?{hidden}?=\n"
-               "Message-ID: <tip11@tipster.example>\n")
+    headers = f"From: {TIPSTER}\nSubject: =?utf-8?b?{hidden}?=\nMessage-ID: <tip11@tipster.example>\n"
     return _raw(headers, b"A subject with NUL and escape codes.\r\n")
 
 
 def wrong_charset() -> bytes:
     """Declared UTF-8, written in cp1252: the bytes are not what the header says."""
-    headers = (f"From: {TIPSTER}\nSubject: x\nMessage-ID: <tip12@tipster.example>\nMIME-Version: 1.0\n"
-               "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n")
+    headers = (
+        f"From: {TIPSTER}\nSubject: x\nMessage-ID: <tip12@tipster.example>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n"
+    )
     return _raw(headers, "Le caf\u00e9 ferme \u2013 c\u2019est s\u00fbr.\r\n".encode("cp1252"))
 
 
 def unknown_charset() -> bytes:
-    headers = (f"From: {TIPSTER}\nSubject: x\nMessage-ID: <tip13@tipster.example>\nMIME-Version: 1.0\n"
-               "Content-Type: text/plain; charset=x-no-such-charset\n")
+    headers = (
+        f"From: {TIPSTER}\nSubject: x\nMessage-ID: <tip13@tipster.example>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=x-no-such-charset\n"
+    )
     return _raw(headers, b"Unknown charset.\r\n")
 
 
@@ -151,12 +166,18 @@ MAILS = {
     "broken-mime": (broken_mime(), Skip("broken MIME", r"broken MIME \(StartBoundaryNotFoundDefect\)")),
     "no-boundary": (no_boundary(), Skip("broken MIME", r"broken MIME \(NoBoundaryInMultipartDefect\)")),
     "huge": (huge(), Skip("over the", r"\d+ characters, over the 4000-character limit")),
-    "encoded-line-break-in-from": (encoded_line_break_in_from(),
-                                   Skip("From header", r"unreadable From header \(ValueError\)")),
-    "encoded-address-in-name": (encoded_address_in_name(),
-                                Skip("From header", "the From header does not name one address")),
-    "encoded-control-in-subject": (encoded_control_in_subject(),
-                                   Skip("Subject header", "control characters or line breaks in the Subject header")),
+    "encoded-line-break-in-from": (
+        encoded_line_break_in_from(),
+        Skip("From header", r"unreadable From header \(ValueError\)"),
+    ),
+    "encoded-address-in-name": (
+        encoded_address_in_name(),
+        Skip("From header", "the From header does not name one address"),
+    ),
+    "encoded-control-in-subject": (
+        encoded_control_in_subject(),
+        Skip("Subject header", "control characters or line breaks in the Subject header"),
+    ),
     "wrong-charset": (wrong_charset(), Skip("declared charset", "the text is not in its declared charset 'utf-8'")),
     "unknown-charset": (unknown_charset(), Skip("unknown charset", "unknown charset 'x-no-such-charset'")),
     "only-quoted": (only_quoted(), Skip("no text", "no text")),

@@ -64,14 +64,21 @@ def check_installed(voice: Voice) -> None:
             raise AudioError(f"{program} is not installed (needed for {why}): {how}")
 
 
-def speak(sections: tuple[Section, ...], voice: Voice, folder: Path, workers: int,
-          progress: Callable[[Section, int, int], None] | None = None) -> tuple[list[Part], list[str]]:
+def speak(
+    sections: tuple[Section, ...],
+    voice: Voice,
+    folder: Path,
+    workers: int,
+    progress: Callable[[Section, int, int], None] | None = None,
+) -> tuple[list[Part], list[str]]:
     """Each section to an MP3 in `folder`, `workers` at a time; the parts in reading order, and a
     warning per section that failed. `progress(section, done, total)` hears of each as it ends."""
     parts: dict[int, Part] = {}
     warnings: list[tuple[int, str]] = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_speak_one, section, voice, folder / f"{n:03d}"): n for n, section in enumerate(sections)}
+        futures = {
+            pool.submit(_speak_one, section, voice, folder / f"{n:03d}"): n for n, section in enumerate(sections)
+        }
         for done, future in enumerate(as_completed(futures), 1):
             n = futures[future]
             try:
@@ -87,8 +94,28 @@ def join(parts: list[Part], target: Path) -> Path:
     """The parts one after the other in one MP3, copied frame by frame (no second encoding)."""
     listing = target.with_suffix(".txt")
     listing.write_text("".join(f"file '{p.path.resolve()}'\n" for p in parts), encoding="utf-8")
-    _run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-          "-i", str(listing), "-c", "copy", "-id3v2_version", "0", str(target)], "ffmpeg (join)")
+    _run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            "-id3v2_version",
+            "0",
+            str(target),
+        ],
+        "ffmpeg (join)",
+    )
     return target
 
 
@@ -103,17 +130,53 @@ def _speak_one(section: Section, voice: Voice, stem: Path) -> Part:
         raise AudioError(f"{argv[0]} wrote no sound to {{wav}}")
     gain = voice.loudness - _loudness(wav)
     limit = 10 ** (PEAK_LIMIT_DB / 20)
-    chain = (f"{COMPRESSOR},volume={gain:.2f}dB,alimiter=limit={limit:.3f}:level=false,"
-             f"aresample={SAMPLE_RATE},apad=pad_dur={voice.pause}")
-    _run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav), "-af", chain,
-          "-ac", "1", "-c:a", "libmp3lame", "-b:a", voice.bitrate, str(mp3)], "ffmpeg (encode)")
+    chain = (
+        f"{COMPRESSOR},volume={gain:.2f}dB,alimiter=limit={limit:.3f}:level=false,"
+        f"aresample={SAMPLE_RATE},apad=pad_dur={voice.pause}"
+    )
+    _run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(wav),
+            "-af",
+            chain,
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            voice.bitrate,
+            str(mp3),
+        ],
+        "ffmpeg (encode)",
+    )
     return Part(section, mp3, MP3(mp3).info.length)
 
 
 def _loudness(wav: Path) -> float:
     """Integrated loudness in LUFS (EBU R128) once compressed; a section quieter than SILENT_LUFS is an error."""
-    out = _run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(wav),
-                "-af", f"{COMPRESSOR},ebur128=framelog=verbose", "-f", "null", "-"], "ffmpeg (loudness)")
+    out = _run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-i",
+            str(wav),
+            "-af",
+            f"{COMPRESSOR},ebur128=framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        "ffmpeg (loudness)",
+    )
     found = LOUDNESS.search(out)
     if not found:
         raise AudioError("ffmpeg's ebur128 reported no loudness")
@@ -136,8 +199,14 @@ def _argv(command: str, text: str, wav: str) -> list[str]:
 def _run(argv: list[str], name: str, stdin: str | None = None) -> str:
     """Run one program; its stderr (where ffmpeg reports) is returned, a failure is an AudioError."""
     try:
-        done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=SECTION_TIMEOUT,
-                              stdin=None if stdin is not None else subprocess.DEVNULL)
+        done = subprocess.run(
+            argv,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=SECTION_TIMEOUT,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         raise AudioError(f"{name} took longer than {SECTION_TIMEOUT} s") from None
     except OSError as e:

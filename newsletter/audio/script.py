@@ -42,8 +42,15 @@ def script(issue: Issue, config: Config) -> tuple[Section, ...]:
         byline = [f"By {lead.author}"] if lead.author and not _same(lead.author, editor) else []
         sections.append(_section(say, lead.title or lead_heading, [lead_heading], headline + byline, lead.paragraphs))
     for n, piece in enumerate(issue.pieces):
-        sections.append(_section(say, piece.title or names.pieces, [names.pieces] if n == 0 else [],
-                                 [piece.title, _byline(piece)], piece.paragraphs))
+        sections.append(
+            _section(
+                say,
+                piece.title or names.pieces,
+                [names.pieces] if n == 0 else [],
+                [piece.title, _byline(piece)],
+                piece.paragraphs,
+            )
+        )
     hearing = [" ".join(i.paragraphs) if i.paragraphs else i.title for i in issue.hearing]
     sections.append(_section(say, names.hearing, [names.hearing], [], hearing))
     events = [line for item in issue.events for line in _event(item)]
@@ -60,8 +67,11 @@ def _section(say: Speech, title: str, heading: list[str], intro: list[str], body
 def _lines(say: Speech, lines) -> str:
     """Each non-empty line made speakable and ended as a sentence, one paragraph each."""
     spoken = (say(line or "") for line in lines)
-    return "\n\n".join(s if s.rstrip(CLOSERS).endswith((".", "!", "?", "…", ":", ";")) else s + "."
-                         for s in spoken if s.strip(" .,;:-–—"))
+    return "\n\n".join(
+        s if s.rstrip(CLOSERS).endswith((".", "!", "?", "…", ":", ";")) else s + "."
+        for s in spoken
+        if s.strip(" .,;:-–—")
+    )
 
 
 def _byline(item: Item) -> str:

@@ -48,11 +48,23 @@ def write_tags(path: Path, episode: Episode) -> None:
     tags.add(TXXX(encoding=3, desc=SOURCE, text=[episode.source]))
     ids = [f"chp{n}" for n in range(len(episode.chapters))]
     for element, chapter in zip(ids, episode.chapters):
-        tags.add(CHAP(element_id=element, start_time=round(chapter.start * 1000), end_time=round(chapter.end * 1000),
-                      sub_frames=[TIT2(encoding=3, text=[chapter.title])]))
+        tags.add(
+            CHAP(
+                element_id=element,
+                start_time=round(chapter.start * 1000),
+                end_time=round(chapter.end * 1000),
+                sub_frames=[TIT2(encoding=3, text=[chapter.title])],
+            )
+        )
     if ids:
-        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                      sub_frames=[TIT2(encoding=3, text=[episode.title])]))
+        tags.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=[episode.title])],
+            )
+        )
     tags.save(path, v2_version=3)
 
 

@@ -13,8 +13,9 @@ from .mime import check_mime
 __all__ = ["check_message", "check_parts", "content_words"]
 
 
-def check_message(raw: bytes, *, budget_bytes: int, placeholders: tuple[str, ...] = (),
-                  content: frozenset[str] = frozenset()) -> list[Finding]:
+def check_message(
+    raw: bytes, *, budget_bytes: int, placeholders: tuple[str, ...] = (), content: frozenset[str] = frozenset()
+) -> list[Finding]:
     """Findings for a whole message (.eml bytes), errors first: lines, headers, MIME structure,
     then its HTML and text parts. `placeholders` are hrefs personalised at send time; `content`
     the words of the items' own text that look like template syntax (see `content_words`)."""
@@ -24,12 +25,17 @@ def check_message(raw: bytes, *, budget_bytes: int, placeholders: tuple[str, ...
 
 
 def check_parts(
-    html: str | None = None, text: str | None = None, *, budget_bytes: int, placeholders: tuple[str, ...] = (),
+    html: str | None = None,
+    text: str | None = None,
+    *,
+    budget_bytes: int,
+    placeholders: tuple[str, ...] = (),
     content: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Findings for the HTML and/or text body on their own (None: not checked)."""
-    found = [] if html is None else check_html(html, budget_bytes=budget_bytes, placeholders=placeholders,
-                                                content=content)
+    found = (
+        [] if html is None else check_html(html, budget_bytes=budget_bytes, placeholders=placeholders, content=content)
+    )
     if text is not None:
         found += _text(text, content)
     return sorted(found, key=lambda f: f.level != ERROR)
@@ -43,5 +49,10 @@ def _text(text: str, content: frozenset[str]) -> list[Finding]:
         return []
     number = text.count("\n", 0, hit.start()) + 1
     line = text.splitlines()[number - 1]
-    return [Finding(ERROR, "template-syntax", f"leftover template syntax {hit.group()!r} on line {number} "
-                    f"of the text part: {line.strip()[:60]!r}")]
+    return [
+        Finding(
+            ERROR,
+            "template-syntax",
+            f"leftover template syntax {hit.group()!r} on line {number} of the text part: {line.strip()[:60]!r}",
+        )
+    ]

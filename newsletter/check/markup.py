@@ -75,8 +75,9 @@ RULE = re.compile(r"([^{}]+)\{[^{}]*\}")
 INTERACTIVE = re.compile(r":(hover|focus|active|visited|focus-within|focus-visible)\b")
 
 
-def check_html(html: str, *, budget_bytes: int, placeholders: tuple[str, ...] = (),
-               content: frozenset[str] = frozenset()) -> list[Finding]:
+def check_html(
+    html: str, *, budget_bytes: int, placeholders: tuple[str, ...] = (), content: frozenset[str] = frozenset()
+) -> list[Finding]:
     """Everything wrong with `html` as an email body; `placeholders` are hrefs replaced per
     recipient at send time (such as the unsubscribe sentinel), so not links yet; `content`
     is `content_words` of the issue's items."""
@@ -98,11 +99,22 @@ def _kb(size: int) -> str:
 def _size(html: str, budget: int) -> list[Finding]:
     size = len(html.encode("utf-8"))
     if size > GMAIL_CLIP_BYTES:
-        return [Finding(ERROR, "size-gmail", f"the HTML is {_kb(size)}: Gmail clips messages over "
-                        f"{_kb(GMAIL_CLIP_BYTES)} and hides the rest, unsubscribe link included")]
+        return [
+            Finding(
+                ERROR,
+                "size-gmail",
+                f"the HTML is {_kb(size)}: Gmail clips messages over "
+                f"{_kb(GMAIL_CLIP_BYTES)} and hides the rest, unsubscribe link included",
+            )
+        ]
     if size > budget:
-        return [Finding(WARNING, "size-budget", f"the HTML is {_kb(size)}, over the budget of {_kb(budget)} "
-                        "([email] size_budget_kb)")]
+        return [
+            Finding(
+                WARNING,
+                "size-budget",
+                f"the HTML is {_kb(size)}, over the budget of {_kb(budget)} ([email] size_budget_kb)",
+            )
+        ]
     return []
 
 
@@ -112,7 +124,7 @@ def _short(text: str, limit: int = 50) -> str:
 
 
 def _describe(el) -> str:
-    """ '<a class="x" href="…"> "its text" (line 12)': enough to find the element in the file."""
+    """'<a class="x" href="…"> "its text" (line 12)': enough to find the element in the file."""
     attrs = "".join(f' {k}="{_short(el.get(k))}"' for k in ("class", "href", "src") if el.get(k) is not None)
     text = _short(el.text_content()) if el.tag not in ("style", "img") else ""
     return f"<{el.tag}{attrs}>" + (f" {text!r}" if text else "") + f" (line {el.sourceline})"
@@ -143,12 +155,24 @@ def _forbidden(doc) -> list[Finding]:
     for tag in FORBIDDEN:
         elements = list(doc.iter(tag))
         if elements:
-            found.append(Finding(ERROR, "forbidden-element", f"{_describe(elements[0])}: mail clients strip or "
-                                 f"block <{tag}>" + (f" ({len(elements)} in all)" if len(elements) > 1 else "")))
+            found.append(
+                Finding(
+                    ERROR,
+                    "forbidden-element",
+                    f"{_describe(elements[0])}: mail clients strip or "
+                    f"block <{tag}>" + (f" ({len(elements)} in all)" if len(elements) > 1 else ""),
+                )
+            )
     for link in doc.iter("link"):
         if "stylesheet" in (link.get("rel") or "").lower():
-            found.append(Finding(ERROR, "forbidden-element", f"<link rel=\"stylesheet\"> (line {link.sourceline}): "
-                                 "clients load no external stylesheets; inline the CSS"))
+            found.append(
+                Finding(
+                    ERROR,
+                    "forbidden-element",
+                    f'<link rel="stylesheet"> (line {link.sourceline}): '
+                    "clients load no external stylesheets; inline the CSS",
+                )
+            )
     return found
 
 
@@ -172,8 +196,11 @@ def _images(doc) -> list[Finding]:
             why = "http: is blocked or flagged" if _is_web(src, ("http",)) else "it will not load in a mail client"
             found.append(Finding(ERROR, "img-src", f"{_describe(img)}: src is not an absolute https URL ({why})"))
         if not img.get("width"):
-            found.append(Finding(WARNING, "img-width", f"{_describe(img)} has no width attribute "
-                                 "(Outlook shows it at its full size)"))
+            found.append(
+                Finding(
+                    WARNING, "img-width", f"{_describe(img)} has no width attribute (Outlook shows it at its full size)"
+                )
+            )
     return found
 
 
@@ -188,8 +215,9 @@ def _links(doc, placeholders: tuple[str, ...]) -> list[Finding]:
         if not href:
             found.append(Finding(ERROR, "link-empty", f"{_describe(a)} has an empty href"))
         elif scheme in ("javascript", "vbscript", "data"):
-            found.append(Finding(ERROR, "link-script", f"{_describe(a)}: {scheme}: links are blocked and look "
-                                 "like phishing"))
+            found.append(
+                Finding(ERROR, "link-script", f"{_describe(a)}: {scheme}: links are blocked and look like phishing")
+            )
         elif not scheme:
             found.append(Finding(ERROR, "link-relative", f"{_describe(a)}: a relative link leads nowhere in an email"))
         elif scheme in ("http", "https") and not _is_web(href, ("http", "https")):
@@ -212,8 +240,14 @@ def _template_syntax(doc, content: frozenset[str]) -> list[Finding]:
         texts += [(TEMPLATE_SYNTAX, value) for value in el.attrib.values()]
         hit = next((m for pattern, t in texts if (m := leftover(pattern, t, content))), None)
         if hit:
-            found.append(Finding(ERROR, "template-syntax", f"leftover template syntax {hit.group()!r} in "
-                                 f"{_describe(el)}: {_short(hit.string[max(0, hit.start() - 20):hit.end() + 20])!r}"))
+            found.append(
+                Finding(
+                    ERROR,
+                    "template-syntax",
+                    f"leftover template syntax {hit.group()!r} in "
+                    f"{_describe(el)}: {_short(hit.string[max(0, hit.start() - 20) : hit.end() + 20])!r}",
+                )
+            )
     return found
 
 
@@ -229,8 +263,14 @@ def _inline_css(doc) -> list[Finding]:
     for code, hits in seen.items():
         el, what, declaration = hits[0]
         more = f" and {len(hits) - 1} more element(s)" if len(hits) > 1 else ""
-        found.append(Finding(ERROR, code, f"inline style {_short(declaration)!r} of {_describe(el)}{more}: "
-                             f"{what} is ignored by major mail clients"))
+        found.append(
+            Finding(
+                ERROR,
+                code,
+                f"inline style {_short(declaration)!r} of {_describe(el)}{more}: "
+                f"{what} is ignored by major mail clients",
+            )
+        )
     return found
 
 
@@ -240,8 +280,14 @@ def _style_block(doc) -> list[Finding]:
     css = "\n".join(style.text or "" for style in doc.iter("style"))
     found = []
     if len(css.encode("utf-8")) > GMAIL_STYLE_BYTES:
-        found.append(Finding(WARNING, "style-size", f"<style> holds {_kb(len(css.encode()))}: Gmail drops a block "
-                             f"over {_kb(GMAIL_STYLE_BYTES)}, media queries and all"))
+        found.append(
+            Finding(
+                WARNING,
+                "style-size",
+                f"<style> holds {_kb(len(css.encode()))}: Gmail drops a block "
+                f"over {_kb(GMAIL_STYLE_BYTES)}, media queries and all",
+            )
+        )
     if "@import" in css:
         found.append(Finding(ERROR, "forbidden-element", "<style> uses @import: clients load no external stylesheets"))
     selectors: dict[str, str] = {}
@@ -257,8 +303,14 @@ def _style_block(doc) -> list[Finding]:
                 users[name].append(el)
     for name, elements in users.items():
         more = f" and {len(elements) - 1} more" if len(elements) > 1 else ""
-        found.append(Finding(WARNING, "class-only", f"{_describe(elements[0])}{more}: styled by "
-                             f"'{selectors[name]}' in <style>, which premailer could not inline and Gmail drops"))
+        found.append(
+            Finding(
+                WARNING,
+                "class-only",
+                f"{_describe(elements[0])}{more}: styled by "
+                f"'{selectors[name]}' in <style>, which premailer could not inline and Gmail drops",
+            )
+        )
     return found
 
 

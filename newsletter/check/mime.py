@@ -34,8 +34,13 @@ def _lines(raw: bytes) -> list[Finding]:
     if long:
         n, size = long[0]
         more = f"; {len(long)} such lines" if len(long) > 1 else ""
-        found.append(Finding(ERROR, "line-length", f"line {n} of the message is {size} octets; no line may exceed "
-                             f"{MAX_LINE} (use quoted-printable){more}"))
+        found.append(
+            Finding(
+                ERROR,
+                "line-length",
+                f"line {n} of the message is {size} octets; no line may exceed {MAX_LINE} (use quoted-printable){more}",
+            )
+        )
     header = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
     if any(byte > 127 for byte in header):
         found.append(Finding(ERROR, "header-8bit", "the header holds raw 8-bit bytes; encode them (RFC 2047)"))
@@ -94,11 +99,21 @@ def _list_unsubscribe(msg: Message) -> list[Finding]:
     if not uris or "".join(f"<{u}>" for u in uris) != re.sub(r"[\s,]", "", str(value)):
         found.append(Finding(ERROR, "list-unsubscribe", f"List-Unsubscribe {str(value)!r} is not a list of <URI>s"))
     elif not any(u.lower().startswith("https://") for u in uris):
-        found.append(Finding(ERROR, "list-unsubscribe", "List-Unsubscribe has no https URI (one-click unsubscribe, "
-                             "RFC 8058, which Gmail and Yahoo require)"))
+        found.append(
+            Finding(
+                ERROR,
+                "list-unsubscribe",
+                "List-Unsubscribe has no https URI (one-click unsubscribe, RFC 8058, which Gmail and Yahoo require)",
+            )
+        )
     elif str(post or "").strip() != ONE_CLICK:
-        found.append(Finding(ERROR, "list-unsubscribe", f"List-Unsubscribe-Post must be {ONE_CLICK!r}, "
-                             f"not {str(post) if post is not None else 'missing'!r}"))
+        found.append(
+            Finding(
+                ERROR,
+                "list-unsubscribe",
+                f"List-Unsubscribe-Post must be {ONE_CLICK!r}, not {str(post) if post is not None else 'missing'!r}",
+            )
+        )
     return found
 
 
@@ -112,11 +127,13 @@ def _structure(msg: EmailMessage) -> tuple[list[Finding], str | None, str | None
     parts = list(msg.iter_parts()) if msg.is_multipart() else [msg]
     kinds = [p.get_content_type() for p in parts]
     if kind == "multipart/alternative" and kinds[:1] != ["text/plain"]:
-        found.append(Finding(ERROR, "mime-order", f"the first part is {kinds[0] if kinds else 'missing'}, "
-                             "not text/plain"))
+        found.append(
+            Finding(ERROR, "mime-order", f"the first part is {kinds[0] if kinds else 'missing'}, not text/plain")
+        )
     if kind == "multipart/alternative" and kinds[-1:] not in (["text/html"], ["multipart/related"]):
-        found.append(Finding(ERROR, "mime-order", f"the last part is {kinds[-1] if kinds else 'missing'}, "
-                             "not text/html"))
+        found.append(
+            Finding(ERROR, "mime-order", f"the last part is {kinds[-1] if kinds else 'missing'}, not text/html")
+        )
     bodies = {}
     for wanted in ("text/html", "text/plain"):
         part = next((p for p in msg.walk() if p.get_content_type() == wanted), None)

@@ -3,9 +3,18 @@
 Commands live in modules by topic; importing them registers them on the `cli` group.
 """
 
-from . import audio  # noqa: F401
-from . import bounces, corpus, db, feeds, issue, schedule, send, serve  # noqa: F401  (registers the commands)
-from . import tips  # noqa: F401
+from . import (  # noqa: F401  (registers the commands)
+    audio,
+    bounces,
+    corpus,
+    db,
+    feeds,
+    issue,
+    schedule,
+    send,
+    serve,
+    tips,
+)
 from .base import cli
 
 

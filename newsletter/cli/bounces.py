@@ -35,5 +35,7 @@ def bounces_fetch(config):
         click.echo(f"warning: {warning}", err=True)
     for address, kind, status in result.changes:
         click.echo(f"{address}: {kind} -> {status}")
-    click.echo(f"Read {result.read} message(s): {len(result.changes)} about subscribers, "
-               f"{result.unknown} about nobody on the list, {result.ignored} not a report")
+    click.echo(
+        f"Read {result.read} message(s): {len(result.changes)} about subscribers, "
+        f"{result.unknown} about nobody on the list, {result.ignored} not a report"
+    )

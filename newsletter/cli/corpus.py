@@ -6,15 +6,19 @@ from pathlib import Path
 
 import click
 
-from .base import shown, cli, with_config
+from .base import cli, shown, with_config
 
 _LINE_WIDTH = 100
 _DROPPED = ("boilerplate", "duplicate", "sidebar")
 
 
 @cli.command()
-@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Show one file line by line: each paragraph, and each dropped line with why.")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Show one file line by line: each paragraph, and each dropped line with why.",
+)
 @with_config
 def corpus(config, file):
     """Show what the reader made of each corpus file: kind, title, author, date, counts, drops, warnings.
@@ -57,8 +61,10 @@ def _summary(reading, zone) -> None:
         click.echo(f"  date        {_when(when)}")
     comments = len(lead.comments) if lead else 0
     paragraphs = len(lead.paragraphs) if lead else 0
-    click.echo(f"  found       {paragraphs} paragraph(s), {reading.hearing} hearing, {reading.events} event(s), "
-               f"{comments} comment(s)")
+    click.echo(
+        f"  found       {paragraphs} paragraph(s), {reading.hearing} hearing, {reading.events} event(s), "
+        f"{comments} comment(s)"
+    )
     click.echo("  dropped     " + ", ".join(f"{counts[k]} {k}" for k in _DROPPED) + " line(s)")
     for warning in reading.page.warnings:
         click.echo(f"  warning     {warning}")

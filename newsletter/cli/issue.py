@@ -59,7 +59,9 @@ def build(config, day, dry_run, allow_empty, no_fetch):
     if result.dropped:
         click.echo(f"  dropped  {len(result.dropped)} (kept for a later issue)")
     if issue.overflow:
-        click.echo(f"  more     {len(issue.overflow)} (headlines only: whole in the web edition, kept for the next issue)")
+        click.echo(
+            f"  more     {len(issue.overflow)} (headlines only: whole in the web edition, kept for the next issue)"
+        )
     click.echo(f"  html     {result.html_bytes / 1024:.1f} KB (budget {config.email.size_budget_kb} KB)")
     for cut in result.cuts:
         click.echo(f"  {cut}")
@@ -99,8 +101,13 @@ def check(config, issue):
 
 
 @cli.command()
-@click.option("--copy", "copy_to", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Copy the built-in templates into DIR, to edit and name as [templates] dir.")
+@click.option(
+    "--copy",
+    "copy_to",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Copy the built-in templates into DIR, to edit and name as [templates] dir.",
+)
 @click.option("--force", is_flag=True, help="With --copy: overwrite files already in DIR.")
 @with_config
 def templates(config, copy_to, force):

@@ -31,15 +31,22 @@ def schedule(config):
 
     _log_to_stderr()
     scheduler = make_scheduler(config)
-    click.echo(f"Scheduling: compose '{config.schedule.compose_at}', send '{config.schedule.send_at}' "
-               f"({config.schedule.mode} mode); Ctrl-C stops", err=True)
+    click.echo(
+        f"Scheduling: compose '{config.schedule.compose_at}', send '{config.schedule.send_at}' "
+        f"({config.schedule.mode} mode); Ctrl-C stops",
+        err=True,
+    )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl-C or a stop signal is how it ends
         scheduler.start()
 
 
 @cli.command("run-once")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
-              help="Act as if it were this local time ([schedule] timezone), e.g. to try a calendar.")
+@click.option(
+    "--at",
+    "at",
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    help="Act as if it were this local time ([schedule] timezone), e.g. to try a calendar.",
+)
 @with_config
 def run_once(config, at):
     """Do the one step that is due now (compose, send, hold, or nothing) and exit: for cron or systemd timers.
@@ -85,10 +92,14 @@ def status(config):
     else:
         click.echo("Current:      no draft")
     if s.sending and s.sending.next_retry:
-        click.echo(f"Deferred:     {s.sending.counts['deferred']} recipient(s) answered 4xx; next retry "
-                   f"{_when(s.sending.next_retry, zone)}")
+        click.echo(
+            f"Deferred:     {s.sending.counts['deferred']} recipient(s) answered 4xx; next retry "
+            f"{_when(s.sending.next_retry, zone)}"
+        )
     if s.last_sent:
-        counts = ", ".join(f"{k} {v}" for k, v in s.last_counts.items() if k in ("sent", "failed", "bounced", "skipped"))
+        counts = ", ".join(
+            f"{k} {v}" for k, v in s.last_counts.items() if k in ("sent", "failed", "bounced", "skipped")
+        )
         click.echo(f"Last sent:    issue {s.last_sent.number} on {_when(s.last_sent.sent, zone)}: {counts}")
     for line in s.feeds_in_error:
         click.echo(f"Feed error:   {line}")

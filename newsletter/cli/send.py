@@ -13,11 +13,20 @@ from .base import cli, opened, shown, utc_now, with_config
 
 @cli.command()
 @click.option("--issue", "number", type=int, help="Issue number (default: an interrupted send, else the draft).")
-@click.option("--force", is_flag=True,
-              help="Send even an issue `check` finds errors in, or one sent already (again, to everyone active).")
-@click.option("--dry-run", is_flag=True, help="Print the counts, first recipients and one sample's headers (the whole sample to a file); send nothing.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even an issue `check` finds errors in, or one sent already (again, to everyone active).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the counts, first recipients and one sample's headers (the whole sample to a file); send nothing.",
+)
 @click.option("--test", "test_address", metavar="ADDRESS", help="Send one [TEST] copy to ADDRESS, outside the ledger.")
-@click.option("--resume", is_flag=True, help="Only resume a send under way: its deferred recipients whose time has come.")
+@click.option(
+    "--resume", is_flag=True, help="Only resume a send under way: its deferred recipients whose time has come."
+)
 @with_config
 def send(config, number, force, dry_run, test_address, resume):
     """Send an issue to every active subscriber: one personalised message each.
@@ -37,9 +46,18 @@ def send(config, number, force, dry_run, test_address, resume):
     from .. import pipeline
 
     with _send_progress() as progress, opened(config) as store:
-        result = pipeline.send(config, store, now=utc_now(), issue=number, force=force, dry_run=dry_run,
-                               test_address=test_address, progress=progress,
-                               notice=lambda line: click.echo(line, err=True), resume=resume)
+        result = pipeline.send(
+            config,
+            store,
+            now=utc_now(),
+            issue=number,
+            force=force,
+            dry_run=dry_run,
+            test_address=test_address,
+            progress=progress,
+            notice=lambda line: click.echo(line, err=True),
+            resume=resume,
+        )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if test_address:
@@ -56,7 +74,9 @@ def _dry_run_summary(result) -> None:
     from email.policy import default
 
     click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
-    click.echo(f"  {result.recipients} active subscriber(s) would get it; {result.inactive} unsubscribed or bounced would not")
+    click.echo(
+        f"  {result.recipients} active subscriber(s) would get it; {result.inactive} unsubscribed or bounced would not"
+    )
     more = result.recipients - len(result.first)
     click.echo("  first: " + (", ".join(result.first) or "nobody") + (f" and {more} more" if more > 0 else ""))
     headers = BytesHeaderParser(policy=default).parsebytes(result.sample)
@@ -82,14 +102,18 @@ def _send_summary(result) -> None:
     for address, status, reply in summary.failures:
         click.echo(f"{status}: {address}: {reply}")
     if result.complete:
-        click.echo(f"Issue {result.issue} is sent; archive: {len(result.archive.files)} file(s) in {result.archive.folder}")
+        click.echo(
+            f"Issue {result.issue} is sent; archive: {len(result.archive.files)} file(s) in {result.archive.folder}"
+        )
     else:
         left = summary.counts["pending"] + summary.counts["sending"] - summary.counts["deferred"]
         if left:
             click.echo(f"{left} recipient(s) not done yet: run newsletter send again to resume.")
         if summary.next_retry:
-            click.echo(f"{summary.counts['deferred']} deferred recipient(s): next retry at "
-                       f"{summary.next_retry:%Y-%m-%d %H:%M} UTC (newsletter send --resume, or the schedule)")
+            click.echo(
+                f"{summary.counts['deferred']} deferred recipient(s): next retry at "
+                f"{summary.next_retry:%Y-%m-%d %H:%M} UTC (newsletter send --resume, or the schedule)"
+            )
     if run.error:
         raise click.ClickException(run.error)
 
@@ -114,8 +138,9 @@ def _send_progress():
         def render(self, task) -> Text:
             return Text(f"{task.speed or 0:,.0f} msg/s")
 
-    with Progress(BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn(), console=Console(stderr=True), transient=True
+    ) as bar:
         task = bar.add_task("send", total=None)
         yield lambda _status, done, total: bar.update(task, completed=done, total=total)
 
@@ -181,10 +206,17 @@ def subscribers_list(config, status):
         n = signup.counts(store, now=now)
     width = max((len(p.email) for p in people), default=5)
     for p in people:
-        state = f"paused to {p.paused_until:%Y-%m-%d}" if p.status == "active" and p.paused_until and p.paused_until > now else p.status
+        state = (
+            f"paused to {p.paused_until:%Y-%m-%d}"
+            if p.status == "active" and p.paused_until and p.paused_until > now
+            else p.status
+        )
         click.echo(f"{p.email:<{width}}  {state:<12}  {p.created:%Y-%m-%d}  {p.name}".rstrip())
-    click.echo(f"{len(people)} subscriber(s): {n['active']} active ({n['paused']} paused), {n['pending']} pending, "
-               f"{n['unsubscribed']} unsubscribed, {n['bounced']} bounced", err=True)
+    click.echo(
+        f"{len(people)} subscriber(s): {n['active']} active ({n['paused']} paused), {n['pending']} pending, "
+        f"{n['unsubscribed']} unsubscribed, {n['bounced']} bounced",
+        err=True,
+    )
 
 
 @subscribers.command("show")
@@ -214,8 +246,10 @@ def subscribers_show(config, email):
     for c in found.confirmations:
         followed = f"confirmed {c.confirmed:%Y-%m-%d %H:%M} UTC" if c.confirmed else "not followed"
         moved = f" (was {c.previous})" if c.previous else ""
-        click.echo(f"Mail #{c.id}: {c.purpose} to {c.email}{moved}, from the {c.form!r} form, "
-                   f"mailed {c.mailed:%Y-%m-%d %H:%M} UTC, {followed if c.purpose != 'manage' else 'a manage link'}")
+        click.echo(
+            f"Mail #{c.id}: {c.purpose} to {c.email}{moved}, from the {c.form!r} form, "
+            f"mailed {c.mailed:%Y-%m-%d %H:%M} UTC, {followed if c.purpose != 'manage' else 'a manage link'}"
+        )
 
 
 @subscribers.command("import")

@@ -14,8 +14,13 @@ from .base import cli, opened, with_config
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int,
-              help="Port to listen on (not the preview's 8000, so both can run; 0: any free one).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=int,
+    help="Port to listen on (not the preview's 8000, so both can run; 0: any free one).",
+)
 @with_config
 def serve(config, host, port):
     """Serve the public pages: unsubscribe (GET: a confirm button; POST: RFC 8058 one-click),
@@ -39,14 +44,23 @@ def serve(config, host, port):
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; off loopback, pages need a login (see below).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; off loopback, pages need a login (see below).",
+)
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free one).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Issue date (default: today).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in your web browser.")
-@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
-              help="A host name the preview answers to besides loopback's (repeatable), e.g. the one "
-                   "others reach it by when --host is not loopback.")
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the preview answers to besides loopback's (repeatable), e.g. the one "
+    "others reach it by when --host is not loopback.",
+)
 @with_config
 def preview(config, host, port, day, open_browser, allowed_hosts):
     """Preview the next issue live in a browser, shape it, and send yourself a test.
@@ -74,8 +88,9 @@ def preview(config, host, port, day, open_browser, allowed_hosts):
     password = None if _is_loopback(host) else _preview_password()
     sock = _listen(host, port)  # bound first: the real port of --port 0 is known, and --open never races it
     url = f"{_url(host, sock)}/draft"
-    app = create_preview_app(config, date=day.date() if day else None, host=host, allowed_hosts=allowed_hosts,
-                             password=password)
+    app = create_preview_app(
+        config, date=day.date() if day else None, host=host, allowed_hosts=allowed_hosts, password=password
+    )
     click.echo(f"Previewing the next issue on {url} (Ctrl-C stops)", err=True)
     if open_browser:
         webbrowser.open(url)  # the socket listens already, so the page waits for the first build
@@ -128,8 +143,15 @@ def _run(app, sock, config, **settings) -> None:
 
     web = config.web
     bounded = BoundedBody(app, web.max_body_kb * 1024, web.read_timeout)
-    uvicorn.Server(uvicorn.Config(
-        bounded, log_level="warning", ws="none", http=bounded_protocol(web.read_timeout),
-        timeout_keep_alive=KEEP_ALIVE, h11_max_incomplete_event_size=HEAD_BYTES,
-        limit_concurrency=web.max_connections, **settings,
-    )).run(sockets=[sock])
+    uvicorn.Server(
+        uvicorn.Config(
+            bounded,
+            log_level="warning",
+            ws="none",
+            http=bounded_protocol(web.read_timeout),
+            timeout_keep_alive=KEEP_ALIVE,
+            h11_max_incomplete_event_size=HEAD_BYTES,
+            limit_concurrency=web.max_connections,
+            **settings,
+        )
+    ).run(sockets=[sock])

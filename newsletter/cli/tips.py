@@ -11,8 +11,13 @@ from .base import cli, opened, utc_now, with_config
 
 @cli.group(invoke_without_command=True)
 @click.option("--contacts", is_flag=True, help="Show who sent each tip too (kept [tips] keep_source_days).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Config file (default: $NEWSLETTER_CONFIG, else ./config.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $NEWSLETTER_CONFIG, else ./config.toml).",
+)
 @click.pass_context
 def tips(ctx, contacts, config_path):
     """Readers' tips for "I'm hearing": with no subcommand, list those still to decide.
@@ -67,8 +72,9 @@ def tips_fetch(config):
         result = pipeline.fetch_tips(config, store, now=utc_now())
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Took {result.taken} tip(s); skipped {result.skipped} message(s); "
-               f"ignored {result.attachments} attachment(s)")
+    click.echo(
+        f"Took {result.taken} tip(s); skipped {result.skipped} message(s); ignored {result.attachments} attachment(s)"
+    )
 
 
 @tips.command("accept")

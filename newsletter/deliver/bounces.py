@@ -22,15 +22,21 @@ from ..models import COMPLAINT, HARD, SOFT, UNSUBSCRIBE
 from .tokens import TOKEN, Tokens
 
 ADDRESSED_TO = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
-FAILED_SUBJECT = re.compile(r"undeliver|delivery (status notification|failure|has failed)|mail delivery failed|"
-                            r"returned mail|failure notice|non.?delivery|delivery problem", re.I)
+FAILED_SUBJECT = re.compile(
+    r"undeliver|delivery (status notification|failure|has failed)|mail delivery failed|"
+    r"returned mail|failure notice|non.?delivery|delivery problem",
+    re.I,
+)
 STATUS_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 SMTP_CODE = re.compile(r"(?<![\d.])([45][0-5]\d)[ -]")
 ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 MESSAGE_ID = re.compile(r"^Message-ID:\s*(<[^<>\s]{1,250}>)", re.I | re.M)
 UNSUBSCRIBE_LINK = re.compile(r"/unsubscribe/(" + TOKEN.pattern + r")")
-COPY_MARKERS = re.compile(r"^[ -]*(This is a copy of the message|Original message follows|"
-                          r"Below this line is a copy of the message)", re.I | re.M)
+COPY_MARKERS = re.compile(
+    r"^[ -]*(This is a copy of the message|Original message follows|"
+    r"Below this line is a copy of the message)",
+    re.I | re.M,
+)
 MAX_DETAIL = 300
 MAX_TEXT = 64 * 1024  # of a human-readable part worth looking at
 
@@ -87,7 +93,9 @@ class Reader:
 
     def _to_unsubscribe(self, message: Message) -> bool:
         address = self.unsubscribe_address.lower()
-        return bool(address) and any(address in value.lower() for name in ADDRESSED_TO for value in _headers(message, name))
+        return bool(address) and any(
+            address in value.lower() for name in ADDRESSED_TO for value in _headers(message, name)
+        )
 
     def _unsubscribe_mail(self, message: Message) -> Report:
         """A mail to the List-Unsubscribe mailto: address; our link puts the signed token in the subject."""
@@ -131,8 +139,14 @@ def _complaint(message: Message) -> _Found:
     rcpts = tuple(a.lower() for f in fields for a in ADDRESS.findall(f.get("Original-Rcpt-To", "")))
     original = _original(message)
     addresses = rcpts or tuple(a.lower() for a in ADDRESS.findall(_header_of(original, "To")))
-    return _Found(COMPLAINT, addresses[:5], tuple(MESSAGE_ID.findall(original))[:5], "",
-                  _line(f"complaint ({feedback})"), tuple(UNSUBSCRIBE_LINK.findall(original)))
+    return _Found(
+        COMPLAINT,
+        addresses[:5],
+        tuple(MESSAGE_ID.findall(original))[:5],
+        "",
+        _line(f"complaint ({feedback})"),
+        tuple(UNSUBSCRIBE_LINK.findall(original)),
+    )
 
 
 def _dsn(message: Message) -> _Found | None:
@@ -148,19 +162,27 @@ def _dsn(message: Message) -> _Found | None:
     if not code:
         found = STATUS_CODE.search(diagnostic) or SMTP_CODE.search(diagnostic)
         code = found.group(1) if found else ""
-    addresses = tuple(a.lower() for g in failed for a in ADDRESS.findall(g.get("Final-Recipient", "") or
-                                                                        g.get("Original-Recipient", "")))
+    addresses = tuple(
+        a.lower()
+        for g in failed
+        for a in ADDRESS.findall(g.get("Final-Recipient", "") or g.get("Original-Recipient", ""))
+    )
     original = _original(message)
-    return _Found(HARD if code.startswith("5") or not code else SOFT, addresses[:5],
-                  tuple(MESSAGE_ID.findall(original))[:5], code, _line(diagnostic.partition(";")[2] or diagnostic),
-                  tuple(UNSUBSCRIBE_LINK.findall(original)))
+    return _Found(
+        HARD if code.startswith("5") or not code else SOFT,
+        addresses[:5],
+        tuple(MESSAGE_ID.findall(original))[:5],
+        code,
+        _line(diagnostic.partition(";")[2] or diagnostic),
+        tuple(UNSUBSCRIBE_LINK.findall(original)),
+    )
 
 
 def _text_bounce(message: Message) -> _Found | None:
     """A bounce in plain words (Exim, qmail): the failed addresses and codes come before the returned copy."""
     text = _text(message)
     marker = COPY_MARKERS.search(text)
-    head, copy = (text[:marker.start()], text[marker.end():]) if marker else (text, "")
+    head, copy = (text[: marker.start()], text[marker.end() :]) if marker else (text, "")
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
             copy += "\n" + _part_text(part)
@@ -170,8 +192,14 @@ def _text_bounce(message: Message) -> _Found | None:
     code = found.group(1)
     addresses = tuple(dict.fromkeys(a.lower() for a in ADDRESS.findall(head)))
     line = next((line for line in head.splitlines() if code in line), "")
-    return _Found(HARD if code.startswith("5") else SOFT, addresses[:5], tuple(MESSAGE_ID.findall(copy))[:5], code,
-                  _line(line), tuple(UNSUBSCRIBE_LINK.findall(copy)))
+    return _Found(
+        HARD if code.startswith("5") else SOFT,
+        addresses[:5],
+        tuple(MESSAGE_ID.findall(copy))[:5],
+        code,
+        _line(line),
+        tuple(UNSUBSCRIBE_LINK.findall(copy)),
+    )
 
 
 def _fields(message: Message, content_type: str) -> list[Message]:
@@ -183,7 +211,9 @@ def _fields(message: Message, content_type: str) -> list[Message]:
             if isinstance(payload, list):
                 blocks += [p for p in payload if isinstance(p, Message)]
             elif isinstance(payload, str):  # not split into blocks: parse the text ourselves
-                blocks += [email.message_from_string(b.strip() + "\n") for b in re.split(r"\n\s*\n", payload) if b.strip()]
+                blocks += [
+                    email.message_from_string(b.strip() + "\n") for b in re.split(r"\n\s*\n", payload) if b.strip()
+                ]
     return blocks
 
 
@@ -198,8 +228,10 @@ def _original(message: Message) -> str:
 def _part_text(part: Message) -> str:
     payload = part.get_payload()
     if isinstance(payload, list):
-        return "\n".join(p.as_string(policy=p.policy.clone(max_line_length=0))[:MAX_TEXT]
-                         if hasattr(p, "as_string") else "" for p in payload)[:MAX_TEXT]
+        return "\n".join(
+            p.as_string(policy=p.policy.clone(max_line_length=0))[:MAX_TEXT] if hasattr(p, "as_string") else ""
+            for p in payload
+        )[:MAX_TEXT]
     raw = part.get_payload(decode=True) or b""
     return raw[:MAX_TEXT].decode("utf-8", "replace")
 

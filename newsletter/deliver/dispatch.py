@@ -17,8 +17,8 @@ import random
 import threading
 import time
 from collections import Counter
-from concurrent.futures import Future
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from ..models import DEFERRED, FAILED, PENDING, SKIPPED, Addressee, Outcome
@@ -48,7 +48,9 @@ class Letters:
         """The envelope sender: with VERP, one per recipient, carrying their signed bounce token."""
         if not self.bounce_address:
             return default
-        return self.bounce_address.replace("{token}", self.bounce_tokens.make(subscriber, None))  # bounce tokens carry no key
+        return self.bounce_address.replace(
+            "{token}", self.bounce_tokens.make(subscriber, None)
+        )  # bounce tokens carry no key
 
     def message_id(self, subscriber: int, round_: int) -> str:
         """The same for every attempt at one recipient in one round, so a retried copy can be recognised;
@@ -60,11 +62,14 @@ class Letters:
         manage = token and manage_url(self.base_url, token)
         token = token or self.tokens.make(who.subscriber, who.key)
         if manage is None and self.manage_tokens:
-            manage = manage_url(self.base_url, self.manage_tokens.make_until(who.subscriber, who.key, self.manage_until))
+            manage = manage_url(
+                self.base_url, self.manage_tokens.make_until(who.subscriber, who.key, self.manage_until)
+            )
         message_id = self.message_id(who.subscriber, who.round)
         mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{token}" if self.mailto else ""
-        recipient = Recipient(who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto,
-                              manage or "")
+        recipient = Recipient(
+            who.email, who.name, message_id, unsubscribe_url(self.base_url, token), mailto, manage or ""
+        )
         if not self.sign:
             return self.template.fill(recipient), message_id
         data, body_parts = self.template.fill_parts(recipient)
@@ -87,16 +92,18 @@ class Job:
 FIRST_WAIT, LONGEST_WAIT = dt.timedelta(minutes=5), dt.timedelta(hours=4)
 
 
-def deferral(who: Addressee, reply: str, attempts: int, now: dt.datetime, retry_for: dt.timedelta,
-             jitter: float) -> Outcome:
+def deferral(
+    who: Addressee, reply: str, attempts: int, now: dt.datetime, retry_for: dt.timedelta, jitter: float
+) -> Outcome:
     """A 4xx answer: try again later, each wait about as long as all the waiting so far (5 minutes
     at first, at most 4 hours, `jitter` in 0.8..1.2 so deferred recipients do not return as a
     herd), the last try at `retry_for` after the first answer; after that the message fails."""
     since = who.deferred_since or now
     waited = now - since
     if waited >= retry_for:
-        return Outcome(who.subscriber, FAILED, f"{reply} (given up after {retry_for.total_seconds() / 3600:g} h)",
-                       attempts)
+        return Outcome(
+            who.subscriber, FAILED, f"{reply} (given up after {retry_for.total_seconds() / 3600:g} h)", attempts
+        )
     wait = min(max(FIRST_WAIT, waited), LONGEST_WAIT) * jitter
     return Outcome(who.subscriber, DEFERRED, reply, attempts, retry_at=min(now + wait, since + retry_for))
 
@@ -121,10 +128,19 @@ def utc_now() -> dt.datetime:
 class Dispatcher:
     """Sends one issue from this process: `run` returns when no open row is left to it."""
 
-    def __init__(self, job: Job, ledger, letters: Letters, *, limiter: RateLimit | None = None,
-                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], dt.datetime] = utc_now,
-                 progress: Callable[[str], None] | None = None, notice: Callable[[str], None] | None = None,
-                 jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2)):
+    def __init__(
+        self,
+        job: Job,
+        ledger,
+        letters: Letters,
+        *,
+        limiter: RateLimit | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], dt.datetime] = utc_now,
+        progress: Callable[[str], None] | None = None,
+        notice: Callable[[str], None] | None = None,
+        jitter: Callable[[], float] = lambda: random.uniform(0.8, 1.2),
+    ):
         self.job, self.ledger, self.letters = job, ledger, letters
         self.jitter = jitter
         self.limiter = limiter or RateLimit(0)
@@ -197,8 +213,15 @@ class Dispatcher:
         data, message_id = self.letters.make(who)
         marked = self._committer.submit((done, who.subscriber, message_id))
         try:
-            reply, attempts = deliver(connection, self.letters.return_path(who.subscriber, self.job.sender), who.email,
-                                      data, retries=self.job.retries, sleep=self.sleep, go=marked.result)
+            reply, attempts = deliver(
+                connection,
+                self.letters.return_path(who.subscriber, self.job.sender),
+                who.email,
+                data,
+                retries=self.job.retries,
+                sleep=self.sleep,
+                go=marked.result,
+            )
         except Unavailable as e:
             if marked.result() and not e.maybe_delivered:  # certainly not sent: pending for the next run
                 self._step(Outcome(who.subscriber, PENDING, str(e), 0))

@@ -20,8 +20,16 @@ from pathlib import Path
 from ..errors import DeliverError
 
 SIGNED_HEADERS = (
-    b"from", b"to", b"subject", b"date", b"message-id", b"list-unsubscribe", b"list-unsubscribe-post",
-    b"list-id", b"mime-version", b"content-type",
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
+    b"list-id",
+    b"mime-version",
+    b"content-type",
 )
 CRLF = b"\r\n"
 WSP = re.compile(rb"[ \t]+")
@@ -39,8 +47,9 @@ class _Key:
 class Signer:
     """Signs messages with one or two keys; each is tried on creation so a bad file fails before sending."""
 
-    def __init__(self, key_file: Path, selector: str, domain: str, *, second_key: Path | None = None,
-                 second_selector: str = ""):
+    def __init__(
+        self, key_file: Path, selector: str, domain: str, *, second_key: Path | None = None, second_selector: str = ""
+    ):
         self._domain = domain.encode("ascii")
         self._keys = [(_load(key_file), selector.encode("ascii"))]
         if second_key:
@@ -56,15 +65,23 @@ class Signer:
         canonical form is remembered, so only the per-recipient values are canonicalised.
         """
         split = message.find(CRLF + CRLF)
-        head, body = (message[:split + 2], message[split + 4:]) if split >= 0 else (message, b"")
+        head, body = (message[: split + 2], message[split + 4 :]) if split >= 0 else (message, b"")
         fields = _fields(head)
         names = [name for name in SIGNED_HEADERS if name in fields]
         signed = b"".join(fields[name] for name in names)
         body_hash = self._parts_hash(body_parts) if body_parts else self._body_hash(body)
         out = []
         for key, selector in self._keys:
-            tags = [b"v=1", b"a=" + key.algorithm, b"c=relaxed/relaxed", b"d=" + self._domain, b"s=" + selector,
-                    b"h=" + b":".join(names), b"bh=" + body_hash, b"b="]
+            tags = [
+                b"v=1",
+                b"a=" + key.algorithm,
+                b"c=relaxed/relaxed",
+                b"d=" + self._domain,
+                b"s=" + selector,
+                b"h=" + b":".join(names),
+                b"bh=" + body_hash,
+                b"b=",
+            ]
             header = _folded(b"DKIM-Signature: ", tags)
             data = signed + _relaxed_header(header)[:-2]  # the signature's own field, b= empty, no CRLF
             out.append(header + _wrapped(base64.b64encode(key.sign(data))) + CRLF)
@@ -77,8 +94,10 @@ class Signer:
             return self._body_hash(b"")
         # Whitespace ending a piece joins a next one starting with whitespace or a line end; so does a
         # CR split from its LF: such a body is canonicalised whole.
-        if any(a[-1:] == b"\r" or (a[-1:] in (b" ", b"\t") and b[:1] in (b" ", b"\t", b"\r"))
-               for a, b in zip(parts, parts[1:])) or not parts[-1].endswith(CRLF):
+        if any(
+            a[-1:] == b"\r" or (a[-1:] in (b" ", b"\t") and b[:1] in (b" ", b"\t", b"\r"))
+            for a, b in zip(parts, parts[1:])
+        ) or not parts[-1].endswith(CRLF):
             return self._body_hash(b"".join(parts))
         last = relaxed_body(parts[-1])
         if not last or last != _canonical_piece(parts[-1]):  # empty lines at the end: the rule spans pieces
@@ -173,4 +192,4 @@ def _folded(start: bytes, tags: list[bytes]) -> bytes:
 def _wrapped(value: bytes) -> bytes:
     """The base64 signature on continuation lines of its own (a verifier ignores whitespace in b=)."""
     width = LINE - 1
-    return b"".join(CRLF + b"\t" + value[i:i + width] for i in range(0, len(value), width))
+    return b"".join(CRLF + b"\t" + value[i : i + width] for i in range(0, len(value), width))

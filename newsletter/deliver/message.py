@@ -66,8 +66,7 @@ def build_message(
     return msg
 
 
-def plain_message(*, sender: str, to: str, subject: str, text: str, date: dt.datetime,
-                  message_id: str) -> EmailMessage:
+def plain_message(*, sender: str, to: str, subject: str, text: str, date: dt.datetime, message_id: str) -> EmailMessage:
     """A one-off text/plain message (quoted-printable): a notice to the editor, an unsubscribe link."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = clean_header(sender)
@@ -91,8 +90,11 @@ def message_bytes(msg: EmailMessage) -> bytes:
 
 def _is_message_id(value: str) -> bool:
     left, at, domain = value.removeprefix("<").removesuffix(">").rpartition("@")
-    return value.startswith("<") and value.endswith(">") and bool(at) and bool(
-        ID_LEFT.fullmatch(left) and ID_DOMAIN.fullmatch(domain)
+    return (
+        value.startswith("<")
+        and value.endswith(">")
+        and bool(at)
+        and bool(ID_LEFT.fullmatch(left) and ID_DOMAIN.fullmatch(domain))
     )
 
 

@@ -93,7 +93,7 @@ class Template:
         """The message, and its body as pieces: fixed runs (the same objects for every recipient) and values."""
         pieces = self._pieces(recipient)
         first, body_run = self._body_start
-        return b"".join(pieces), [body_run, *pieces[2 * first + 1:]]
+        return b"".join(pieces), [body_run, *pieces[2 * first + 1 :]]
 
     def _pieces(self, recipient: Recipient) -> list[bytes]:
         values = [_value(slot, recipient) for slot in self._distinct]
@@ -104,8 +104,9 @@ class Template:
         return out
 
 
-def issue_template(rendered: Rendered, *, sender: str, date: dt.datetime, list_name: str, list_id: str,
-                   body_fields: Mapping[str, str]) -> Template:
+def issue_template(
+    rendered: Rendered, *, sender: str, date: dt.datetime, list_name: str, list_id: str, body_fields: Mapping[str, str]
+) -> Template:
     """Build the MIME message once with stand-ins for the per-recipient headers, and cut it up."""
     message = build_message(
         rendered,
@@ -128,9 +129,9 @@ def _header_cuts(head: bytes) -> list[tuple[int, int, Slot]]:
     at = 0
     while at < len(head):
         end = head.index(CRLF, at) + 2
-        while head[end:end + 1] in (b" ", b"\t"):
+        while head[end : end + 1] in (b" ", b"\t"):
             end = head.index(CRLF, end) + 2
-        name = head[at:head.index(b":", at)].strip().lower()
+        name = head[at : head.index(b":", at)].strip().lower()
         if name in HEADER_SLOTS:
             cuts.append((at, end, Slot("header", HEADER_SLOTS[name])))
         at = end
@@ -155,8 +156,8 @@ def _body_cuts(raw: bytes, head_end: int, fields: Mapping[str, str]) -> list[tup
             for match in pattern.finditer(raw, body, end):
                 if not quoted:
                     raise DeliverError(f"{field}: its part is not quoted-printable, so it cannot be filled in")
-                before = b"" if raw[match.start() - 2:match.start()] == CRLF else SOFT_BREAK
-                follows = raw[match.end():match.end() + 3]
+                before = b"" if raw[match.start() - 2 : match.start()] == CRLF else SOFT_BREAK
+                follows = raw[match.end() : match.end() + 3]
                 after = b"" if follows.startswith(CRLF) or follows == SOFT_BREAK else SOFT_BREAK
                 cuts.append((match.start(), match.end(), Slot(kind, field, before, after)))
     return cuts
@@ -166,7 +167,7 @@ def _across_soft_breaks(sentinel: str) -> re.Pattern:
     data = sentinel.encode("ascii")
     if not QP_SAFE.fullmatch(data) or not data:
         raise DeliverError(f"sentinel {sentinel!r} must be printable ASCII without '=' or spaces")
-    return re.compile(b"(?:=\r\n)?".join(re.escape(data[i:i + 1]) for i in range(len(data))))
+    return re.compile(b"(?:=\r\n)?".join(re.escape(data[i : i + 1]) for i in range(len(data))))
 
 
 def _value(slot: Slot, r: Recipient) -> bytes:
@@ -186,7 +187,9 @@ def quoted_printable(data: bytes) -> bytes:
         return data
     lines = []
     while len(data) > QP_WIDTH:
-        cut = QP_WIDTH - (2 if data[QP_WIDTH - 2:QP_WIDTH - 1] == b"=" else 1 if data[QP_WIDTH - 1:QP_WIDTH] == b"=" else 0)
+        cut = QP_WIDTH - (
+            2 if data[QP_WIDTH - 2 : QP_WIDTH - 1] == b"=" else 1 if data[QP_WIDTH - 1 : QP_WIDTH] == b"=" else 0
+        )
         lines.append(data[:cut])
         data = data[cut:]
     return SOFT_BREAK.join(lines + [data])
@@ -232,5 +235,7 @@ def _list_unsubscribe_header(r: Recipient) -> bytes:
 
 
 HEADERS: dict[str, Callable[[Recipient], bytes]] = {
-    "to": to_header, "message_id": _message_id_header, "list_unsubscribe": _list_unsubscribe_header,
+    "to": to_header,
+    "message_id": _message_id_header,
+    "list_unsubscribe": _list_unsubscribe_header,
 }

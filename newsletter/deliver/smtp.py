@@ -139,8 +139,11 @@ class Connection:
             raise Unavailable(f"the sender {sender!r} holds a line break or angle bracket: refused", permanent=True)
         if _unsafe(recipient):  # written raw when pipelined: a CR/LF would smuggle in another command
             return Reply(501, f"not sent: the address {recipient!r} holds a line break or angle bracket", "rcpt")
-        commands = ((f"MAIL FROM:<{sender}>", "mail", (250,)), (f"RCPT TO:<{recipient}>", "rcpt", (250, 251)),
-                    ("DATA", "data", (354,)))[:3 if with_data else 2]
+        commands = (
+            (f"MAIL FROM:<{sender}>", "mail", (250,)),
+            (f"RCPT TO:<{recipient}>", "rcpt", (250, 251)),
+            ("DATA", "data", (354,)),
+        )[: 3 if with_data else 2]
         if smtp.has_extn("pipelining"):
             smtp.send("".join(f"{command}\r\n" for command, _, _ in commands).encode("ascii"))
             replies = [text_reply(smtp.getreply()) for _ in commands]
@@ -194,9 +197,17 @@ class Connection:
             smtp.close()
 
 
-def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retries: int,
-            sleep: Callable[[float], None] = time.sleep, pause: float = 1.0,
-            go: Callable[[], bool] | None = None) -> tuple[Reply | None, int]:
+def deliver(
+    conn: Connection,
+    sender: str,
+    recipient: str,
+    data: bytes,
+    *,
+    retries: int,
+    sleep: Callable[[float], None] = time.sleep,
+    pause: float = 1.0,
+    go: Callable[[], bool] | None = None,
+) -> tuple[Reply | None, int]:
     """Send one message; returns the final reply (None if `go` said no) and the attempts made.
 
     Dropped connections are tried again after `pause`, then twice that, and so on, `retries`
@@ -217,12 +228,19 @@ def deliver(conn: Connection, sender: str, recipient: str, data: bytes, *, retri
         dropped = dropped or reply.code == 0
         if reply.code != 0 or attempt == retries:
             return reply, attempt + 1
-        sleep(min(pause * 2 ** attempt, MAX_PAUSE))
+        sleep(min(pause * 2**attempt, MAX_PAUSE))
     raise AssertionError("unreachable")
 
 
-def send_one(settings: SmtpSettings, sender: str, recipient: str, data: bytes, *, retries: int,
-             sleep: Callable[[float], None] = time.sleep) -> Reply | None:
+def send_one(
+    settings: SmtpSettings,
+    sender: str,
+    recipient: str,
+    data: bytes,
+    *,
+    retries: int,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Reply | None:
     """One message on a connection of its own (a test, a notice to the editor): opened, sent, closed."""
     connection = Connection(settings)
     try:
@@ -247,8 +265,13 @@ class _Once:
 class RateLimit:
     """At most `per_second` messages a second over all threads; 0 for no limit."""
 
-    def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.interval = 1.0 / per_second if per_second else 0.0
         self.clock, self.sleep = clock, sleep
         self._next = 0.0

@@ -27,8 +27,10 @@ from ..errors import DeliverError
 SECRET_VARIABLE = "NEWSLETTER_SECRET"
 MIN_SECRET = 16
 ID_BYTES, KEY_BYTES, MAC_BYTES = 8, 9, 16
-TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}|[A-Za-z0-9_-]{%d}" % (
-    4 * (ID_BYTES + KEY_BYTES + MAC_BYTES) // 3, 4 * (ID_BYTES + MAC_BYTES) // 3))
+TOKEN = re.compile(
+    r"[A-Za-z0-9_-]{%d}|[A-Za-z0-9_-]{%d}"
+    % (4 * (ID_BYTES + KEY_BYTES + MAC_BYTES) // 3, 4 * (ID_BYTES + MAC_BYTES) // 3)
+)
 EXPIRY_BYTES = 6  # seconds since 1970: enough for millions of years
 EXPIRING = re.compile(r"[A-Za-z0-9_-]{%d}" % (4 * (ID_BYTES + KEY_BYTES + EXPIRY_BYTES + MAC_BYTES) // 3))
 
@@ -68,18 +70,22 @@ class Tokens:
     def make_until(self, id_: int, key: str | None, until: dt.datetime) -> str:
         """A token for `id_` and `key` that `read_until` calls expired from `until` on."""
         seconds = max(0, int(until.timestamp()))
-        return self._seal(id_.to_bytes(ID_BYTES, "big") + (bytes.fromhex(key) if key else bytes(KEY_BYTES))
-                          + seconds.to_bytes(EXPIRY_BYTES, "big"))
+        return self._seal(
+            id_.to_bytes(ID_BYTES, "big")
+            + (bytes.fromhex(key) if key else bytes(KEY_BYTES))
+            + seconds.to_bytes(EXPIRY_BYTES, "big")
+        )
 
     def read_until(self, token: str, now: dt.datetime) -> Named | None:
         """What a genuine expiring token names, and whether it has expired at `now`; None when forged or altered."""
         payload = self._open(token) if EXPIRING.fullmatch(token) else None
         if payload is None:
             return None
-        key = payload[ID_BYTES:ID_BYTES + KEY_BYTES]
-        until = int.from_bytes(payload[ID_BYTES + KEY_BYTES:], "big")
-        return Named(int.from_bytes(payload[:ID_BYTES], "big"), key.hex() if any(key) else None,
-                     now.timestamp() >= until)
+        key = payload[ID_BYTES : ID_BYTES + KEY_BYTES]
+        until = int.from_bytes(payload[ID_BYTES + KEY_BYTES :], "big")
+        return Named(
+            int.from_bytes(payload[:ID_BYTES], "big"), key.hex() if any(key) else None, now.timestamp() >= until
+        )
 
     def _seal(self, payload: bytes) -> str:
         mac = _digest(self._sign, payload)[:MAC_BYTES]
@@ -114,7 +120,9 @@ MIN_DISTINCT = 10
 def tokens_from(secret: str | None, purpose: str = "unsubscribe") -> Tokens:
     """Tokens for the configured secret; a clear error naming the variable when it is missing or not random."""
     if not secret:
-        raise DeliverError(f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it; {MAKE_ONE}, and keep it")
+        raise DeliverError(
+            f"{SECRET_VARIABLE} is not set: unsubscribe links are signed with it; {MAKE_ONE}, and keep it"
+        )
     problem = _not_random(secret)
     if problem:
         raise DeliverError(f"{SECRET_VARIABLE} {problem}, so links signed with it could be forged; {MAKE_ONE}")

@@ -3,9 +3,16 @@
 Each verb lives in its own module; they are gathered here so the shells call `pipeline.X`.
 """
 
+from .audio import AudioResult, audio
+from .bounces import BounceResult, fetch_bounces
 from .build import BuildResult, build
-from .fetch import FeedStatus, FetchResult, feeds, fetch
 from .check import CheckResult, check
+from .corpus import FileReading, corpus
+from .db import MigrateResult, SchemaState, db_current, db_upgrade, migrate_from
+from .due import RunReport, run_due
+from .fetch import FeedStatus, FetchResult, feeds, fetch
+from .publish import PublishResult, publish
+from .review import ScheduleStatus, approve, hold, status
 from .send import SendResult, send
 from .subscribers import (
     ImportResult,
@@ -16,15 +23,16 @@ from .subscribers import (
     remove_subscriber,
 )
 from .templates import copy_templates, templates
-from .db import MigrateResult, SchemaState, db_current, db_upgrade, migrate_from
-from .due import RunReport, run_due
-from .publish import PublishResult, publish
-from .review import ScheduleStatus, approve, hold, status
-from .audio import AudioResult, audio
-from .corpus import FileReading, corpus
-from .bounces import BounceResult, fetch_bounces
 from .tips import (
-    TipFetchResult, TipRefused, accept_tip, check_tip, decide_tip, discard_tip, fetch_tips, list_tips, submit_tip,
+    TipFetchResult,
+    TipRefused,
+    accept_tip,
+    check_tip,
+    decide_tip,
+    discard_tip,
+    fetch_tips,
+    list_tips,
+    submit_tip,
     tips_to_decide,
 )  # fmt: skip
 

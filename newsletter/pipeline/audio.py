@@ -42,8 +42,15 @@ class AudioResult:
     archive: PublishResult | None = None  # the archive republished (a sent issue's page gets its player)
 
 
-def audio(config: Config, store: Store, number: int | None = None, *, workers: int | None = None, force: bool = False,
-          progress: Callable[[Section, int, int], None] | None = None) -> AudioResult:
+def audio(
+    config: Config,
+    store: Store,
+    number: int | None = None,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    progress: Callable[[Section, int, int], None] | None = None,
+) -> AudioResult:
     """Read issue `number` (default: the newest built) aloud to <[archive] dir>/issue-NNNN.mp3.
 
     Sections are synthesised `workers` at a time (default [audio] workers, 0: one per CPU); a
@@ -69,8 +76,9 @@ def audio(config: Config, store: Store, number: int | None = None, *, workers: i
         return AudioResult(record.number, path, False, _seconds(path), len(sections), words)
     check_installed(voice)
     with tempfile.TemporaryDirectory(prefix="newsletter-audio-") as work:
-        parts, warnings = speak(sections, voice, Path(work), workers or config.audio.workers or os.cpu_count() or 1,
-                                progress)
+        parts, warnings = speak(
+            sections, voice, Path(work), workers or config.audio.workers or os.cpu_count() or 1, progress
+        )
         if not parts:
             raise AudioError(f"issue {record.number}: no section could be spoken; {warnings[0]}")
         joined = join(parts, Path(work) / "issue.mp3")
@@ -99,9 +107,16 @@ def podcast_item(config: Config, base: str | None, record, summary: str) -> Podc
     path = mp3_path(config, record.number)
     if not (base and path.exists()):
         return None
-    return Item(guid=f"tag:{config.email.list_id},2000:issue-{record.number}/audio", title=record.subject,
-                summary=summary, url=f"{base}/{path.name}", page=f"{base}/issue-{record.number:04d}.html",
-                length=path.stat().st_size, seconds=_seconds(path), published=record.sent)
+    return Item(
+        guid=f"tag:{config.email.list_id},2000:issue-{record.number}/audio",
+        title=record.subject,
+        summary=summary,
+        url=f"{base}/{path.name}",
+        page=f"{base}/issue-{record.number:04d}.html",
+        length=path.stat().st_size,
+        seconds=_seconds(path),
+        published=record.sent,
+    )
 
 
 def podcast(config: Config, base: str | None, items: list[PodcastItem]) -> bytes | None:
@@ -111,8 +126,14 @@ def podcast(config: Config, base: str | None, items: list[PodcastItem]) -> bytes
     if not base or not (items or config.audio.enabled):
         return None
     title = config.newsletter.title
-    show = Show(title, f"{title}, read aloud: one episode per issue.", f"{base}/", f"{base}/podcast.xml",
-                config.newsletter.language, config.newsletter.editor or title)
+    show = Show(
+        title,
+        f"{title}, read aloud: one episode per issue.",
+        f"{base}/",
+        f"{base}/podcast.xml",
+        config.newsletter.language,
+        config.newsletter.editor or title,
+    )
     return podcast_feed(show, items)
 
 
@@ -124,8 +145,12 @@ def _tag(config: Config, path: Path, record, parts, source: str) -> None:
         chapters.append(Chapter(part.section.title, start, start + part.seconds))
         start += part.seconds
     title = config.newsletter.title
-    write_tags(path, Episode(record.subject, title, config.newsletter.editor or title, record.day, record.number,
-                             tuple(chapters), source))
+    write_tags(
+        path,
+        Episode(
+            record.subject, title, config.newsletter.editor or title, record.day, record.number, tuple(chapters), source
+        ),
+    )
 
 
 def _fingerprint(sections: tuple[Section, ...], voice) -> str:

@@ -51,8 +51,12 @@ def fetch_bounces(config: Config, store: Store, *, now: dt.datetime) -> BounceRe
         raise NewsletterError("[bounces] mailbox is not set: where do bounces arrive?")
     location = settings.mailbox if "://" in settings.mailbox else str(config.folder / settings.mailbox)
     source = Source(location, secret("bounces_password"), settings.max_message_kb * 1024)
-    reader = Reader(tokens_from(secret("secret"), "bounce"), tokens_from(secret("secret")),
-                    config.smtp.bounce_address, config.email.unsubscribe_address)
+    reader = Reader(
+        tokens_from(secret("secret"), "bounce"),
+        tokens_from(secret("secret")),
+        config.smtp.bounce_address,
+        config.email.unsubscribe_address,
+    )
     result = BounceResult()
     with open_mailbox(source) as box:
         batch = box.read(_Known(store))
@@ -68,9 +72,22 @@ def fetch_bounces(config: Config, store: Store, *, now: dt.datetime) -> BounceRe
                 store.bounces.mark_seen(MAILBOX, [mail.message_id], now)
                 result.ignored += 1
                 continue
-            applied = store.bounces.apply(MAILBOX, Evidence(
-                report.kind, mail.message_id, report.subscriber, report.addresses, report.message_ids,
-                report.code, report.detail, report.keyed, report.key), now, settings.soft_limit)
+            applied = store.bounces.apply(
+                MAILBOX,
+                Evidence(
+                    report.kind,
+                    mail.message_id,
+                    report.subscriber,
+                    report.addresses,
+                    report.message_ids,
+                    report.code,
+                    report.detail,
+                    report.keyed,
+                    report.key,
+                ),
+                now,
+                settings.soft_limit,
+            )
             if applied is None:
                 continue
             if applied.email:

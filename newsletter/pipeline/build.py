@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..models import Finding, Issue, Item, Rendered
+from .check import lint_message
 from .fetch import FetchResult, Sources, read_sources
 from .freeze import fingerprint
-from .check import lint_message
 
 if TYPE_CHECKING:
     from ..sources.pull import Progress
@@ -41,7 +41,6 @@ class BuildResult:
     left: tuple[tuple[Item, str], ...] = ()
 
 
-
 def build(
     config: Config,
     store: Store,
@@ -60,16 +59,17 @@ def build(
     fits the issue (every piece sent, only past events left) and `allow_empty` is off:
     nothing is written.
     """
-    from ..compose import select
     from .. import choices as choice_files
+    from ..compose import select
 
     date = date or now.astimezone(config.zone).date()
     draft = store.issues.draft()
     number = draft.number if draft else store.issues.next_number()
     shaping = choice_files.load(config.drafts.dir, number)
     fetch_first = not (no_fetch or dry_run)
-    gathered = read_sources(config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress,
-                       extra=shaping.items)
+    gathered = read_sources(
+        config, store, now, with_feeds=fetch_first, save=not dry_run, progress=progress, extra=shaping.items
+    )
     fetched, warnings = gathered.result, gathered.result.warnings + shaping.warnings
     new_items = fetched.new_items
     pool, seen = _pool(store, gathered, (config.corpus.path, config.drafts.dir), now)
@@ -86,8 +86,14 @@ def build(
     findings = lint_message(files["issue.eml"], config, issue)
     dropped = tuple(item for item in composed.items if item.id in shaping.choices.drop)
     left = selection.left + tuple((item, "budget") for item in issue.overflow)
-    report = dict(html_bytes=len(files["issue.html"]), cuts=_steps(selection) + rendered.cuts, findings=findings,
-                  contents=files, dropped=dropped, left=left)
+    report = dict(
+        html_bytes=len(files["issue.html"]),
+        cuts=_steps(selection) + rendered.cuts,
+        findings=findings,
+        contents=files,
+        dropped=dropped,
+        left=left,
+    )
     if dry_run:
         return BuildResult(issue, new_items, (), warnings, fetched, **report)
     store.issues.save_draft(issue, now, built=fingerprint(files))
@@ -106,8 +112,11 @@ def _pool(store, gathered: Sources, read_whole: tuple[Path, ...], now: dt.dateti
     """
     read_ids = {item.id for item in gathered.read}
     stored = store.items.pool() + [(item, now) for item in gathered.unseen]
-    kept = [(item, seen) for item, seen in stored
-            if item.id in read_ids or not any(Path(item.source).is_relative_to(f) for f in read_whole)]
+    kept = [
+        (item, seen)
+        for item, seen in stored
+        if item.id in read_ids or not any(Path(item.source).is_relative_to(f) for f in read_whole)
+    ]
     return [item for item, _ in kept], {item.id: seen for item, seen in kept}
 
 
@@ -117,8 +126,16 @@ def compose_settings(config: Config):
 
     c = config.compose
     caps = {feed.key: feed.max_items for feed in config.feeds}
-    return ComposeSettings(config.newsletter.title, config.corpus.long_form_words, config.zone, c.pieces, c.hearing,
-                           c.events, c.max_age_days, feed_caps=caps)
+    return ComposeSettings(
+        config.newsletter.title,
+        config.corpus.long_form_words,
+        config.zone,
+        c.pieces,
+        c.hearing,
+        c.events,
+        c.max_age_days,
+        feed_caps=caps,
+    )
 
 
 def _steps(selection) -> tuple[str, ...]:
@@ -126,8 +143,12 @@ def _steps(selection) -> tuple[str, ...]:
     reasons = selection.reasons()
     if not reasons:
         return ()
-    said = {"cap": "over a cap ([compose], a feed's max_items)", "window": "older than [compose] max_age_days",
-            "later": "dated (undated: first seen) after the issue date", "past": "events already past"}
+    said = {
+        "cap": "over a cap ([compose], a feed's max_items)",
+        "window": "older than [compose] max_age_days",
+        "later": "dated (undated: first seen) after the issue date",
+        "past": "events already past",
+    }
     parts = ", ".join(f"{count:,} {said[reason]}" for reason, count in sorted(reasons.items()))
     return (f"left {sum(reasons.values()):,} item(s) for a later issue: {parts}",)
 
@@ -161,5 +182,8 @@ def _unpersonalised(rendered: Rendered, config: Config) -> Rendered:
 
     page = config.unsubscribe_page or ""
     manage = config.web.base_url.rstrip("/") + "/manage" if config.web.base_url else page  # mails the reader their link
-    return replace(rendered, html=rendered.html.replace(UNSUBSCRIBE_TOKEN, page).replace(MANAGE_TOKEN, manage),
-                   text=rendered.text.replace(UNSUBSCRIBE_TOKEN, page).replace(MANAGE_TOKEN, manage))
+    return replace(
+        rendered,
+        html=rendered.html.replace(UNSUBSCRIBE_TOKEN, page).replace(MANAGE_TOKEN, manage),
+        text=rendered.text.replace(UNSUBSCRIBE_TOKEN, page).replace(MANAGE_TOKEN, manage),
+    )

@@ -38,8 +38,11 @@ def calendar(config: Config) -> Calendar:
     from apscheduler.triggers.cron import CronTrigger
 
     zone = ZoneInfo(config.schedule.timezone or config.newsletter.timezone)
-    return Calendar(CronTrigger.from_crontab(config.schedule.compose_at, timezone=zone),
-                    CronTrigger.from_crontab(config.schedule.send_at, timezone=zone), zone)
+    return Calendar(
+        CronTrigger.from_crontab(config.schedule.compose_at, timezone=zone),
+        CronTrigger.from_crontab(config.schedule.send_at, timezone=zone),
+        zone,
+    )
 
 
 def previous_fire(trigger, now: dt.datetime) -> dt.datetime | None:

@@ -60,7 +60,9 @@ def lint_message(raw: bytes, config: Config, issue: Issue | None = None) -> tupl
 
     budget = config.email.size_budget_kb * 1024
     content = content_words(_texts(issue)) if issue else frozenset()
-    return tuple(check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN, MANAGE_TOKEN), content=content))
+    return tuple(
+        check_message(raw, budget_bytes=budget, placeholders=(UNSUBSCRIBE_TOKEN, MANAGE_TOKEN), content=content)
+    )
 
 
 def _texts(issue: Issue):

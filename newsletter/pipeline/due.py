@@ -47,8 +47,10 @@ class RunReport:
 
     def line(self) -> str:
         issue = self.issue if self.issue is not None else "-"
-        return (f"{self.now.isoformat(timespec='seconds')} fetched={self.fetched} new={self.new_items} "
-                f"issue={issue} sent={self.sent} failed={self.failed} {self.action}: {self.message}")
+        return (
+            f"{self.now.isoformat(timespec='seconds')} fetched={self.fetched} new={self.new_items} "
+            f"issue={issue} sent={self.sent} failed={self.failed} {self.action}: {self.message}"
+        )
 
 
 def run_due(config: Config, store: Store, *, now: dt.datetime, holder: str | None = None) -> RunReport:
@@ -92,9 +94,13 @@ def _due(config: Config, store, now: dt.datetime, renewal) -> RunReport:
     if config.schedule.mode == "approve" and issue.review != Review.APPROVED:
         return _hold(config, store, replace(report, action="held"), issue, "not approved by its send time")
     if late:
-        return _hold(config, store, replace(report, action="late"), issue,
-                     f"late: its send time {_local(slot, config)} passed more than "
-                     f"{config.schedule.max_lateness} minutes ago")
+        return _hold(
+            config,
+            store,
+            replace(report, action="late"),
+            issue,
+            f"late: its send time {_local(slot, config)} passed more than {config.schedule.max_lateness} minutes ago",
+        )
     sent = _send(config, store, issue.number, now, renewal, f"sent issue {issue.number}")
     return replace(sent, fetched=report.fetched, new_items=report.new_items)
 
@@ -162,8 +168,14 @@ def _send(config: Config, store, number: int, now: dt.datetime, renewal, what: s
     except NewsletterError as e:
         return RunReport(now, "failed", f"issue {number}: {e}", number)
     counts = result.summary.counts
-    report = RunReport(now, "sent" if result.complete else "sending", what, number,
-                       sent=counts["sent"], failed=counts["failed"] + counts["bounced"])
+    report = RunReport(
+        now,
+        "sent" if result.complete else "sending",
+        what,
+        number,
+        sent=counts["sent"],
+        failed=counts["failed"] + counts["bounced"],
+    )
     if not result.complete:
         return replace(report, message=f"{what}; {counts['pending'] + counts['sending']} not done: resumes next run")
     archive = result.archive

@@ -43,8 +43,11 @@ class Rebuild:
         if self.error or self.result is None:
             return hashlib.sha256(f"error\n{self.error}".encode()).hexdigest()
         result = self.result
-        facts = [result.contents.get("issue.html", b""), result.contents.get("issue.txt", b""),
-                 repr((result.issue, result.warnings, result.dropped, self.shaping)).encode()]
+        facts = [
+            result.contents.get("issue.html", b""),
+            result.contents.get("issue.txt", b""),
+            repr((result.issue, result.warnings, result.dropped, self.shaping)).encode(),
+        ]
         return hashlib.sha256(b"\0".join(facts)).hexdigest()
 
 
@@ -131,7 +134,7 @@ def _dropped(choices: Choices, shaping: ChoicesFile, item: str) -> Choices:
     """Out of this issue: an item the editor added is deleted; any other is dropped (and stays in the pool)."""
     if item in {added.id for added in shaping.items}:  # the hearing lines' items come first, then the events'
         lines = tuple(t for t, added in zip(choices.hearing, shaping.items) if added.id != item)
-        later = shaping.items[len(choices.hearing):]
+        later = shaping.items[len(choices.hearing) :]
         return replace(choices, hearing=lines, events=tuple(e for e, a in zip(choices.events, later) if a.id != item))
     order = tuple((section, _without(ids, item)) for section, ids in choices.order)
     lead = None if choices.lead == item else choices.lead
@@ -167,8 +170,7 @@ def _with_event(choices: Choices, form: Mapping[str, str]) -> Choices:
     return replace(choices, events=(*choices.events, event))
 
 
-def commit(config: Config, store: Store, shown: str, *, now: dt.datetime,
-           date: dt.date | None = None) -> BuildResult:
+def commit(config: Config, store: Store, shown: str, *, now: dt.datetime, date: dt.date | None = None) -> BuildResult:
     """Build the draft (as `newsletter build --no-fetch`) and make sure it is what the editor's page
     showed (`shown`, its fingerprint): what is approved or sent is what was looked at."""
     built = build(config, store, now=now, date=date, no_fetch=True)
@@ -179,12 +181,17 @@ def commit(config: Config, store: Store, shown: str, *, now: dt.datetime,
     return built
 
 
-def review(config: Config, store: Store, verb: str, shown: str, *, now: dt.datetime,
-           date: dt.date | None = None) -> str:
+def review(
+    config: Config, store: Store, verb: str, shown: str, *, now: dt.datetime, date: dt.date | None = None
+) -> str:
     """Approve or hold the draft as shown (`verb`: approve, hold); returns the line to show."""
     number = commit(config, store, shown, now=now, date=date).issue.number
     (approve if verb == "approve" else hold)(config, store, number)
-    said = "approved: the schedule sends it at its send time" if verb == "approve" else "held: the schedule will not send it"
+    said = (
+        "approved: the schedule sends it at its send time"
+        if verb == "approve"
+        else "held: the schedule will not send it"
+    )
     return f"Issue {number} {said}"
 
 

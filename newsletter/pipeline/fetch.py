@@ -33,7 +33,6 @@ class FetchResult:
         return tuple(self.count(outcome) for outcome in (UPDATED, UNCHANGED, SKIPPED, FAILED))
 
 
-
 @dataclass(frozen=True)
 class FeedStatus:
     """A configured feed, what the store remembers of it, a one-word condition, and its stored counts."""
@@ -81,8 +80,9 @@ def _condition(feed: FeedConfig, state: FeedState, now: dt.datetime) -> str:
     return f"failing ({state.failures})" if state.failures else "ok"
 
 
-def read_sources(config: Config, store, now: dt.datetime, *, with_feeds: bool, save: bool, progress,
-                 extra: tuple[Item, ...] = ()) -> Sources:
+def read_sources(
+    config: Config, store, now: dt.datetime, *, with_feeds: bool, save: bool, progress, extra: tuple[Item, ...] = ()
+) -> Sources:
     """Read the corpus and, when `with_feeds`, pull the feeds; store what is new unless `save` is off.
     `extra` are the items of the editor's drafts file, read whole each time like the corpus.
 

@@ -42,7 +42,10 @@ def ensure_as_built(config: Config, store, number: int, now: dt.datetime) -> Non
     again = build(config, store, now=now, date=record.day, dry_run=True)
     if again.issue is not None and again.issue.number == number and fingerprint(again.contents) == record.built:
         return
-    what = "; ".join(_differences(store.issue(number), again.issue) + _edited(config, record.updated, number)) or "the rendering"
+    what = (
+        "; ".join(_differences(store.issue(number), again.issue) + _edited(config, record.updated, number))
+        or "the rendering"
+    )
     raise ChangedSinceBuild(
         f"issue {number} changed since it was built ({record.updated:%Y-%m-%d %H:%M} UTC): {what}. "
         f"Rebuild it (newsletter build --no-fetch, or Approve in the preview), look at it, then send"
@@ -80,7 +83,9 @@ def _edited(config: Config, since: dt.datetime, number: int) -> list[str]:
     newer = [p for p in files if _mtime(p) > since]
     if not newer:
         return []
-    shown = ", ".join(_short(p, config.folder) for p in newer[:3]) + (f" and {len(newer) - 3} more" if len(newer) > 3 else "")
+    shown = ", ".join(_short(p, config.folder) for p in newer[:3]) + (
+        f" and {len(newer) - 3} more" if len(newer) > 3 else ""
+    )
     return [f"saved since: {shown}"]
 
 

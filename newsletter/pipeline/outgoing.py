@@ -16,8 +16,9 @@ def smtp_settings(config: Config):
     from ..deliver.smtp import SmtpSettings
 
     s = config.smtp
-    return SmtpSettings(s.host, s.port, s.security, s.username, secret("smtp_password"), s.timeout,
-                        helo=config.email.message_id_domain)
+    return SmtpSettings(
+        s.host, s.port, s.security, s.username, secret("smtp_password"), s.timeout, helo=config.email.message_id_domain
+    )
 
 
 def envelope_sender(config: Config) -> str:
@@ -39,13 +40,24 @@ def dkim_signer(config: Config):
     s = config.smtp
     domain = s.dkim_domain or config.email.message_id_domain
     second = config.folder / s.dkim_ed25519_key_file if s.dkim_ed25519_key_file else None
-    return Signer(config.folder / s.dkim_key_file, s.dkim_selector, domain, second_key=second,
-                  second_selector=s.dkim_ed25519_selector).sign
+    return Signer(
+        config.folder / s.dkim_key_file,
+        s.dkim_selector,
+        domain,
+        second_key=second,
+        second_selector=s.dkim_ed25519_selector,
+    ).sign
 
 
 def send_one(config: Config, to: str, data: bytes, *, sleep=None):
     """One message outside the ledger, on a connection of its own; the server's final reply."""
     from ..deliver.smtp import send_one as deliver_one
 
-    return deliver_one(smtp_settings(config), envelope_sender(config), to, data, retries=config.smtp.retries,
-                       **({"sleep": sleep} if sleep else {}))
+    return deliver_one(
+        smtp_settings(config),
+        envelope_sender(config),
+        to,
+        data,
+        retries=config.smtp.retries,
+        **({"sleep": sleep} if sleep else {}),
+    )

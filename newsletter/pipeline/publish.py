@@ -17,6 +17,7 @@ from ..models import Issue, IssueStatus
 if TYPE_CHECKING:
     from ..store import Store
 
+
 @dataclass(frozen=True)
 class PublishResult:
     folder: Path
@@ -38,9 +39,15 @@ def publish(config: Config, store: Store) -> PublishResult:
         name = f"issue-{record.number:04d}.html"
         page = web_copy_url(base, record.number) or name
         sound = mp3_path(config, record.number)
-        html = render_page(config, "web/archive_issue.html", issue=issue, subject=record.subject,
-                           web_url=web_copy_url(base, record.number), archive_url=base,
-                           audio=sound.name if sound.exists() else None)
+        html = render_page(
+            config,
+            "web/archive_issue.html",
+            issue=issue,
+            subject=record.subject,
+            web_url=web_copy_url(base, record.number),
+            archive_url=base,
+            audio=sound.name if sound.exists() else None,
+        )
         written.append(write_file(folder / name, html.encode()))
         lead = issue.lead.paragraphs[0] if issue.lead and issue.lead.paragraphs else record.subject
         entries.append(Entry(record.number, record.day, record.subject, page, record.sent, first_sentence(lead)))

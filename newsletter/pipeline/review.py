@@ -45,7 +45,11 @@ def status(config: Config, store: Store, *, now: dt.datetime) -> ScheduleStatus:
     current, last = store.issues.current(), store.issues.last_sent()
     counts = store.ledger.summary(last.number).counts if last else {}
     sending = store.ledger.summary(current.number) if current and current.status == IssueStatus.SENDING else None
-    failing = tuple(f"{f.feed.name}: {f.state.last_error or f.condition}" for f in feeds(config, store, now=now)
-                    if f.condition.startswith(("failing", "gone")))
-    return ScheduleStatus(cal.next_compose(now), cal.next_send(now), config.schedule.mode, current, last, counts,
-                          failing, sending)
+    failing = tuple(
+        f"{f.feed.name}: {f.state.last_error or f.condition}"
+        for f in feeds(config, store, now=now)
+        if f.condition.startswith(("failing", "gone"))
+    )
+    return ScheduleStatus(
+        cal.next_compose(now), cal.next_send(now), config.schedule.mode, current, last, counts, failing, sending
+    )

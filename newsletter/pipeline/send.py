@@ -52,9 +52,21 @@ class SendResult:
     inactive: int = 0
 
 
-def send(config: Config, store: Store, *, now: dt.datetime, issue: int | None = None, force: bool = False,
-         dry_run: bool = False, test_address: str | None = None, progress=None, notice=None, sleep=None,
-         resume: bool = False, jitter=None) -> SendResult:
+def send(
+    config: Config,
+    store: Store,
+    *,
+    now: dt.datetime,
+    issue: int | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    test_address: str | None = None,
+    progress=None,
+    notice=None,
+    sleep=None,
+    resume: bool = False,
+    jitter=None,
+) -> SendResult:
     """Freeze the issue, write the ledger, send one message per active subscriber, and once
     everyone has been served, publish the issue to the web archive.
 
@@ -72,8 +84,9 @@ def send(config: Config, store: Store, *, now: dt.datetime, issue: int | None = 
     current = store.issues.current(sending_only=resume)
     number = issue or (current and current.number)
     if number is None:
-        raise DeliverError("no send is under way to resume" if resume else
-                           "there is no issue to send: newsletter build makes one")
+        raise DeliverError(
+            "no send is under way to resume" if resume else "there is no issue to send: newsletter build makes one"
+        )
     if not (test_address or resume):
         ensure_as_built(config, store, number, now)  # what goes out is what the editor last built and saw
     letters, rendered = _letters(config, store, number, now, test=bool(test_address))
@@ -87,13 +100,27 @@ def send(config: Config, store: Store, *, now: dt.datetime, issue: int | None = 
     store.ledger.freeze(number, now, force=force)
     total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
     ticks = itertools.count(1)
-    job = Job(number, sender_name(), envelope_sender(config), smtp_settings(config), config.smtp.connections,
-              config.smtp.retries, config.smtp.claim_seconds, retry_for=dt.timedelta(hours=config.smtp.retry_for_hours))
+    job = Job(
+        number,
+        sender_name(),
+        envelope_sender(config),
+        smtp_settings(config),
+        config.smtp.connections,
+        config.smtp.retries,
+        config.smtp.claim_seconds,
+        retry_for=dt.timedelta(hours=config.smtp.retry_for_hours),
+    )
     clock = _clock_from(now)
     run = Dispatcher(
-        job, store.ledger, letters, limiter=RateLimit(config.smtp.rate_limit, sleep=sleep), sleep=sleep,
-        progress=progress and (lambda status: progress(status, next(ticks), total)), notice=notice,
-        now=clock, **({"jitter": jitter} if jitter else {}),
+        job,
+        store.ledger,
+        letters,
+        limiter=RateLimit(config.smtp.rate_limit, sleep=sleep),
+        sleep=sleep,
+        progress=progress and (lambda status: progress(status, next(ticks), total)),
+        notice=notice,
+        now=clock,
+        **({"jitter": jitter} if jitter else {}),
     ).run()
     if run.exception:
         raise run.exception
@@ -114,13 +141,20 @@ def _refuse_errors(config: Config, rendered, number: int, now: dt.datetime) -> N
     from ..models import ERROR
     from .check import lint_message
 
-    message = build_message(rendered, sender=config.email.from_address, to=config.email.to_placeholder, date=now,
-                            message_id=new_message_id(config.email.message_id_domain, f"issue-{number:04d}.check"))
+    message = build_message(
+        rendered,
+        sender=config.email.from_address,
+        to=config.email.to_placeholder,
+        date=now,
+        message_id=new_message_id(config.email.message_id_domain, f"issue-{number:04d}.check"),
+    )
     errors = [f for f in lint_message(message_bytes(message), config) if f.level == ERROR]
     if errors:
         listed = "; ".join(f.message for f in errors)
-        raise DeliverError(f"issue {number} has {len(errors)} check error(s), so it is not sent: {listed} "
-                           "(fix them and build again, or --force sends it anyway)")
+        raise DeliverError(
+            f"issue {number} has {len(errors)} check error(s), so it is not sent: {listed} "
+            "(fix them and build again, or --force sends it anyway)"
+        )
 
 
 def _clock_from(start: dt.datetime):
@@ -145,8 +179,8 @@ def _send_test(config: Config, letters, result: SendResult, address: str, sleep)
 def _dry_run(config: Config, store, letters, result: SendResult, force: bool) -> SendResult:
     """`--dry-run`: what a send would refuse, how many it would reach, the first few, and the first
     one's whole message written to OUTPUT/issue-NNNN.dry-run.eml (too long for a terminal)."""
-    from ..models import Addressee
     from ..files import write_file
+    from ..models import Addressee
 
     if store.issues.get(result.issue).status == IssueStatus.SENT and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
@@ -158,8 +192,14 @@ def _dry_run(config: Config, store, letters, result: SendResult, force: bool) ->
     path = write_file(config.output.dir / f"issue-{result.issue:04d}.dry-run.eml", sample)
     active = store.subscribers.count()
     inactive = sum(store.subscribers.count(s) for s in ("unsubscribed", "bounced"))
-    return replace(result, recipients=active, sample=sample, first=tuple(p.email for p in first), sample_path=path,
-                   inactive=inactive)
+    return replace(
+        result,
+        recipients=active,
+        sample=sample,
+        first=tuple(p.email for p in first),
+        sample_path=path,
+        inactive=inactive,
+    )
 
 
 def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool):
@@ -181,14 +221,28 @@ def _letters(config: Config, store, number: int, now: dt.datetime, *, test: bool
     if test:
         rendered = replace(rendered, subject=f"[TEST] {rendered.subject}")
     template = issue_template(
-        rendered, sender=config.email.from_address, date=now, list_name=config.newsletter.title,
-        list_id=config.email.list_id, body_fields={UNSUBSCRIBE_TOKEN: "unsubscribe_url", MANAGE_TOKEN: "manage_url"},
+        rendered,
+        sender=config.email.from_address,
+        date=now,
+        list_name=config.newsletter.title,
+        list_id=config.email.list_id,
+        body_fields={UNSUBSCRIBE_TOKEN: "unsubscribe_url", MANAGE_TOKEN: "manage_url"},
     )
     digest = hashlib.sha256((rendered.html + rendered.text).encode()).hexdigest()[:12]
-    letters = Letters(template, tokens, number, digest, config.email.message_id_domain, config.web.base_url,
-                      config.email.unsubscribe_address, dkim_signer(config), config.smtp.bounce_address,
-                      tokens_from(secret("secret"), "bounce"), tokens_from(secret("secret"), "manage"),
-                      now + dt.timedelta(days=config.subscribe.manage_days))
+    letters = Letters(
+        template,
+        tokens,
+        number,
+        digest,
+        config.email.message_id_domain,
+        config.web.base_url,
+        config.email.unsubscribe_address,
+        dkim_signer(config),
+        config.smtp.bounce_address,
+        tokens_from(secret("secret"), "bounce"),
+        tokens_from(secret("secret"), "manage"),
+        now + dt.timedelta(days=config.subscribe.manage_days),
+    )
     return letters, rendered
 
 
@@ -198,8 +252,10 @@ def _one_click_warning(config: Config) -> tuple[str, ...]:
 
     if not config.web.base_url.startswith("http:"):
         return ()
-    line = (f"[web] base_url {config.web.base_url} is http: RFC 8058 one-click unsubscribe needs an https URL "
-            "(Gmail and Yahoo treat List-Unsubscribe-Post beside an http URI as broken)")
+    line = (
+        f"[web] base_url {config.web.base_url} is http: RFC 8058 one-click unsubscribe needs an https URL "
+        "(Gmail and Yahoo treat List-Unsubscribe-Post beside an http URI as broken)"
+    )
     if not is_loopback(config.smtp.host):
         raise DeliverError(f"{line}; set an https base_url to send through {config.smtp.host}")
     return (f"{line}; fine for a test server on {config.smtp.host}, not for real mail",)

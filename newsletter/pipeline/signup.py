@@ -148,14 +148,24 @@ def recent(store, *, now: dt.datetime, days: int = 7) -> tuple[int, int]:
     return store.consents.since(now - dt.timedelta(days=days))
 
 
-def _record(config: Config, store, subscriber: int, purpose: str, email: str, key: str, form: str,
-            now: dt.datetime, name: str | None = None):
+def _record(
+    config: Config,
+    store,
+    subscriber: int,
+    purpose: str,
+    email: str,
+    key: str,
+    form: str,
+    now: dt.datetime,
+    name: str | None = None,
+):
     """Keep the mail about to go to `email`, or None when the address has had its [subscribe]
     mails_per_address in the window (counted in the store, so a restart does not reset it)."""
     s = config.subscribe
     since = now - dt.timedelta(hours=s.mail_window_hours)
-    kept = store.consents.record(subscriber, purpose, email, key, form, now, name, limit=s.mails_per_address,
-                                 since=since)
+    kept = store.consents.record(
+        subscriber, purpose, email, key, form, now, name, limit=s.mails_per_address, since=since
+    )
     if kept is None:
         log.warning("not mailing %s: %d mails in %g hours already", email, s.mails_per_address, s.mail_window_hours)
     return kept
@@ -189,12 +199,23 @@ def _mail(config: Config, purpose: str, to: str, link: str, now: dt.datetime, **
     from ..render import render_page
     from .outgoing import dkim_signer, send_one
 
-    values = dict(title=config.newsletter.title, purpose=purpose, link=link, hours=config.subscribe.confirm_hours,
-                  days=config.subscribe.manage_days, **context)
+    values = dict(
+        title=config.newsletter.title,
+        purpose=purpose,
+        link=link,
+        hours=config.subscribe.confirm_hours,
+        days=config.subscribe.manage_days,
+        **context,
+    )
     subject, _, text = render_page(config, "email/signup.txt", **values).strip().partition("\n\n")
     html = render_page(config, "email/signup.html", subject=subject, **values)
-    message = build_message(Rendered(subject, html, text + "\n"), sender=config.email.from_address, to=to, date=now,
-                            message_id=new_message_id(config.email.message_id_domain, f"{purpose}.{secrets.token_hex(8)}"))
+    message = build_message(
+        Rendered(subject, html, text + "\n"),
+        sender=config.email.from_address,
+        to=to,
+        date=now,
+        message_id=new_message_id(config.email.message_id_domain, f"{purpose}.{secrets.token_hex(8)}"),
+    )
     data = message_bytes(message)
     sign = dkim_signer(config)
     reply = send_one(config, to, sign(data) if sign else data)

@@ -97,8 +97,14 @@ def _take(config: Config, store, mail, now: dt.datetime, result: TipFetchResult,
         result.skipped += 1
         store.tips.set_aside(mail.message_id, now)
         return
-    taken = store.tips.add(MAIL, cleaned.text, Source(cleaned.address, cleaned.name), now,
-                           attachments=cleaned.attachments, message_id=mail.message_id)
+    taken = store.tips.add(
+        MAIL,
+        cleaned.text,
+        Source(cleaned.address, cleaned.name),
+        now,
+        attachments=cleaned.attachments,
+        message_id=mail.message_id,
+    )
     if taken is not None:
         result.taken += 1
         result.attachments += cleaned.attachments
@@ -123,8 +129,15 @@ def list_tips(config: Config, store, *, now: dt.datetime) -> list[Tip]:
 def tips_to_decide(config: Config, store, *, now: dt.datetime) -> list[tuple]:
     """For the preview's Tips panel: (tip, when it came in local time, suggested line, source) for each
     tip still to decide. Only the editor's own page shows the source."""
-    return [(tip, tip.received.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z"), suggested_line(tip),
-             store.tips.source(tip.id)) for tip in list_tips(config, store, now=now)]
+    return [
+        (
+            tip,
+            tip.received.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z"),
+            suggested_line(tip),
+            store.tips.source(tip.id),
+        )
+        for tip in list_tips(config, store, now=now)
+    ]
 
 
 def decide_tip(config: Config, store, action: str, number: int, text: str, *, now: dt.datetime) -> str:

@@ -12,8 +12,8 @@ import secrets
 from typing import TYPE_CHECKING
 
 from ..config import Config, secret
-from ..errors import DeliverError
 from ..deliver.tokens import UNSUBSCRIBE_PATH, Tokens, tokens_from
+from ..errors import DeliverError
 from ..models import ACTIVE
 from .outgoing import send_one
 
@@ -39,9 +39,14 @@ def mail_unsubscribe_link(config: Config, store: Store, address: str, *, now: dt
     link = unsubscribe_url(config.web.base_url, tokens.make(found.id, found.key))
     text = render_page(config, "email/unsubscribe_link.txt", title=config.newsletter.title, link=link)
     subject, _, body = text.strip().partition("\n\n")  # the template's first line is the subject
-    message = plain_message(sender=config.email.from_address, to=found.email, subject=subject, text=body, date=now,
-                            message_id=new_message_id(config.email.message_id_domain,
-                                                      f"unsubscribe.{secrets.token_hex(8)}"))
+    message = plain_message(
+        sender=config.email.from_address,
+        to=found.email,
+        subject=subject,
+        text=body,
+        date=now,
+        message_id=new_message_id(config.email.message_id_domain, f"unsubscribe.{secrets.token_hex(8)}"),
+    )
     reply = send_one(config, found.email, message_bytes(message))
     if reply.status != "sent":
         raise DeliverError(f"{found.email}: the server answered {reply}")
@@ -53,7 +58,9 @@ def link_tokens(config: Config) -> Tokens:
     return tokens_from(secret("secret"))
 
 
-def unsubscribe_link(config: Config, store: Store, named: tuple[int, str | None], how: str, *, now: dt.datetime) -> None:
+def unsubscribe_link(
+    config: Config, store: Store, named: tuple[int, str | None], how: str, *, now: dt.datetime
+) -> None:
     """Unsubscribe the one subscription a link's token names (`link_tokens(config).read(token)`);
     `how` (one-click, web page) goes into the reason recorded."""
     store.subscribers.unsubscribe_link(*named, now, f"unsubscribed ({how})")

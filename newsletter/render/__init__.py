@@ -32,8 +32,18 @@ from .plaintext import LinkRefs, underline, wrap
 UNSUBSCRIBE_TOKEN = "%%UNSUBSCRIBE_URL%%"
 MANAGE_TOKEN = "%%MANAGE_URL%%"  # the reader's own manage page (pipeline/signup.py), filled in by send
 MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 # Properties email clients need that cssutils' CSS 2.1/3 profiles do not know.
 EMAIL_PROPERTIES = ("-webkit-", "-ms-", "mso-", "color-scheme", "supported-color-schemes")
@@ -186,9 +196,7 @@ class _InsideLoader(jinja2.FileSystemLoader):
         raise jinja2.TemplateNotFound(template)
 
 
-def render_issue(
-    issue: Issue, config: Config, *, web_url: str | None = None, audio_url: str | None = None
-) -> Rendered:
+def render_issue(issue: Issue, config: Config, *, web_url: str | None = None, audio_url: str | None = None) -> Rendered:
     """`issue` rendered; should an item make that fail, the issue without it, and a warning naming it.
 
     A template fault is raised as it is: the issue fails with no items, or with a plain stand-in
@@ -230,8 +238,17 @@ def _alone(empty: Issue, section: str, item: Item) -> Issue:
 
 def _stand_in(item: Item) -> Item:
     """`item` with ordinary text in place of its own: what any working template renders."""
-    return replace(item, title="Title", source="source", paragraphs=("Text.",), author=None, link=None,
-                   comments=(), html=None, summary=None)
+    return replace(
+        item,
+        title="Title",
+        source="source",
+        paragraphs=("Text.",),
+        author=None,
+        link=None,
+        comments=(),
+        html=None,
+        summary=None,
+    )
 
 
 def _renders(issue: Issue, config: Config, links: dict) -> bool:
@@ -262,9 +279,17 @@ def _render_issue(
     env = make_environment(config)
     subject = " ".join(issue.subject.split())  # composed (or edited) upstream; one line here
     context = dict(
-        issue=issue, newsletter=config.newsletter, sections=config.sections, email=config.email,
-        subject=subject, web_url=web_url, archive_url=archive_url, unsubscribe_url=UNSUBSCRIBE_TOKEN, manage_url=MANAGE_TOKEN,
-        audio_url=audio_url, tip_url=config.tip_page,
+        issue=issue,
+        newsletter=config.newsletter,
+        sections=config.sections,
+        email=config.email,
+        subject=subject,
+        web_url=web_url,
+        archive_url=archive_url,
+        unsubscribe_url=UNSUBSCRIBE_TOKEN,
+        manage_url=MANAGE_TOKEN,
+        audio_url=audio_url,
+        tip_url=config.tip_page,
         excerpts=frozenset(),
     )
     budget = min(config.email.size_budget_kb * 1024, HARD_LIMIT)
@@ -313,6 +338,7 @@ def _fit(env: jinja2.Environment, context: dict, budget: int, words: int) -> tup
 def _fewest(env, context: dict, budget: int, most: int, state):
     """(k, html, warnings) for the least k in 0..most whose `state(k)` (an issue and the items cut
     to excerpts in it) fits the budget, or None; `context` is left holding that state (else `most`'s)."""
+
     def attempt(k: int):
         issue, cut = state(k)
         context.update(issue=issue, excerpts=frozenset(a.id for a in cut))
@@ -375,16 +401,21 @@ def _cut(issue: Issue, items: list[Item], words: int) -> Issue:
 
 
 def _cut_lines(items: list[Item], words: int) -> list[str]:
-    return [f"cut {_short(a.title)!r} to an excerpt ({sum(len(p.split()) for p in excerpt(a.paragraphs, words)):,} "
-            f"of {a.word_count:,} words)" for a in items]
+    return [
+        f"cut {_short(a.title)!r} to an excerpt ({sum(len(p.split()) for p in excerpt(a.paragraphs, words)):,} "
+        f"of {a.word_count:,} words)"
+        for a in items
+    ]
 
 
 def _move_lines(out: list[Item], fits: bool, budget: int) -> list[str]:
     titles = ", ".join(repr(_short(i.title)) for i in out[:5]) + (", …" if len(out) > 5 else "")
-    lines = [f"moved {len(out)} lowest-ranked item(s) to \"More in the web edition\": {titles}"]
+    lines = [f'moved {len(out)} lowest-ranked item(s) to "More in the web edition": {titles}']
     if not fits:
-        lines.append(f"every item moved out and still over the {budget / 1024:.0f} KB budget: the templates and "
-                     "[email] settings alone are too big")
+        lines.append(
+            f"every item moved out and still over the {budget / 1024:.0f} KB budget: the templates and "
+            "[email] settings alone are too big"
+        )
     return lines
 
 
@@ -406,18 +437,29 @@ def moved(issue: Issue, out: list[Item]) -> Issue:
     def keep(items: tuple[Item, ...]) -> tuple[Item, ...]:
         return tuple(i for i in items if i.id not in gone)
 
-    kept = replace(issue, lead=None if issue.lead and issue.lead.id in gone else issue.lead,
-                   pieces=keep(issue.pieces), hearing=keep(issue.hearing), events=keep(issue.events))
+    kept = replace(
+        issue,
+        lead=None if issue.lead and issue.lead.id in gone else issue.lead,
+        pieces=keep(issue.pieces),
+        hearing=keep(issue.hearing),
+        events=keep(issue.events),
+    )
     return replace(kept, overflow=issue.overflow + tuple(i for i in issue.items if i.id in gone))
 
 
 def whole(issue: Issue) -> Issue:
     """`issue` with its overflow back in its sections: the web copy, which holds everything."""
+
     def by_kind(kind: str) -> tuple[Item, ...]:
         return tuple(i for i in issue.overflow if i.kind == kind)
 
-    return replace(issue, pieces=issue.pieces + by_kind(ARTICLE), hearing=issue.hearing + by_kind(HEARING),
-                   events=issue.events + by_kind(EVENT), overflow=())
+    return replace(
+        issue,
+        pieces=issue.pieces + by_kind(ARTICLE),
+        hearing=issue.hearing + by_kind(HEARING),
+        events=issue.events + by_kind(EVENT),
+        overflow=(),
+    )
 
 
 def _unexcerpted(fitted: Issue, original: Issue) -> Issue:
@@ -427,9 +469,14 @@ def _unexcerpted(fitted: Issue, original: Issue) -> Issue:
     def back(items: tuple[Item, ...]) -> tuple[Item, ...]:
         return tuple(full.get(i.id, i) for i in items)
 
-    return replace(fitted, lead=full.get(fitted.lead.id, fitted.lead) if fitted.lead else None,
-                   pieces=back(fitted.pieces), hearing=back(fitted.hearing), events=back(fitted.events),
-                   overflow=back(fitted.overflow))
+    return replace(
+        fitted,
+        lead=full.get(fitted.lead.id, fitted.lead) if fitted.lead else None,
+        pieces=back(fitted.pieces),
+        hearing=back(fitted.hearing),
+        events=back(fitted.events),
+        overflow=back(fitted.overflow),
+    )
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -539,6 +586,11 @@ def render_page(config: Config, name: str, **context) -> str:
     no inlining (a browser reads <style>), and no unsubscribe_url in the context, so no template
     can put a personal link on a public page (StrictUndefined fails it instead)."""
     env = make_environment(config)
-    base = dict(newsletter=config.newsletter, sections=config.sections, email=config.email, excerpts=frozenset(),
-                tip_url=config.tip_page)
+    base = dict(
+        newsletter=config.newsletter,
+        sections=config.sections,
+        email=config.email,
+        excerpts=frozenset(),
+        tip_url=config.tip_page,
+    )
     return _render(env, name, {**base, **context})

@@ -18,8 +18,30 @@ from .plaintext import LinkRefs, wrap
 IMAGE_WIDTH = 536
 _IMG = re.compile(r"<img\b[^>]*>")
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "tr", "figcaption", "caption", "pre",
-           "blockquote", "ul", "ol", "dl", "table", "figure", "hr"}
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "dt",
+    "dd",
+    "tr",
+    "figcaption",
+    "caption",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "figure",
+    "hr",
+}
 
 
 def email_html(html: str, *, images: bool) -> str:

@@ -34,9 +34,7 @@ _META_LINES = 3
 _MD_TITLE = re.compile(r"^#{1,6}\s+(?P<title>.+?)(?:\s+#+)?$")
 # "Faceless Bureaucrat: How bizarre to be here. Personally I..." - a page whose
 # title was flattened into its first paragraph, after the author's name.
-_LABELLED = re.compile(
-    rf"(?P<name>[A-Z][\w'’-]+\s+{NAME}):\s+(?P<title>[^.!?]{{3,100}}[.!?])\s+(?P<rest>\S.*)"
-)
+_LABELLED = re.compile(rf"(?P<name>[A-Z][\w'’-]+\s+{NAME}):\s+(?P<title>[^.!?]{{3,100}}[.!?])\s+(?P<rest>\S.*)")
 # Blogger-style scrapes glue the "Reply" and "Delete" links of each reader comment
 # to the start of that comment's second line: the mark of a comment thread.
 COMMENT_MARK = re.compile(r"^Reply\s?Delete\s*")
@@ -60,8 +58,9 @@ class _Head:
     published: dt.datetime | None = None
 
 
-def parse_article(lines: Sequence[str], source: str, rules: Rules, ledger: Ledger, *,
-                  markdown: bool = False) -> Item | None:
+def parse_article(
+    lines: Sequence[str], source: str, rules: Rules, ledger: Ledger, *, markdown: bool = False
+) -> Item | None:
     """The page's article, or None when nothing but chrome is left."""
     end = text_end(lines, rules)
     comments = _thread(lines, end, rules, ledger)
@@ -83,8 +82,13 @@ def parse_article(lines: Sequence[str], source: str, rules: Rules, ledger: Ledge
         return None
     title = head.title or shorten(paragraphs[0])
     return make_item(
-        ARTICLE, title, source, paragraphs,
-        author=head.author, published=head.published, comments=tuple(marked + comments),
+        ARTICLE,
+        title,
+        source,
+        paragraphs,
+        author=head.author,
+        published=head.published,
+        comments=tuple(marked + comments),
     )
 
 

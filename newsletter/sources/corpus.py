@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from ..errors import SourceError
 from ..models import Document
-from .sanitize import clean_text
 from .lines import Rules
 from .page import Page, read_page
+from .sanitize import clean_text
 from .text import decode
 
 SUFFIXES = (".txt", ".md")

@@ -23,9 +23,7 @@ TIME = r"(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)"
 NAME = r"[A-Z][\w'’-]*\.?(?:\s+(?:(?:de|da|di|du|van|von|der|den|la|le|bin|al)\s+)*[A-Z][\w'’-]*\.?){0,3}"
 
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
-_CALENDAR = (
-    rf"{_WEEKDAY}(?:{DAY}\s+{MONTH},?\s+\d{{4}}|{MONTH}\s+{DAY},?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})"
-)
+_CALENDAR = rf"{_WEEKDAY}(?:{DAY}\s+{MONTH},?\s+\d{{4}}|{MONTH}\s+{DAY},?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})"
 _DATE_TIME = re.compile(rf"(?P<date>{_CALENDAR})(?:\s*(?:,|-|–|at|@)?\s*(?P<time>{TIME}))?", re.I)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _LONG_DATE = re.compile(rf"{_WEEKDAY}{DAY}\s+{MONTH}\s+\d{{4}}", re.I)

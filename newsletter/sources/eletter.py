@@ -79,8 +79,7 @@ def parse_eletter(lines: Sequence[str], source: str, rules: Rules, ledger: Ledge
     rest = [line if i not in lead_lines else "" for i, line in enumerate(lines)]
     author = lead.author if lead else None
     hearing = [
-        make_item(HEARING, text, source, (text,), author=author, published=published)
-        for text in _hearing(rest, ledger)
+        make_item(HEARING, text, source, (text,), author=author, published=published) for text in _hearing(rest, ledger)
     ]
     listings = read_listings(rest, page_day, rules)
     for listing in listings:
@@ -92,8 +91,9 @@ def parse_eletter(lines: Sequence[str], source: str, rules: Rules, ledger: Ledge
     return [*([lead] if lead else []), *hearing, *events]
 
 
-def _lead(lines: Sequence[str], source: str, rules: Rules, ledger: Ledger,
-          published: dt.datetime) -> tuple[Item | None, range]:
+def _lead(
+    lines: Sequence[str], source: str, rules: Rules, ledger: Ledger, published: dt.datetime
+) -> tuple[Item | None, range]:
     """The lead piece and the lines it spans: under "News and Comment from ...", else the longest prose run."""
     heading = next((i for i, line in enumerate(lines) if _LEAD.match(line)), None)
     author = None
@@ -131,8 +131,9 @@ def _person(name: str) -> str | None:
     return name
 
 
-def _own_head(lines: Sequence[str], start: int, rules: Rules, ledger: Ledger, author: str | None,
-              *, above: bool) -> tuple[str | None, str | None, int]:
+def _own_head(
+    lines: Sequence[str], start: int, rules: Rules, ledger: Ledger, author: str | None, *, above: bool
+) -> tuple[str | None, str | None, int]:
     """The lead's own headline and byline, when it has them; and where its text starts.
 
     Under a heading they come first; a lead found as prose has them just above it.

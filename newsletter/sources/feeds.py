@@ -160,8 +160,10 @@ async def _refuse_inward(url: str, exempt: set[tuple[str, int]]) -> None:
     refused = await _inward(url) - exempt
     if refused:
         address, port = min(refused)
-        raise _Refused(f"refused: {url} leads to {address} port {port}, an internal address, "
-                       "and the configured feed URL does not point there")
+        raise _Refused(
+            f"refused: {url} leads to {address} port {port}, an internal address, "
+            "and the configured feed URL does not point there"
+        )
 
 
 def _redirect_target(url: str, location: str, seen: list[str]) -> str:

@@ -92,7 +92,7 @@ def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
     parts = []
     for pattern in patterns:
         flags = _LEADING_FLAGS.match(pattern)
-        parts.append(f"(?{flags[1]}:{pattern[flags.end():]})" if flags else f"(?:{pattern})")
+        parts.append(f"(?{flags[1]}:{pattern[flags.end() :]})" if flags else f"(?:{pattern})")
     return re.compile("|".join(parts) or "(?!)")
 
 

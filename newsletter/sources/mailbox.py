@@ -177,8 +177,10 @@ class _Imap:
             found = re.search(rb"RFC822\.SIZE (\d+)", sized[0] or b"") if sized and sized[0] else None
             size = int(found.group(1)) if found else 0
             if size > self.source.max_bytes:
-                batch.warnings.append(f"{self.where}: message {uid} is {size} bytes, over the "
-                                      f"{self.source.max_bytes}-byte limit; set aside")
+                batch.warnings.append(
+                    f"{self.where}: message {uid} is {size} bytes, over the "
+                    f"{self.source.max_bytes}-byte limit; set aside"
+                )
                 batch.skipped_keys.append(uid)
                 continue
             _, fetched = self.imap.uid("FETCH", uid, "(BODY.PEEK[])")
@@ -186,7 +188,7 @@ class _Imap:
             if raw is None:
                 batch.warnings.append(f"{self.where}: message {uid} vanished while read")
                 continue
-            _taken(batch, uid, raw[:self.source.max_bytes], known, self.where)
+            _taken(batch, uid, raw[: self.source.max_bytes], known, self.where)
         return batch
 
     def mark(self, batch: Batch) -> None:
@@ -196,5 +198,3 @@ class _Imap:
 
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-

@@ -75,8 +75,11 @@ def _other(lines: list[str], source: str, rules: Rules) -> Page:
     for listing in listings:
         ledger.mark(listing.lines, trace.EVENT)
         published = dt.datetime.combine(top[1], dt.time(), tzinfo=rules.tz) if top else None
-        items.append(make_item(EVENT, event_title(listing), source, listing.event.description,
-                               published=published, event=listing.event))
+        items.append(
+            make_item(
+                EVENT, event_title(listing), source, listing.event.description, published=published, event=listing.event
+            )
+        )
     if not items:
         ledger.warnings.append("no prose and no events: not an article or an eLetter page")
     ledger.rest(trace.BOILERPLATE if not items else trace.SIDEBAR)

@@ -16,8 +16,7 @@ from ..config import FeedConfig, FetchSection
 from ..models import FeedState, Item
 from . import feeds
 from .entries import Feed
-from .feedparse import ParseJob, Parsed, ParsePool
-
+from .feedparse import Parsed, ParseJob, ParsePool
 
 UPDATED, UNCHANGED, SKIPPED, FAILED = "updated", "unchanged", "skipped", "failed"
 

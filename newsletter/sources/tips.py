@@ -70,7 +70,7 @@ def first_sentence(text: str) -> str:
     """What an accepted tip's line starts as: its first sentence (the first paragraph when none ends)."""
     paragraph = text.split("\n\n")[0]
     found = _SENTENCE_END.search(paragraph)
-    return paragraph[:found.end()].rstrip() if found else paragraph
+    return paragraph[: found.end()].rstrip() if found else paragraph
 
 
 def from_mail(message: EmailMessage, max_chars: int) -> Cleaned:
@@ -81,8 +81,11 @@ def from_mail(message: EmailMessage, max_chars: int) -> Cleaned:
     for part in message.walk():
         if part.is_multipart():
             continue
-        if part.get_content_disposition() == "attachment" or part.get_content_maintype() != "text" \
-                or part.get_content_subtype() not in ("plain", "html"):
+        if (
+            part.get_content_disposition() == "attachment"
+            or part.get_content_maintype() != "text"
+            or part.get_content_subtype() not in ("plain", "html")
+        ):
             attachments += 1
         elif body is None or (part.get_content_subtype() == "plain" and body[0] == "html"):
             body = (part.get_content_subtype(), part)
@@ -139,7 +142,12 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     if not headers:
         return "", ""
     found = getattr(headers[0], "addresses", ())
-    if headers[0].defects or len(found) != 1 or not found[0].domain or "@" in found[0].display_name \
-            or "<" in found[0].display_name:
+    if (
+        headers[0].defects
+        or len(found) != 1
+        or not found[0].domain
+        or "@" in found[0].display_name
+        or "<" in found[0].display_name
+    ):
         raise Unusable("the From header does not name one address")
     return found[0].addr_spec, found[0].display_name  # bounded by the store

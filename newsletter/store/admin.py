@@ -98,7 +98,9 @@ def _make_room(connection: sa.Connection, order: list[sa.Table], force: bool) ->
     for table in order:
         rows = connection.scalar(sa.select(sa.func.count()).select_from(table))
         if rows and not force:
-            raise StoreError(f"the target is not empty ({table.name} has {rows} row(s)); --force replaces what it holds")
+            raise StoreError(
+                f"the target is not empty ({table.name} has {rows} row(s)); --force replaces what it holds"
+            )
     if force:
         for table in reversed(order):
             connection.execute(table.delete())

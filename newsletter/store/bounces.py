@@ -53,8 +53,13 @@ class Bounces:
         with self.engine.connect() as conn:
             found: set[str] = set()
             for start in range(0, len(ids), 500):
-                found |= set(conn.scalars(sa.select(mailbox_seen.c.message_id).where(
-                    mailbox_seen.c.mailbox == mailbox, mailbox_seen.c.message_id.in_(ids[start:start + 500]))))
+                found |= set(
+                    conn.scalars(
+                        sa.select(mailbox_seen.c.message_id).where(
+                            mailbox_seen.c.mailbox == mailbox, mailbox_seen.c.message_id.in_(ids[start : start + 500])
+                        )
+                    )
+                )
             return found
 
     def mark_seen(self, mailbox: str, message_ids: Iterable[str], now: dt.datetime) -> None:
@@ -74,11 +79,22 @@ class Bounces:
             if subscriber is None:
                 return Applied(None, issue, None)
             if issue is None and evidence.kind == SOFT:  # no copy returned: the last issue they were sent
-                issue = conn.scalar(sa.select(sa.func.max(sends.c.issue))
-                                    .where(sends.c.subscriber == subscriber, sends.c.status == SENT))
-            conn.execute(bounces.insert().values(
-                subscriber=subscriber, issue=issue, kind=evidence.kind, code=evidence.code[:16],
-                detail=evidence.detail, report_id=evidence.report_id[:500], received=now))
+                issue = conn.scalar(
+                    sa.select(sa.func.max(sends.c.issue)).where(
+                        sends.c.subscriber == subscriber, sends.c.status == SENT
+                    )
+                )
+            conn.execute(
+                bounces.insert().values(
+                    subscriber=subscriber,
+                    issue=issue,
+                    kind=evidence.kind,
+                    code=evidence.code[:16],
+                    detail=evidence.detail,
+                    report_id=evidence.report_id[:500],
+                    received=now,
+                )
+            )
             reason = f"{evidence.kind} {evidence.code} {evidence.detail}".strip()[:500]
             if evidence.kind == HARD:
                 _set(conn, subscriber, BOUNCED, reason, now)
@@ -89,8 +105,9 @@ class Bounces:
                 conn.execute(subscribers.update().where(subscribers.c.id == subscriber).values(soft_bounces=streak))
                 if streak >= soft_limit:
                     _set(conn, subscriber, BOUNCED, f"{reason} ({streak} issues in a row soft-bounced)", now)
-            row = conn.execute(sa.select(subscribers.c.email, subscribers.c.status)
-                               .where(subscribers.c.id == subscriber)).one()
+            row = conn.execute(
+                sa.select(subscribers.c.email, subscribers.c.status).where(subscribers.c.id == subscriber)
+            ).one()
             return Applied(row.email, issue, row.status)
 
     def evidence(self, subscriber: int) -> list[dict]:
@@ -103,8 +120,11 @@ class Bounces:
 def _seen(conn: sa.Connection, mailbox: str, message_id: str, now: dt.datetime) -> bool:
     """Mark a Message-ID read; False when it was already (the insert finds its key taken)."""
     key = {"mailbox": mailbox[:64], "message_id": message_id[:255]}
-    if conn.scalar(sa.select(sa.func.count()).select_from(mailbox_seen).where(
-            mailbox_seen.c.mailbox == key["mailbox"], mailbox_seen.c.message_id == key["message_id"])):
+    if conn.scalar(
+        sa.select(sa.func.count())
+        .select_from(mailbox_seen)
+        .where(mailbox_seen.c.mailbox == key["mailbox"], mailbox_seen.c.message_id == key["message_id"])
+    ):
         return False
     conn.execute(mailbox_seen.insert().values(**key, taken=now))
     return True
@@ -114,8 +134,9 @@ def _whom(conn: sa.Connection, evidence: Evidence) -> tuple[int | None, int | No
     """(subscriber, issue): by signed token, then the returned Message-ID in the ledger, then the address."""
     issue = None
     if evidence.message_ids:
-        found = conn.execute(sa.select(sends.c.subscriber, sends.c.issue)
-                             .where(sends.c.message_id.in_(evidence.message_ids)).limit(1)).first()
+        found = conn.execute(
+            sa.select(sends.c.subscriber, sends.c.issue).where(sends.c.message_id.in_(evidence.message_ids)).limit(1)
+        ).first()
         if found:
             issue = found.issue
             if evidence.subscriber is None:
@@ -123,8 +144,9 @@ def _whom(conn: sa.Connection, evidence: Evidence) -> tuple[int | None, int | No
     if evidence.subscriber is not None:
         query = sa.select(subscribers.c.id).where(subscribers.c.id == evidence.subscriber)
         if evidence.keyed:
-            query = query.where(subscribers.c.token_key == evidence.key if evidence.key
-                                else subscribers.c.token_key.is_(None))
+            query = query.where(
+                subscribers.c.token_key == evidence.key if evidence.key else subscribers.c.token_key.is_(None)
+            )
         return conn.scalar(query), issue
     for address in evidence.addresses:
         found = conn.scalar(sa.select(subscribers.c.id).where(subscribers.c.email_key == address.lower()))
@@ -134,16 +156,28 @@ def _whom(conn: sa.Connection, evidence: Evidence) -> tuple[int | None, int | No
 
 
 def _set(conn: sa.Connection, subscriber: int, status: str, reason: str, now: dt.datetime) -> None:
-    conn.execute(subscribers.update().where(subscribers.c.id == subscriber, subscribers.c.status == ACTIVE)
-                 .values(status=status, reason=reason, updated=now))
+    conn.execute(
+        subscribers.update()
+        .where(subscribers.c.id == subscriber, subscribers.c.status == ACTIVE)
+        .values(status=status, reason=reason, updated=now)
+    )
 
 
 def _soft_streak(conn: sa.Connection, subscriber: int, limit: int) -> int:
     """How many of the last `limit` issues sent to the subscriber soft-bounced, counting back to the first that did not."""
-    recent = conn.scalars(sa.select(sends.c.issue).where(sends.c.subscriber == subscriber, sends.c.status == SENT)
-                          .order_by(sends.c.issue.desc()).limit(limit)).all()
-    bounced = set(conn.scalars(sa.select(bounces.c.issue).where(
-        bounces.c.subscriber == subscriber, bounces.c.kind == SOFT, bounces.c.issue.in_(recent))))
+    recent = conn.scalars(
+        sa.select(sends.c.issue)
+        .where(sends.c.subscriber == subscriber, sends.c.status == SENT)
+        .order_by(sends.c.issue.desc())
+        .limit(limit)
+    ).all()
+    bounced = set(
+        conn.scalars(
+            sa.select(bounces.c.issue).where(
+                bounces.c.subscriber == subscriber, bounces.c.kind == SOFT, bounces.c.issue.in_(recent)
+            )
+        )
+    )
     streak = 0
     for issue in recent:
         if issue not in bounced:

@@ -7,7 +7,6 @@ import datetime as dt
 
 from ..models import Event, Item
 
-
 _ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(Item))
 
 

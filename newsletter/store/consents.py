@@ -45,16 +45,35 @@ class Consents:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
-    def record(self, subscriber: int, purpose: str, email: str, email_key: str, form: str, now: dt.datetime,
-               name: str | None = None, *, limit: int, since: dt.datetime) -> Confirmation | None:
+    def record(
+        self,
+        subscriber: int,
+        purpose: str,
+        email: str,
+        email_key: str,
+        form: str,
+        now: dt.datetime,
+        name: str | None = None,
+        *,
+        limit: int,
+        since: dt.datetime,
+    ) -> Confirmation | None:
         """Keep a confirmation mail about to be sent, unless `email_key` has had `limit` since `since`
         (then None, and nothing is kept); the mail's link names the row returned.
 
         The count and the new row are one step under a lock on the address, so sign-ups
         posted at once cannot each see room for one more and all mail the victim.
         """
-        values = {"subscriber": subscriber, "purpose": purpose, "email": email, "email_key": email_key,
-                  "name": name, "form": form[:64], "key": secrets.token_hex(KEY_BYTES), "mailed": _utc(now)}
+        values = {
+            "subscriber": subscriber,
+            "purpose": purpose,
+            "email": email,
+            "email_key": email_key,
+            "name": name,
+            "form": form[:64],
+            "key": secrets.token_hex(KEY_BYTES),
+            "mailed": _utc(now),
+        }
         try:
             with self.engine.begin() as conn:
                 dialects.lock_name(conn, f"confirmations {email_key}")
@@ -78,8 +97,13 @@ class Consents:
         another subscription holds meanwhile is TAKEN, and nothing changes.
         """
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(confirmations).where(confirmations.c.id == id_, confirmations.c.key == key,
-                                                              confirmations.c.purpose.in_((SUBSCRIBE, CHANGE)))).first()
+            row = conn.execute(
+                sa.select(confirmations).where(
+                    confirmations.c.id == id_,
+                    confirmations.c.key == key,
+                    confirmations.c.purpose.in_((SUBSCRIBE, CHANGE)),
+                )
+            ).first()
             if row is None:
                 return None
             if row.confirmed is not None:
@@ -91,26 +115,32 @@ class Consents:
                     return TAKEN, _confirmation(row)
             else:
                 activate(conn, row.subscriber, row.name, now)
-            conn.execute(confirmations.update().where(confirmations.c.id == id_)
-                         .values(confirmed=_utc(now), previous=previous))
+            conn.execute(
+                confirmations.update().where(confirmations.c.id == id_).values(confirmed=_utc(now), previous=previous)
+            )
             done = conn.execute(sa.select(confirmations).where(confirmations.c.id == id_)).one()
         return (CHANGED if row.purpose == CHANGE else SUBSCRIBED), _confirmation(done)
 
     def of(self, subscriber: int) -> list[Confirmation]:
         """A subscriber's confirmation mails, oldest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(confirmations).where(confirmations.c.subscriber == subscriber)
-                                .order_by(confirmations.c.id))
+            rows = conn.execute(
+                sa.select(confirmations).where(confirmations.c.subscriber == subscriber).order_by(confirmations.c.id)
+            )
             return [_confirmation(row) for row in rows]
 
     def since(self, moment: dt.datetime) -> tuple[int, int]:
         """(sign-up confirmations mailed, sign-ups confirmed) since `moment`: what `status` shows."""
         moment = _utc(moment)
         with self.engine.connect() as conn:
-            asked = conn.scalar(sa.select(sa.func.count()).where(
-                confirmations.c.purpose == SUBSCRIBE, confirmations.c.mailed >= moment))
-            done = conn.scalar(sa.select(sa.func.count()).where(
-                confirmations.c.purpose == SUBSCRIBE, confirmations.c.confirmed >= moment))
+            asked = conn.scalar(
+                sa.select(sa.func.count()).where(confirmations.c.purpose == SUBSCRIBE, confirmations.c.mailed >= moment)
+            )
+            done = conn.scalar(
+                sa.select(sa.func.count()).where(
+                    confirmations.c.purpose == SUBSCRIBE, confirmations.c.confirmed >= moment
+                )
+            )
         return asked, done
 
 
@@ -119,8 +149,9 @@ class _Full(Exception):
 
 
 def _mailed(conn: sa.Connection, email_key: str, since: dt.datetime) -> int:
-    return conn.scalar(sa.select(sa.func.count()).where(
-        confirmations.c.email_key == email_key, confirmations.c.mailed >= _utc(since)))
+    return conn.scalar(
+        sa.select(sa.func.count()).where(confirmations.c.email_key == email_key, confirmations.c.mailed >= _utc(since))
+    )
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -132,5 +163,15 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def _confirmation(row) -> Confirmation:
-    return Confirmation(row.id, row.subscriber, row.purpose, row.email, row.form, row.key, _aware(row.mailed),
-                        _aware(row.confirmed), row.name, row.previous)
+    return Confirmation(
+        row.id,
+        row.subscriber,
+        row.purpose,
+        row.email,
+        row.form,
+        row.key,
+        _aware(row.mailed),
+        _aware(row.confirmed),
+        row.name,
+        row.previous,
+    )

@@ -30,12 +30,18 @@ def parse(url: str) -> sa.URL:
         parsed = sa.engine.make_url(url)
         parsed.get_dialect().import_dbapi()
     except (sa.exc.ArgumentError, ValueError) as e:
-        why = e if isinstance(e, sa.exc.ArgumentError) else "its port is not a number"  # int()'s text may hold the password
-        raise StoreError(f"{masked(url)}: not a database URL ({why}); e.g. sqlite:///newsletter.db or "
-                         "postgresql+psycopg://user@host:5432/name") from None
+        why = (
+            e if isinstance(e, sa.exc.ArgumentError) else "its port is not a number"
+        )  # int()'s text may hold the password
+        raise StoreError(
+            f"{masked(url)}: not a database URL ({why}); e.g. sqlite:///newsletter.db or "
+            "postgresql+psycopg://user@host:5432/name"
+        ) from None
     except ImportError as e:
-        raise StoreError(f"{masked(url)}: no driver for it is installed ({e}); newsletter supports "
-                         "sqlite:/// and postgresql+psycopg://") from None
+        raise StoreError(
+            f"{masked(url)}: no driver for it is installed ({e}); newsletter supports "
+            "sqlite:/// and postgresql+psycopg://"
+        ) from None
     return parsed
 
 

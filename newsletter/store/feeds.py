@@ -41,4 +41,3 @@ def _state(row) -> FeedState:
     for name in _TIMES:
         values[name] = as_utc(values[name])
     return FeedState(**values)
-

@@ -17,7 +17,6 @@ from .codec import item_from_json
 from .dialects import as_utc
 from .schema import issue_items, issues, items
 
-
 OVERFLOW = "overflow"  # the issue_items section of an issue's overflow (see Issue.overflow)
 SECTIONS = ("lead", "pieces", "hearing", "events", OVERFLOW)
 
@@ -51,7 +50,9 @@ class Issues:
         return self._one(issues.c.send_at == as_utc(send_at))
 
     def last_sent(self) -> IssueRecord | None:
-        query = sa.select(issues).where(issues.c.status == IssueStatus.SENT.value).order_by(issues.c.sent.desc()).limit(1)
+        query = (
+            sa.select(issues).where(issues.c.status == IssueStatus.SENT.value).order_by(issues.c.sent.desc()).limit(1)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return _record(row) if row else None
@@ -64,13 +65,19 @@ class Issues:
         """Store `issue` as the draft, replacing what the draft held before. `built` fingerprints what
         was built; an approval is for the bytes approved, so a build that changes them voids it."""
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(issues.c.status, issues.c.built, issues.c.review)
-                               .where(issues.c.number == issue.number)).first()
+            row = conn.execute(
+                sa.select(issues.c.status, issues.c.built, issues.c.review).where(issues.c.number == issue.number)
+            ).first()
             status = row.status if row else None
             if status not in (None, IssueStatus.DRAFT):
                 raise StoreError(f"issue {issue.number} is {status}; only a draft can be rebuilt")
-            values = {"day": issue.date, "status": IssueStatus.DRAFT.value, "subject": issue.subject, "updated": now,
-                      "built": built}
+            values = {
+                "day": issue.date,
+                "status": IssueStatus.DRAFT.value,
+                "subject": issue.subject,
+                "updated": now,
+                "built": built,
+            }
             if row and row.review == Review.APPROVED and row.built != built:
                 values |= {"review": None, "note": "changed after it was approved: approve it again"}
             if status is None:
@@ -92,8 +99,13 @@ class Issues:
         if record is None:
             return None
         sections = self.items(number)
-        return Issue(number, record.day, record.subject, next(iter(sections.get("lead", ())), None),
-                     *(tuple(sections.get(name, ())) for name in SECTIONS[1:]))
+        return Issue(
+            number,
+            record.day,
+            record.subject,
+            next(iter(sections.get("lead", ())), None),
+            *(tuple(sections.get(name, ())) for name in SECTIONS[1:]),
+        )
 
     def items(self, number: int) -> dict[str, list[Item]]:
         """The items of issue `number` by section, in order."""
@@ -145,5 +157,16 @@ def _sections(issue: Issue):
 
 
 def _record(row) -> IssueRecord:
-    return IssueRecord(row.number, row.day, IssueStatus(row.status), row.subject, as_utc(row.updated), as_utc(row.sent),
-                       row.built, as_utc(row.send_at), row.review and Review(row.review), row.note, as_utc(row.notified))
+    return IssueRecord(
+        row.number,
+        row.day,
+        IssueStatus(row.status),
+        row.subject,
+        as_utc(row.updated),
+        as_utc(row.sent),
+        row.built,
+        as_utc(row.send_at),
+        row.review and Review(row.review),
+        row.note,
+        as_utc(row.notified),
+    )

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import sqlalchemy as sa
 
 from .. import dedup
 from ..models import IssueStatus, Item
-from .dialects import as_utc, chunks
 from .codec import item_from_json, item_to_json
+from .dialects import as_utc, chunks
 from .issues import OVERFLOW
 from .schema import duplicates, issue_items, issues, item_keys, items
 
@@ -63,11 +63,16 @@ class Items:
         spent = (
             sa.select(issue_items.c.item)
             .join(issues, issues.c.number == issue_items.c.issue)
-            .where(issues.c.status.in_((IssueStatus.SENDING.value, IssueStatus.SENT.value)))  # a send under way spent them too
+            .where(
+                issues.c.status.in_((IssueStatus.SENDING.value, IssueStatus.SENT.value))
+            )  # a send under way spent them too
             .where(issue_items.c.section != OVERFLOW)
         )
-        query = (sa.select(items.c.data, items.c.first_seen).where(items.c.id.not_in(spent))
-                 .order_by(items.c.first_seen, items.c.id))
+        query = (
+            sa.select(items.c.data, items.c.first_seen)
+            .where(items.c.id.not_in(spent))
+            .order_by(items.c.first_seen, items.c.id)
+        )
         with self.engine.connect() as conn:
             return [(item_from_json(data), as_utc(seen)) for data, seen in conn.execute(query)]
 
@@ -164,4 +169,3 @@ def _owners(conn: sa.Connection, keys: set[str]) -> dict[str, list[tuple[str, st
         for key, owner, source in conn.execute(query):
             owners.setdefault(key, []).append((owner, source))
     return owners
-

@@ -50,4 +50,3 @@ class Leases:
         query = sa.select(leases.c.holder).where(leases.c.name == name, leases.c.expires >= as_utc(now))
         with self.engine.connect() as conn:
             return conn.scalar(query)
-

@@ -54,8 +54,11 @@ class Ledger:
         now = as_utc(now)
         allowed = (IssueStatus.DRAFT.value, IssueStatus.SENT.value) if force else (IssueStatus.DRAFT.value,)
         with self.engine.begin() as conn:
-            moved = conn.execute(issues.update().where(issues.c.number == issue, issues.c.status.in_(allowed))
-                                 .values(status=IssueStatus.SENDING.value)).rowcount
+            moved = conn.execute(
+                issues.update()
+                .where(issues.c.number == issue, issues.c.status.in_(allowed))
+                .values(status=IssueStatus.SENDING.value)
+            ).rowcount
             if not moved:
                 _why_not(conn, issue)
                 return
@@ -68,19 +71,38 @@ class Ledger:
             conn.execute(  # a forced round: everyone still active again
                 sends.update()
                 .where(sends.c.issue == issue, sends.c.subscriber.in_(active))
-                .values(status=PENDING, round=round_, crashes=0, reply=None, message_id=None,
-                        claimed_by=None, claimed_until=None, retry_at=None, deferred_since=None, updated=now)
+                .values(
+                    status=PENDING,
+                    round=round_,
+                    crashes=0,
+                    reply=None,
+                    message_id=None,
+                    claimed_by=None,
+                    claimed_until=None,
+                    retry_at=None,
+                    deferred_since=None,
+                    updated=now,
+                )
             )
             already = sa.select(sends.c.subscriber).where(sends.c.issue == issue)
             columns = ("issue", "subscriber", "status", "round", "updated")
             fresh = sa.select(
-                sa.literal(issue), subscribers.c.id, sa.literal(PENDING), sa.literal(round_),
+                sa.literal(issue),
+                subscribers.c.id,
+                sa.literal(PENDING),
+                sa.literal(round_),
                 sa.literal(now, sa.DateTime(timezone=True)),
             ).where(subscribers.c.status == ACTIVE, subscribers.c.id.not_in(already))  # pausing ones too: skipped below
             conn.execute(sends.insert().from_select(columns, fresh))
-            conn.execute(sends.update().where(sends.c.issue == issue, sends.c.status == PENDING,
-                                              sends.c.subscriber.in_(sa.select(subscribers.c.id).where(pausing)))
-                         .values(status=SKIPPED, reply="paused by the reader", updated=now))
+            conn.execute(
+                sends.update()
+                .where(
+                    sends.c.issue == issue,
+                    sends.c.status == PENDING,
+                    sends.c.subscriber.in_(sa.select(subscribers.c.id).where(pausing)),
+                )
+                .values(status=SKIPPED, reply="paused by the reader", updated=now)
+            )
 
     def claim(self, issue: int, owner: str, now: dt.datetime, lease: float, limit: int) -> list[Addressee]:
         """Take up to `limit` open rows nobody holds, rows in flight at a crash first, then lowest subscriber.
@@ -90,20 +112,35 @@ class Ledger:
         locked with FOR UPDATE SKIP LOCKED, so senders claiming at once pass each other by.
         """
         now = as_utc(now)
-        values = {"p_issue": issue, "p_owner": owner, "p_now": now, "p_limit": limit,
-                  "p_until": now + dt.timedelta(seconds=lease)}
+        values = {
+            "p_issue": issue,
+            "p_owner": owner,
+            "p_now": now,
+            "p_limit": limit,
+            "p_until": now + dt.timedelta(seconds=lease),
+        }
         with self.engine.begin() as conn:
             taken = _claim_locked(conn, values) if self._skip_locked else conn.execute(CLAIM, values)
             rows = {row.subscriber: row for row in taken}
             people = conn.execute(WHO, {"p_ids": list(rows)}).all() if rows else []
         return sorted(
-            (Addressee(p.id, p.email, p.name, rows[p.id].round, p.token_key,
-                       rows[p.id].deferred_since and as_utc(rows[p.id].deferred_since)) for p in people),
+            (
+                Addressee(
+                    p.id,
+                    p.email,
+                    p.name,
+                    rows[p.id].round,
+                    p.token_key,
+                    rows[p.id].deferred_since and as_utc(rows[p.id].deferred_since),
+                )
+                for p in people
+            ),
             key=lambda c: c.subscriber,
         )
 
-    def steps(self, issue: int, owner: str, now: dt.datetime,
-              steps: list[tuple[Outcome | None, int | None, str | None]]) -> list[bool]:
+    def steps(
+        self, issue: int, owner: str, now: dt.datetime, steps: list[tuple[Outcome | None, int | None, str | None]]
+    ) -> list[bool]:
         """For each (done, start, message_id): record the outcome `done`, then mark `start` sending
         with its Message-ID; all in ONE transaction, so several senders' steps share a commit.
 
@@ -114,11 +151,24 @@ class Ledger:
         round trips, not its work, were most of its cost.
         """
         now = as_utc(now)
-        outcomes = [{"p_issue": issue, "p_subscriber": done.subscriber, "p_status": done.status, "p_reply": done.reply,
-                     "p_attempts": done.attempts, "p_now": now, "p_retry_at": done.retry_at and as_utc(done.retry_at)}
-                    for done, _, _ in steps if done]
-        starts = [{"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
-                  for _, start, message_id in steps if start is not None]
+        outcomes = [
+            {
+                "p_issue": issue,
+                "p_subscriber": done.subscriber,
+                "p_status": done.status,
+                "p_reply": done.reply,
+                "p_attempts": done.attempts,
+                "p_now": now,
+                "p_retry_at": done.retry_at and as_utc(done.retry_at),
+            }
+            for done, _, _ in steps
+            if done
+        ]
+        starts = [
+            {"p_issue": issue, "p_subscriber": start, "p_owner": owner, "p_now": now, "p_message_id": message_id}
+            for _, start, message_id in steps
+            if start is not None
+        ]
         with self.engine.begin() as conn:
             self._record.run_many(conn, [o for o in outcomes if o["p_status"] != DEFERRED])
             for deferred in (o for o in outcomes if o["p_status"] == DEFERRED):
@@ -132,9 +182,17 @@ class Ledger:
         """The starts not marked sending (their subscriber left, or the hold was lost): marked skipped."""
         ids = [values["p_subscriber"] for values in starts]
         first = starts[0]
-        marked = set(conn.scalars(sa.select(sends.c.subscriber).where(
-            sends.c.issue == first["p_issue"], sends.c.subscriber.in_(ids), sends.c.status == SENDING,
-            sends.c.claimed_by == first["p_owner"], sends.c.updated == first["p_now"])))
+        marked = set(
+            conn.scalars(
+                sa.select(sends.c.subscriber).where(
+                    sends.c.issue == first["p_issue"],
+                    sends.c.subscriber.in_(ids),
+                    sends.c.status == SENDING,
+                    sends.c.claimed_by == first["p_owner"],
+                    sends.c.updated == first["p_now"],
+                )
+            )
+        )
         refused = set(ids) - marked
         for values in (v for v in starts if v["p_subscriber"] in refused):
             status = conn.scalar(sa.select(subscribers.c.status).where(subscribers.c.id == values["p_subscriber"]))
@@ -155,8 +213,9 @@ class Ledger:
         `sending` expire now, so the next run takes them over as in flight."""
         mine = sa.and_(sends.c.issue == issue, sends.c.claimed_by == owner)
         with self.engine.begin() as conn:
-            conn.execute(sends.update().where(mine, sends.c.status == PENDING)
-                         .values(claimed_by=None, claimed_until=None))
+            conn.execute(
+                sends.update().where(mine, sends.c.status == PENDING).values(claimed_by=None, claimed_until=None)
+            )
             conn.execute(sends.update().where(mine, sends.c.status == SENDING).values(claimed_until=as_utc(now)))
 
     def held_by_others(self, issue: int, owner: str) -> dt.datetime | None:
@@ -176,8 +235,11 @@ class Ledger:
         """Mark the issue sent once no row is open; True if it is (or was already) sent."""
         left = sa.exists().where(sends.c.issue == issue, sends.c.status.in_(OPEN))
         with self.engine.begin() as conn:
-            conn.execute(issues.update().where(issues.c.number == issue, issues.c.status == IssueStatus.SENDING.value, ~left)
-                         .values(status=IssueStatus.SENT.value, sent=as_utc(now)))
+            conn.execute(
+                issues.update()
+                .where(issues.c.number == issue, issues.c.status == IssueStatus.SENDING.value, ~left)
+                .values(status=IssueStatus.SENT.value, sent=as_utc(now))
+            )
             return conn.scalar(sa.select(issues.c.status).where(issues.c.number == issue)) == IssueStatus.SENT.value
 
     def summary(self, issue: int, limit: int = 20) -> Summary:
@@ -189,16 +251,25 @@ class Ledger:
             .order_by(sends.c.subscriber)
         )
         with self.engine.connect() as conn:
-            counts = dict(conn.execute(
-                sa.select(sends.c.status, sa.func.count()).where(sends.c.issue == issue).group_by(sends.c.status)
-            ).all())
+            counts = dict(
+                conn.execute(
+                    sa.select(sends.c.status, sa.func.count()).where(sends.c.issue == issue).group_by(sends.c.status)
+                ).all()
+            )
             crashed = conn.scalars(who.where(sends.c.crashes > 0))
             failed = conn.execute(who.where(sends.c.status.in_((FAILED, BOUNCED))).limit(limit))
-            deferred, soonest = conn.execute(sa.select(sa.func.count(), sa.func.min(sends.c.retry_at)).where(
-                sends.c.issue == issue, sends.c.status == PENDING, sends.c.retry_at.is_not(None))).one()
+            deferred, soonest = conn.execute(
+                sa.select(sa.func.count(), sa.func.min(sends.c.retry_at)).where(
+                    sends.c.issue == issue, sends.c.status == PENDING, sends.c.retry_at.is_not(None)
+                )
+            ).one()
             counts = {status: counts.get(status, 0) for status in (SENT, FAILED, BOUNCED, SKIPPED, PENDING, SENDING)}
-            return Summary({**counts, DEFERRED: deferred}, tuple(crashed),
-                           tuple((r.email, r.status, r.reply or "") for r in failed), soonest and as_utc(soonest))
+            return Summary(
+                {**counts, DEFERRED: deferred},
+                tuple(crashed),
+                tuple((r.email, r.status, r.reply or "") for r in failed),
+                soonest and as_utc(soonest),
+            )
 
 
 def _why_not(conn: sa.Connection, issue: int) -> None:
@@ -223,58 +294,93 @@ def _claim_locked(conn: sa.Connection, values: dict):
 # costs more than SQLite takes to run it.
 B = sa.bindparam
 NOW = B("p_now", type_=sa.DateTime(timezone=True))
-_held_by_nobody = sa.and_(sa.or_(sends.c.claimed_until.is_(None), sends.c.claimed_until < NOW),
-                          sa.or_(sends.c.retry_at.is_(None), sends.c.retry_at <= NOW))  # and not deferred till later
+_held_by_nobody = sa.and_(
+    sa.or_(sends.c.claimed_until.is_(None), sends.c.claimed_until < NOW),
+    sa.or_(sends.c.retry_at.is_(None), sends.c.retry_at <= NOW),
+)  # and not deferred till later
 
 
 def _candidates(status: str):
     """Free rows of one status in subscriber order: one index range (issue, status, subscriber)."""
     pick = sends.alias(f"pick_{status}")
-    free = sa.and_(sa.or_(pick.c.claimed_until.is_(None), pick.c.claimed_until < NOW),
-                   sa.or_(pick.c.retry_at.is_(None), pick.c.retry_at <= NOW))
-    first = (sa.select(pick.c.subscriber).where(pick.c.issue == B("p_issue"), pick.c.status == status, free)
-             .order_by(pick.c.subscriber).limit(B("p_limit")).subquery())
+    free = sa.and_(
+        sa.or_(pick.c.claimed_until.is_(None), pick.c.claimed_until < NOW),
+        sa.or_(pick.c.retry_at.is_(None), pick.c.retry_at <= NOW),
+    )
+    first = (
+        sa.select(pick.c.subscriber)
+        .where(pick.c.issue == B("p_issue"), pick.c.status == status, free)
+        .order_by(pick.c.subscriber)
+        .limit(B("p_limit"))
+        .subquery()
+    )
     return sa.select(first.c.subscriber)  # wrapped: SQLite allows no LIMIT inside a UNION
 
 
 CLAIMED = {  # what claiming a row writes: the holder, until when, and one more crash if it was in flight
-    "claimed_by": B("p_owner"), "claimed_until": B("p_until", type_=sa.DateTime(timezone=True)),
+    "claimed_by": B("p_owner"),
+    "claimed_until": B("p_until", type_=sa.DateTime(timezone=True)),
     "crashes": sends.c.crashes + sa.case((sends.c.status == SENDING, 1), else_=0),
 }
 CLAIM = (
     sends.update()
-    .where(sends.c.issue == B("p_issue"), sends.c.status.in_(OPEN), _held_by_nobody,
-           sends.c.subscriber.in_(sa.union_all(_candidates(SENDING), _candidates(PENDING))))
+    .where(
+        sends.c.issue == B("p_issue"),
+        sends.c.status.in_(OPEN),
+        _held_by_nobody,
+        sends.c.subscriber.in_(sa.union_all(_candidates(SENDING), _candidates(PENDING))),
+    )
     .values(CLAIMED)
     .returning(sends.c.subscriber, sends.c.round, sends.c.deferred_since)
 )
 FREE = {  # PostgreSQL's claim, step one: free rows of one status, locked, skipping rows others lock
     status: sa.select(sends.c.subscriber)
     .where(sends.c.issue == B("p_issue"), sends.c.status == status, _held_by_nobody)
-    .order_by(sends.c.subscriber).limit(B("p_limit")).with_for_update(skip_locked=True)
+    .order_by(sends.c.subscriber)
+    .limit(B("p_limit"))
+    .with_for_update(skip_locked=True)
     for status in (SENDING, PENDING)
 }
 TAKE = (  # step two: the locked rows become this sender's
-    sends.update().where(sends.c.issue == B("p_issue"), sends.c.subscriber.in_(B("p_ids", expanding=True)))
+    sends.update()
+    .where(sends.c.issue == B("p_issue"), sends.c.subscriber.in_(B("p_ids", expanding=True)))
     .values(CLAIMED)
     .returning(sends.c.subscriber, sends.c.round, sends.c.deferred_since)
 )
 WHO = sa.select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.token_key).where(
-    subscribers.c.id.in_(B("p_ids", expanding=True)))
+    subscribers.c.id.in_(B("p_ids", expanding=True))
+)
 _this_row = sa.and_(sends.c.issue == B("p_issue"), sends.c.subscriber == B("p_subscriber"))
 RECORD = (  # a row some other sender finished meanwhile is not overwritten
-    sends.update().where(_this_row, sends.c.status == SENDING)
-    .values(status=B("p_status"), reply=B("p_reply"), attempts=sends.c.attempts + B("p_attempts"),
-            claimed_by=None, claimed_until=None, retry_at=None, updated=NOW)
+    sends.update()
+    .where(_this_row, sends.c.status == SENDING)
+    .values(
+        status=B("p_status"),
+        reply=B("p_reply"),
+        attempts=sends.c.attempts + B("p_attempts"),
+        claimed_by=None,
+        claimed_until=None,
+        retry_at=None,
+        updated=NOW,
+    )
 )
 DEFER = (  # a 4xx answer: pending again, for nobody until retry_at
-    sends.update().where(_this_row, sends.c.status == SENDING)
-    .values(status=PENDING, reply=B("p_reply"), attempts=sends.c.attempts + B("p_attempts"),
-            claimed_by=None, claimed_until=None, retry_at=B("p_retry_at", type_=sa.DateTime(timezone=True)),
-            deferred_since=sa.func.coalesce(sends.c.deferred_since, NOW), updated=NOW)
+    sends.update()
+    .where(_this_row, sends.c.status == SENDING)
+    .values(
+        status=PENDING,
+        reply=B("p_reply"),
+        attempts=sends.c.attempts + B("p_attempts"),
+        claimed_by=None,
+        claimed_until=None,
+        retry_at=B("p_retry_at", type_=sa.DateTime(timezone=True)),
+        deferred_since=sa.func.coalesce(sends.c.deferred_since, NOW),
+        updated=NOW,
+    )
 )
 BOUNCE = (
-    subscribers.update().where(subscribers.c.id == B("p_subscriber"), subscribers.c.status == ACTIVE)
+    subscribers.update()
+    .where(subscribers.c.id == B("p_subscriber"), subscribers.c.status == ACTIVE)
     .values(status=BOUNCED, reason=B("p_reply"), updated=NOW)
 )
 _open = sa.or_(sends.c.status == PENDING, sends.c.status == SENDING)  # not IN: that is expanded per call
@@ -282,6 +388,7 @@ _mine = sa.and_(_this_row, _open, sends.c.claimed_by == B("p_owner"), sends.c.cl
 _active = sa.exists().where(subscribers.c.id == B("p_subscriber"), subscribers.c.status == ACTIVE)
 START = sends.update().where(_mine, _active).values(status=SENDING, message_id=B("p_message_id"), updated=NOW)
 SKIP = (
-    sends.update().where(_mine, ~_active)
+    sends.update()
+    .where(_mine, ~_active)
     .values(status=SKIPPED, reply=B("p_reply"), claimed_by=None, claimed_until=None, updated=NOW)
 )

@@ -20,8 +20,10 @@ class Prepared:
         self.order = compiled.positiontup  # None for drivers that take named parameters
         # The dialect's own type: generic DateTime has no processor, and sqlite3 would then store
         # "+00:00" on some rows and not on the rows SQLAlchemy writes (one format per column).
-        processors = ((name, bind.type.dialect_impl(dialect).bind_processor(dialect))
-                      for bind, name in compiled.bind_names.items())
+        processors = (
+            (name, bind.type.dialect_impl(dialect).bind_processor(dialect))
+            for bind, name in compiled.bind_names.items()
+        )
         self.processors = {name: process for name, process in processors if process}
 
     def run(self, conn: sa.Connection, values: dict) -> int:

@@ -127,8 +127,11 @@ class Subscribers:
     def paused(self, now: dt.datetime) -> int:
         """How many active subscribers are pausing at `now`."""
         with self.engine.connect() as conn:
-            return conn.scalar(sa.select(sa.func.count()).where(
-                subscribers.c.status == ACTIVE, subscribers.c.paused_until > as_utc(now)))
+            return conn.scalar(
+                sa.select(sa.func.count()).where(
+                    subscribers.c.status == ACTIVE, subscribers.c.paused_until > as_utc(now)
+                )
+            )
 
     def pause(self, id_: int, key: str | None, until: dt.datetime | None, now: dt.datetime) -> Subscriber | None:
         """Pause the subscription a manage link names until `until` (None: resume now)."""
@@ -145,8 +148,11 @@ class Subscribers:
 
     def _change(self, id_: int, key: str | None, now: dt.datetime, **values) -> Subscriber | None:
         with self.engine.begin() as conn:
-            conn.execute(subscribers.update().where(subscribers.c.id == id_, _same_key(key))
-                         .values(updated=as_utc(now), **values))
+            conn.execute(
+                subscribers.update()
+                .where(subscribers.c.id == id_, _same_key(key))
+                .values(updated=as_utc(now), **values)
+            )
         return self.named(id_, key)
 
     def _unsubscribe(self, which, now: dt.datetime, reason: str) -> Subscriber | None:
@@ -167,20 +173,26 @@ def _same_key(key: str | None):
 def activate(conn: sa.Connection, id_: int, name: str | None, now: dt.datetime) -> None:
     """Make a subscriber active after a followed confirmation (store/consents.py), unpaused."""
     values = {"status": ACTIVE, "reason": None, "updated": as_utc(now), "paused_until": None, "soft_bounces": 0}
-    conn.execute(subscribers.update().where(subscribers.c.id == id_).values(**values, **({"name": name} if name else {})))
+    conn.execute(
+        subscribers.update().where(subscribers.c.id == id_).values(**values, **({"name": name} if name else {}))
+    )
 
 
 def move(conn: sa.Connection, id_: int, email: str, key: str, now: dt.datetime) -> bool:
     """Give a subscriber a new address; False when another subscription holds it (one not confirmed
     yet gives way: it is deleted). The token key stays, so the reader's links keep working."""
-    other = conn.execute(sa.select(subscribers.c.id, subscribers.c.status)
-                         .where(subscribers.c.email_key == key, subscribers.c.id != id_)).first()
+    other = conn.execute(
+        sa.select(subscribers.c.id, subscribers.c.status).where(subscribers.c.email_key == key, subscribers.c.id != id_)
+    ).first()
     if other is not None and other.status != UNCONFIRMED:
         return False
     if other is not None:
         conn.execute(subscribers.delete().where(subscribers.c.id == other.id))
-    conn.execute(subscribers.update().where(subscribers.c.id == id_)
-                 .values(email=email, email_key=key, updated=as_utc(now), soft_bounces=0))
+    conn.execute(
+        subscribers.update()
+        .where(subscribers.c.id == id_)
+        .values(email=email, email_key=key, updated=as_utc(now), soft_bounces=0)
+    )
     return True
 
 
@@ -189,14 +201,20 @@ def _row(new: NewSubscriber, now: dt.datetime) -> dict:
         raise StoreError(f"{new.email}: status {new.status!r} is not one of {', '.join(STATUSES)}")
     now = as_utc(now)
     return {
-        "email": new.email, "email_key": new.key, "name": new.name, "status": new.status,
-        "reason": None if new.status == ACTIVE else "imported", "created": now, "updated": now,
+        "email": new.email,
+        "email_key": new.key,
+        "name": new.name,
+        "status": new.status,
+        "reason": None if new.status == ACTIVE else "imported",
+        "created": now,
+        "updated": now,
         "token_key": secrets.token_hex(KEY_BYTES),
     }
 
 
 def _subscriber(row) -> Subscriber:
     created = row.created.replace(tzinfo=dt.timezone.utc) if row.created.tzinfo is None else row.created
-    paused = row.paused_until and (row.paused_until.replace(tzinfo=dt.timezone.utc)
-                                   if row.paused_until.tzinfo is None else row.paused_until)
+    paused = row.paused_until and (
+        row.paused_until.replace(tzinfo=dt.timezone.utc) if row.paused_until.tzinfo is None else row.paused_until
+    )
     return Subscriber(row.id, row.email, row.name, row.status, row.reason, created, row.token_key, paused)

@@ -80,19 +80,34 @@ class Tips:
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
-    def add(self, channel: str, text: str, source: Source, now: dt.datetime, *, attachments: int = 0,
-            message_id: str | None = None) -> int | None:
+    def add(
+        self,
+        channel: str,
+        text: str,
+        source: Source,
+        now: dt.datetime,
+        *,
+        attachments: int = 0,
+        message_id: str | None = None,
+    ) -> int | None:
         """Store a new tip and its source in one transaction; None when the mail was taken already."""
         now = _utc(now)
         with self.engine.begin() as conn:
             if message_id is not None and not _taken(conn, message_id, now):
                 return None
-            number = conn.execute(tips.insert().values(
-                received=now, channel=channel, status=NEW, text=text, attachments=attachments)).inserted_primary_key[0]
+            number = conn.execute(
+                tips.insert().values(received=now, channel=channel, status=NEW, text=text, attachments=attachments)
+            ).inserted_primary_key[0]
             if source.address or source.name or source.client:
-                conn.execute(tip_sources.insert().values(
-                    tip=number, received=now, address=source.address[:320], name=source.name[:500],
-                    client=source.client[:64]))
+                conn.execute(
+                    tip_sources.insert().values(
+                        tip=number,
+                        received=now,
+                        address=source.address[:320],
+                        name=source.name[:500],
+                        client=source.client[:64],
+                    )
+                )
         return number
 
     def set_aside(self, message_id: str, now: dt.datetime) -> None:
@@ -103,8 +118,13 @@ class Tips:
     def seen(self, message_id: str) -> bool:
         """Whether the mail with this Message-ID was taken already."""
         with self.engine.connect() as conn:
-            return bool(conn.scalar(sa.select(sa.func.count()).select_from(mailbox_seen).where(
-                mailbox_seen.c.mailbox == MAILBOX, mailbox_seen.c.message_id == digest(message_id))))
+            return bool(
+                conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(mailbox_seen)
+                    .where(mailbox_seen.c.mailbox == MAILBOX, mailbox_seen.c.message_id == digest(message_id))
+                )
+            )
 
     def open(self) -> list[Tip]:
         """The tips still to decide (new, then checking), oldest first."""
@@ -142,11 +162,18 @@ class Tips:
         returns (sources, tips) deleted."""
         now = _utc(now)
         with self.engine.begin() as conn:
-            old = conn.scalars(sa.select(tips.c.id).where(
-                tips.c.received < now - dt.timedelta(days=keep_days), tips.c.status != ACCEPTED)).all()
-            sources = conn.execute(tip_sources.delete().where(
-                sa.or_(tip_sources.c.received < now - dt.timedelta(days=keep_source_days),
-                       tip_sources.c.tip.in_(old)))).rowcount
+            old = conn.scalars(
+                sa.select(tips.c.id).where(
+                    tips.c.received < now - dt.timedelta(days=keep_days), tips.c.status != ACCEPTED
+                )
+            ).all()
+            sources = conn.execute(
+                tip_sources.delete().where(
+                    sa.or_(
+                        tip_sources.c.received < now - dt.timedelta(days=keep_source_days), tip_sources.c.tip.in_(old)
+                    )
+                )
+            ).rowcount
             if old:
                 conn.execute(tips.delete().where(tips.c.id.in_(old)))
         return sources, len(old)
@@ -161,15 +188,20 @@ class Tips:
     def _tips(self, where) -> list[Tip]:
         query = sa.select(tips).where(where).order_by(tips.c.received, tips.c.id)
         with self.engine.connect() as conn:
-            return [Tip(row.id, _utc(row.received), row.channel, row.status, row.text, row.attachments, row.line,
-                        row.issue) for row in conn.execute(query)]
+            return [
+                Tip(row.id, _utc(row.received), row.channel, row.status, row.text, row.attachments, row.line, row.issue)
+                for row in conn.execute(query)
+            ]
 
 
 def _taken(conn: sa.Connection, message_id: str, now: dt.datetime) -> bool:
     """Record a mail as read; False when it was already."""
     key = digest(message_id)
-    if conn.scalar(sa.select(sa.func.count()).select_from(mailbox_seen).where(
-            mailbox_seen.c.mailbox == MAILBOX, mailbox_seen.c.message_id == key)):
+    if conn.scalar(
+        sa.select(sa.func.count())
+        .select_from(mailbox_seen)
+        .where(mailbox_seen.c.mailbox == MAILBOX, mailbox_seen.c.message_id == key)
+    ):
         return False
     conn.execute(mailbox_seen.insert().values(mailbox=MAILBOX, message_id=key, taken=now))
     return True

@@ -27,9 +27,9 @@ from ..pipeline.templates import web_pages
 from ..pipeline.unsubscribe import UNSUBSCRIBE_PATH, link_tokens, unsubscribe_link
 from ..store import Store
 from .request_link import request_link_route
+from .signup import signup_routes
 from .throttle import Throttle
 from .tip import tip_route
-from .signup import signup_routes
 
 # The token is in the URL: keep it out of caches, referrers and search engines.
 HEADERS = {
@@ -65,8 +65,12 @@ def create_app(config: Config, store: Store, *, clock=None) -> Starlette:
 
     routes = [
         request_link_route(config, store, page),
-        tip_route(config, store, page,
-                  Throttle(config.tips.rate_limit, config.tips.rate_seconds, clock=lambda: clock().timestamp())),
+        tip_route(
+            config,
+            store,
+            page,
+            Throttle(config.tips.rate_limit, config.tips.rate_seconds, clock=lambda: clock().timestamp()),
+        ),
         *signup_routes(config, store, page, clock),
         Route(UNSUBSCRIBE_PATH + "{token}", unsubscribe, methods=["GET", "POST"]),
         # check_dir off: the folder appears with the first issue sent; until then, 404s.
@@ -75,4 +79,3 @@ def create_app(config: Config, store: Store, *, clock=None) -> Starlette:
     app = Starlette(routes=routes)
     app.router.redirect_slashes = False  # its redirect is built from the Host header: a 404 instead
     return app
-

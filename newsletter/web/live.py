@@ -16,11 +16,11 @@ from pathlib import Path
 import watchfiles
 
 from .. import config as config_module
-from ..pipeline import editor
 from ..config import Config
 from ..errors import NewsletterError
-from ..store import Store
+from ..pipeline import editor
 from ..pipeline.templates import builtin_folder
+from ..store import Store
 
 # Keep-alive comments let a page notice a dead server (and reconnect) within this many seconds.
 KEEPALIVE = 15.0
@@ -104,11 +104,12 @@ class Live:
         found = tuple(dict.fromkeys(str(f) for f in folders if f is not None and Path(f).is_dir()))
         return found, str(config.source) if config.source else None
 
-
     def _files(self) -> tuple[tuple[str, int, int], ...]:
         """(path, mtime, size) of every watched file: what a rebuild is made from."""
         folders, config_file = self.watched()
-        paths = [p for folder in folders for p in Path(folder).rglob("*")] + ([Path(config_file)] if config_file else [])
+        paths = [p for folder in folders for p in Path(folder).rglob("*")] + (
+            [Path(config_file)] if config_file else []
+        )
         found = []
         for path in paths:
             with contextlib.suppress(OSError):  # gone since it was listed: it is not part of this build

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .. import pipeline
-from ..pipeline import editor
 from ..errors import NewsletterError
 from ..models import IssueStatus
+from ..pipeline import editor
 from ..pipeline.freeze import fingerprint
 from .pages import back, page, read_form
 
@@ -56,16 +56,27 @@ class Loop:
             return dict(state=None, note=str(e), sending=self.sending, last=self.last, shown="", audience=0)
         if state in (IssueStatus.SENDING, IssueStatus.SENT) and self.sending is None:
             await live.rebuild()  # sent by another process: the draft shown is spent
-            return await self.view(live) if live.shown.result is not result else dict(
-                state=state, note=note, sending=None, last=self.last, shown="", audience=0)
-        return dict(state=state, note=note, sending=self.sending, last=self.last, shown=fingerprint(result.contents),
-                    audience=await run_in_threadpool(live.call, editor.audience))
+            return (
+                await self.view(live)
+                if live.shown.result is not result
+                else dict(state=state, note=note, sending=None, last=self.last, shown="", audience=0)
+            )
+        return dict(
+            state=state,
+            note=note,
+            sending=self.sending,
+            last=self.last,
+            shown=fingerprint(result.contents),
+            audience=await run_in_threadpool(live.call, editor.audience),
+        )
 
 
 def loop_routes() -> list[Route]:
     return [
-        Route("/draft/approve", _review, methods=["POST"]), Route("/draft/hold", _review, methods=["POST"]),
-        Route("/draft/send", _confirm, methods=["GET"]), Route("/draft/send", _send_now, methods=["POST"]),
+        Route("/draft/approve", _review, methods=["POST"]),
+        Route("/draft/hold", _review, methods=["POST"]),
+        Route("/draft/send", _confirm, methods=["GET"]),
+        Route("/draft/send", _send_now, methods=["POST"]),
     ]
 
 
@@ -73,7 +84,9 @@ async def _review(request: Request):
     live, form = request.app.state.live, await read_form(request)
     verb = request.url.path.rsplit("/", 1)[1]
     try:
-        line = await run_in_threadpool(live.call, editor.review, verb, form.get("shown", ""), now=live.now(), date=live.date)
+        line = await run_in_threadpool(
+            live.call, editor.review, verb, form.get("shown", ""), now=live.now(), date=live.date
+        )
     except NewsletterError as e:
         return back(request, "problem", f"not {'approved' if verb == 'approve' else 'held'}: {e}")
     await live.rebuild()
@@ -90,8 +103,9 @@ async def _confirm(request: Request):
     if loop.sending:
         return back(request, "problem", f"issue {loop.sending.number} is being sent already")
     audience = await run_in_threadpool(live.call, editor.audience)
-    return page("preview_send.html", request, issue=result.issue, audience=audience,
-                 shown=request.query_params.get("shown", ""))
+    return page(
+        "preview_send.html", request, issue=result.issue, audience=audience, shown=request.query_params.get("shown", "")
+    )
 
 
 async def _send_now(request: Request):
@@ -122,12 +136,15 @@ async def _send(live, loop: Loop) -> None:
             asyncio.run_coroutine_threadsafe(live.touch(), events)
 
     try:
-        result = await asyncio.to_thread(live.call, pipeline.send, now=dt.datetime.now(dt.timezone.utc), issue=sending.number,
-                                         progress=progress)
+        result = await asyncio.to_thread(
+            live.call, pipeline.send, now=dt.datetime.now(dt.timezone.utc), issue=sending.number, progress=progress
+        )
         counts = result.summary.counts
         outcome = "is sent" if result.complete else "is partly sent (run newsletter send to resume)"
-        loop.last = (f"Issue {sending.number} {outcome}: {counts['sent']} sent, "
-                     f"{counts['failed'] + counts['bounced']} failed, {counts['skipped']} skipped")
+        loop.last = (
+            f"Issue {sending.number} {outcome}: {counts['sent']} sent, "
+            f"{counts['failed'] + counts['bounced']} failed, {counts['skipped']} skipped"
+        )
     except NewsletterError as e:
         loop.last = f"Issue {sending.number} was not sent: {e}"
     finally:

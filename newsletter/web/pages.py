@@ -11,8 +11,14 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from ..pipeline.templates import builtin_folder
 
-VIEWS = (("desktop", "Desktop"), ("mobile", "Mobile"), ("nostyle", "No style"), ("text", "Plain text"),
-         ("source", "Source"), ("check", "Check"))
+VIEWS = (
+    ("desktop", "Desktop"),
+    ("mobile", "Mobile"),
+    ("nostyle", "No style"),
+    ("text", "Plain text"),
+    ("source", "Source"),
+    ("check", "Check"),
+)
 NO_STORE = {"Cache-Control": "no-store"}
 
 PAGES = jinja2.Environment(
@@ -36,5 +42,6 @@ async def read_form(request: Request) -> dict[str, str]:
 
 def back(request: Request, kind: str | None = None, line: str = "") -> RedirectResponse:
     """Back to the draft (303: the browser follows with a GET), with a line to show there once."""
-    return RedirectResponse(f"/draft?said={request.app.state.flash.put(kind, line)}" if kind else "/draft",
-                            status_code=303)
+    return RedirectResponse(
+        f"/draft?said={request.app.state.flash.put(kind, line)}" if kind else "/draft", status_code=303
+    )

@@ -29,15 +29,15 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from .. import pipeline
-from ..pipeline import editor
 from ..config import Config
 from ..errors import NewsletterError
+from ..pipeline import editor
 from ..store import Store
 from .flash import Flash
-from .pages import NO_STORE, back, page, read_form
 from .live import Live, Reloader
 from .login import LoginRequired
 from .loop import Loop, loop_routes
+from .pages import NO_STORE, back, page, read_form
 from .tips_panel import panel, tips_routes
 
 GMAIL_CLIP_KB = 102
@@ -70,18 +70,30 @@ class LocalOnly:
         return None
 
 
-def create_preview_app(config: Config, *, date: dt.date | None = None, host: str = "127.0.0.1",
-                       allowed_hosts: tuple[str, ...] = (), password: str | None = None) -> Starlette:
+def create_preview_app(
+    config: Config,
+    *,
+    date: dt.date | None = None,
+    host: str = "127.0.0.1",
+    allowed_hosts: tuple[str, ...] = (),
+    password: str | None = None,
+) -> Starlette:
     """The preview of `config`'s next issue as of `date` (default: today), served on `host`.
 
     It answers to loopback's names, `host` unless it is a wildcard address, and `allowed_hosts`;
     with `password`, every page needs a login first (see login.py).
     """
     routes = [
-        Route("/", _index), Route("/draft", _draft), Route("/draft/issue.eml", _download),
-        Route("/issues/{number:int}", _sent), Route("/issues/{number:int}/issue.eml", _download),
-        Route("/events", _events), Route("/draft/shape", _shape, methods=["POST"]),
-        Route("/draft/test", _send_test, methods=["POST"]), *loop_routes(), *tips_routes(),
+        Route("/", _index),
+        Route("/draft", _draft),
+        Route("/draft/issue.eml", _download),
+        Route("/issues/{number:int}", _sent),
+        Route("/issues/{number:int}/issue.eml", _download),
+        Route("/events", _events),
+        Route("/draft/shape", _shape, methods=["POST"]),
+        Route("/draft/test", _send_test, methods=["POST"]),
+        *loop_routes(),
+        *tips_routes(),
     ]
     named = (host,) if host.strip("[]") not in ("0.0.0.0", "::", "") else ()
     hosts = tuple(h.strip("[]").lower() for h in ("127.0.0.1", "localhost", "::1", *named, *allowed_hosts))
@@ -189,28 +201,43 @@ def _views(contents: dict[str, bytes]) -> dict:
     html, eml = contents["issue.html"].decode("utf-8"), contents["issue.eml"]
     headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(eml)
     return dict(
-        html=html, nostyle=STYLE_ELEMENT.sub("", html), text=contents["issue.txt"].decode("utf-8"),
-        source=eml.decode("ascii", "replace").replace("\r\n", "\n"), headers=[(k, str(v)) for k, v in headers.items()],
-        html_kb=len(contents["issue.html"]) / 1024, clip_kb=GMAIL_CLIP_KB,
+        html=html,
+        nostyle=STYLE_ELEMENT.sub("", html),
+        text=contents["issue.txt"].decode("utf-8"),
+        source=eml.decode("ascii", "replace").replace("\r\n", "\n"),
+        headers=[(k, str(v)) for k, v in headers.items()],
+        html_kb=len(contents["issue.html"]) / 1024,
+        clip_kb=GMAIL_CLIP_KB,
     )
 
 
 def _draft_context(live: Live) -> dict:
     """The draft page: the newest build that worked, and the error of a later one that did not."""
     shown, result = live.shown, live.shown.result
-    context = dict(kind="draft", error=live.draft.error, budget_kb=live.config.email.size_budget_kb, head=None,
-                   nothing=False)
+    context = dict(
+        kind="draft", error=live.draft.error, budget_kb=live.config.email.size_budget_kb, head=None, nothing=False
+    )
     if result is None or result.issue is None:
         return context | dict(nothing=result is not None)
     issue, shaping = result.issue, shown.shaping
     folder = live.config.folder
     path = shaping.path.relative_to(folder) if shaping.path.is_relative_to(folder) else shaping.path
-    return context | _views(result.contents) | dict(
-        head=dict(number=issue.number, status="draft", date=issue.date, subject=issue.subject),
-        issue=issue, findings=result.findings, warnings=result.warnings, cuts=result.cuts,
-        dropped=result.dropped, choices=shaping.choices, drafts_path=path, eml_url="/draft/issue.eml",
-        left=_left_out(result.left),
-        draft_warnings=[line for line in result.warnings if line.startswith(f"{shaping.path}:")],
+    return (
+        context
+        | _views(result.contents)
+        | dict(
+            head=dict(number=issue.number, status="draft", date=issue.date, subject=issue.subject),
+            issue=issue,
+            findings=result.findings,
+            warnings=result.warnings,
+            cuts=result.cuts,
+            dropped=result.dropped,
+            choices=shaping.choices,
+            drafts_path=path,
+            eml_url="/draft/issue.eml",
+            left=_left_out(result.left),
+            draft_warnings=[line for line in result.warnings if line.startswith(f"{shaping.path}:")],
+        )
     )
 
 
@@ -229,9 +256,13 @@ def _left_out(left) -> list[tuple[str, int, list]]:
     groups: dict[str, list] = {}
     for item, reason in left:
         groups.setdefault(reason, []).append(item)
-    return [(LEFT_REASONS.get(reason, reason), len(items), items[:LEFT_SHOWN])
-            for reason, items in sorted(groups.items(), key=lambda kv: list(LEFT_REASONS).index(kv[0])
-                                        if kv[0] in LEFT_REASONS else len(LEFT_REASONS))]
+    return [
+        (LEFT_REASONS.get(reason, reason), len(items), items[:LEFT_SHOWN])
+        for reason, items in sorted(
+            groups.items(),
+            key=lambda kv: list(LEFT_REASONS).index(kv[0]) if kv[0] in LEFT_REASONS else len(LEFT_REASONS),
+        )
+    ]
 
 
 def _sent_context(config: Config, store: Store, number: int) -> dict:
@@ -246,6 +277,8 @@ def _sent_context(config: Config, store: Store, number: int) -> dict:
     except NewsletterError as e:
         return context | dict(error=str(e))
     head = dict(number=number, status=record.status, date=record.day, subject=record.subject)
-    return context | _views(contents) | dict(head=head, findings=findings, eml_url=f"/issues/{number}/issue.eml",
-                                             warnings=(), cuts=())
-
+    return (
+        context
+        | _views(contents)
+        | dict(head=head, findings=findings, eml_url=f"/issues/{number}/issue.eml", warnings=(), cuts=())
+    )

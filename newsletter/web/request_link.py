@@ -44,8 +44,13 @@ def request_link_route(config: Config, store: Store, page) -> Route:
         try:
             email = address_on_list(address)
         except NewsletterError:
-            return page("unsubscribe_request.html", 400, action=PATH, asked=None,
-                        problem="That is not an email address; please check it.")
+            return page(
+                "unsubscribe_request.html",
+                400,
+                action=PATH,
+                asked=None,
+                problem="That is not an email address; please check it.",
+            )
         response = page("unsubscribe_request.html", action=PATH, asked=email, problem=None)
         response.background = BackgroundTask(mail, email)
         return response

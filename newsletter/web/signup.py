@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ..config import Config
-from ..pipeline.signup import CONFIRM_PATH, MANAGE_PATH
 from ..errors import NewsletterError
+from ..pipeline.signup import CONFIRM_PATH, MANAGE_PATH
 from .throttle import Throttle, client_of, is_robot
 
 SUBSCRIBE_PATH, MANAGE_REQUEST_PATH = "/subscribe", "/manage"
@@ -47,11 +47,13 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
 
     def later(verb, *args) -> BackgroundTask:
         """Run a mailing verb after the response; its failure is a log line (the reader was answered)."""
+
         def run() -> None:
             try:
                 verb(config, store, *args, now=clock())
             except NewsletterError as e:
                 log.warning("%s not done: %s", verb.__name__, e)
+
         return BackgroundTask(run)
 
     def problem_page(problem: str):
@@ -69,16 +71,26 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
         if request.method != "POST":
             return page("subscribe.html", action=SUBSCRIBE_PATH, asked=None, problem=None)
         if not per_client.allow(client_of(request)):
-            return page("subscribe.html", 429, action=SUBSCRIBE_PATH, asked=None,
-                        problem="Too many sign-ups from your network; please try again in an hour.")
+            return page(
+                "subscribe.html",
+                429,
+                action=SUBSCRIBE_PATH,
+                asked=None,
+                problem="Too many sign-ups from your network; please try again in an hour.",
+            )
         form = await form_of(request)
         if form is None:
             return page("subscribe.html", 413, action=SUBSCRIBE_PATH, asked=None, problem="That form is too long.")
         try:
             row = checked(form.get("email", ""), form.get("name", ""))
         except AddressError:
-            return page("subscribe.html", 400, action=SUBSCRIBE_PATH, asked=None,
-                        problem="That is not an email address; please check it.")
+            return page(
+                "subscribe.html",
+                400,
+                action=SUBSCRIBE_PATH,
+                asked=None,
+                problem="That is not an email address; please check it.",
+            )
         response = page("subscribe.html", action=SUBSCRIBE_PATH, asked=row.email, problem=None)
         if not is_robot(form) and per_address.allow(row.key):
             response.background = later(signup.sign_up, row.email, row.name, _form_name(form.get("form", "")))
@@ -88,16 +100,28 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
         if request.method != "POST":
             return page("manage_request.html", action=MANAGE_REQUEST_PATH, asked=None, problem=None)
         if not per_client.allow(client_of(request)):
-            return page("manage_request.html", 429, action=MANAGE_REQUEST_PATH, asked=None,
-                        problem="Too many requests from your network; please try again in an hour.")
+            return page(
+                "manage_request.html",
+                429,
+                action=MANAGE_REQUEST_PATH,
+                asked=None,
+                problem="Too many requests from your network; please try again in an hour.",
+            )
         form = await form_of(request)
         if form is None:
-            return page("manage_request.html", 413, action=MANAGE_REQUEST_PATH, asked=None, problem="That form is too long.")
+            return page(
+                "manage_request.html", 413, action=MANAGE_REQUEST_PATH, asked=None, problem="That form is too long."
+            )
         try:
             row = checked(form.get("email", ""))
         except AddressError:
-            return page("manage_request.html", 400, action=MANAGE_REQUEST_PATH, asked=None,
-                        problem="That is not an email address; please check it.")
+            return page(
+                "manage_request.html",
+                400,
+                action=MANAGE_REQUEST_PATH,
+                asked=None,
+                problem="That is not an email address; please check it.",
+            )
         response = page("manage_request.html", action=MANAGE_REQUEST_PATH, asked=row.email, problem=None)
         if not is_robot(form) and per_address.allow(row.key):
             response.background = later(signup.request_manage_link, row.email)
@@ -111,8 +135,12 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
         done = await run_in_threadpool(signup.confirm, config, store, token, now=clock())
         if done in (signup.INVALID, signup.EXPIRED):
             return problem_page(done)
-        return page("confirmed.html", outcome=done.outcome, email=done.subscriber.email,
-                    manage=signup.manage_link(config, done.subscriber, clock()))
+        return page(
+            "confirmed.html",
+            outcome=done.outcome,
+            email=done.subscriber.email,
+            manage=signup.manage_link(config, done.subscriber, clock()),
+        )
 
     async def manage(request: Request):
         token = request.path_params["token"]
@@ -121,12 +149,27 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
         if who in (signup.INVALID, signup.EXPIRED):
             return problem_page(who)
         if request.method != "POST":
-            return page("manage.html", action=request.url.path, who=who, now=now, notice=None, problem=None,
-                        pauses=signup.PAUSES)
+            return page(
+                "manage.html",
+                action=request.url.path,
+                who=who,
+                now=now,
+                notice=None,
+                problem=None,
+                pauses=signup.PAUSES,
+            )
         form = await form_of(request)
         if form is None:
-            return page("manage.html", 413, action=request.url.path, who=who, now=now, notice=None,
-                        problem="That form is too long.", pauses=signup.PAUSES)
+            return page(
+                "manage.html",
+                413,
+                action=request.url.path,
+                who=who,
+                now=now,
+                notice=None,
+                problem="That form is too long.",
+                pauses=signup.PAUSES,
+            )
         status, notice, problem, background = 200, None, None, None
         action = form.get("action", "")
         try:
@@ -135,8 +178,11 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
                 notice = "Your name is changed."
             elif action == "pause" and form.get("weeks", "").isdigit():
                 who = await run_in_threadpool(signup.pause, store, who, int(form["weeks"]), now=now)
-                notice = (f"Paused: no issues until {who.paused_until:%A %d %B %Y}." if who.paused_until
-                          else "Resumed: the next issue comes to you.")
+                notice = (
+                    f"Paused: no issues until {who.paused_until:%A %d %B %Y}."
+                    if who.paused_until
+                    else "Resumed: the next issue comes to you."
+                )
             elif action == "unsubscribe":
                 who = await run_in_threadpool(signup.unsubscribe, store, who, now=now)
                 notice = "You are unsubscribed: no more issues will come."
@@ -145,8 +191,10 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
             elif action == "address":
                 new = checked(form.get("email", ""))
                 background = later(signup.change_address, who, new.email)
-                notice = (f"We have sent a confirmation link to {new.email}. Until you follow it, "
-                          f"the issues keep going to {who.email}.")
+                notice = (
+                    f"We have sent a confirmation link to {new.email}. Until you follow it, "
+                    f"the issues keep going to {who.email}."
+                )
             elif action == "resubscribe":
                 background = later(signup.resubscribe, who)
                 notice = f"We have sent a confirmation link to {who.email}; follow it to subscribe again."
@@ -156,8 +204,16 @@ def signup_routes(config: Config, store, page, clock: Callable[[], dt.datetime])
             status, problem = 400, "That is not an email address; please check it."
         except ValueError:
             status, problem = 400, "That pause is not one this page offers."
-        response = page("manage.html", status, action=request.url.path, who=who, now=now, notice=notice,
-                        problem=problem, pauses=signup.PAUSES)
+        response = page(
+            "manage.html",
+            status,
+            action=request.url.path,
+            who=who,
+            now=now,
+            notice=notice,
+            problem=problem,
+            pauses=signup.PAUSES,
+        )
         response.background = background
         return response
 

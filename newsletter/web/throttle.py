@@ -21,8 +21,9 @@ MAX_KEYS = 10_000
 class Throttle:
     """At most `limit` events per key in any `seconds`-long window."""
 
-    def __init__(self, limit: int, seconds: float, *, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = MAX_KEYS):
+    def __init__(
+        self, limit: int, seconds: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = MAX_KEYS
+    ):
         self.limit, self.seconds, self.clock, self.max_keys = limit, seconds, clock, max_keys
         self._seen: OrderedDict[str, deque[float]] = OrderedDict()
 

@@ -30,8 +30,17 @@ def tip_route(config: Config, store, page, throttle: Throttle) -> Route:
     limit = config.tips.max_chars * 4 + FORM_OVERHEAD  # a character is at most 4 bytes of UTF-8
 
     def form(status: int = 200, problem: str | None = None, text: str = "", contact: str = ""):
-        return page("tip.html", status, action=PATH, thanked=False, problem=problem, text=text, contact=contact,
-                    max_chars=config.tips.max_chars, honeypot=HONEYPOT)
+        return page(
+            "tip.html",
+            status,
+            action=PATH,
+            thanked=False,
+            problem=problem,
+            text=text,
+            contact=contact,
+            max_chars=config.tips.max_chars,
+            honeypot=HONEYPOT,
+        )
 
     async def endpoint(request: Request):
         if request.method != "POST":
@@ -46,8 +55,9 @@ def tip_route(config: Config, store, page, throttle: Throttle) -> Route:
         if not throttle.allow(client_of(request)):
             return form(429, "You have sent several tips in a short time; please try again later.", text, contact)
         try:
-            await run_in_threadpool(submit_tip, config, store, text, contact, client_of(request),
-                                    now=dt.datetime.now(dt.timezone.utc))
+            await run_in_threadpool(
+                submit_tip, config, store, text, contact, client_of(request), now=dt.datetime.now(dt.timezone.utc)
+            )
         except TipRefused as e:
             return form(400, f"That tip was not kept: {e}.", text, contact)
         return page("tip.html", action=PATH, thanked=True)

@@ -32,8 +32,9 @@ async def _decide(request: Request):
     if not number.isdigit():
         return back(request, "problem", "which tip? (no tip id given)")
     try:
-        line = await run_in_threadpool(live.call, pipeline.decide_tip, form.get("action", ""), int(number),
-                                       form.get("text", ""), now=live.now())
+        line = await run_in_threadpool(
+            live.call, pipeline.decide_tip, form.get("action", ""), int(number), form.get("text", ""), now=live.now()
+        )
     except NewsletterError as e:
         return back(request, "problem", str(e))
     await live.rebuild()

@@ -29,7 +29,9 @@ _TEXT = {
 def upgrade() -> None:
     connection = op.get_bind()
     for name, (key, texts, documents) in _TEXT.items():
-        table = sa.table(name, sa.column(key), *(sa.column(c) for c in texts), *(sa.column(c, sa.JSON) for c in documents))
+        table = sa.table(
+            name, sa.column(key), *(sa.column(c) for c in texts), *(sa.column(c, sa.JSON) for c in documents)
+        )
         changed = []
         for row in connection.execute(sa.select(table)).mappings():
             values = {c: _cleaned(row[c]) for c in (*texts, *documents)}

@@ -14,17 +14,19 @@ import click
 from .. import __version__
 from ..errors import NewsletterError
 
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file (default: $NEWSLETTER_CONFIG, else ./config.toml).",
+)
+
 
 def with_config(command):
     """Give a command `--config PATH` and hand it the loaded Config; library errors become one line."""
 
-    @click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Config file (default: $NEWSLETTER_CONFIG, else ./config.toml).",
-    )
+    @config_option
     @functools.wraps(command)
     def wrapper(config_path, **kwargs):
         from .. import config

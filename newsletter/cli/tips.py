@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .base import cli, opened, utc_now, with_config
+from .base import cli, config_option, opened, utc_now, with_config
 
 
 @cli.group(invoke_without_command=True)
 @click.option("--contacts", is_flag=True, help="Show who sent each tip too (kept [tips] keep_source_days).")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Config file (default: $NEWSLETTER_CONFIG, else ./config.toml).",
-)
+@config_option
 @click.pass_context
 def tips(ctx, contacts, config_path):
     """Readers' tips for "I'm hearing": with no subcommand, list those still to decide.

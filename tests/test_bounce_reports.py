@@ -315,7 +315,14 @@ def test_only_the_part_above_the_returned_copy_names_the_failures(marker):
         f"List-Unsubscribe: <https://news.example.org/unsubscribe/{LINKS.make(7, KEY)}>\r\n\r\n550 5.1.1 text\r\n"
     ).encode()
     assert classify(raw) == Report(
-        "soft", 7, ("a@x.example",), ("<7.issue3@example.org>",), "4.4.2", "421 4.4.2 connection dropped"
+        "soft",
+        7,
+        ("a@x.example",),
+        ("<7.issue3@example.org>",),
+        "4.4.2",
+        "421 4.4.2 connection dropped",
+        keyed=True,
+        key=KEY,
     )
 
 
@@ -339,7 +346,14 @@ def test_a_plain_text_bounce_reads_a_returned_message_attached_as_a_part():
         + f"\r\n--{boundary}--\r\n".encode()
     )
     assert classify(raw) == Report(
-        "hard", 7, ("a@x.example",), ("<7.issue3@example.org>",), "5.1.1", "<a@x.example>: 550 5.1.1 unknown"
+        "hard",
+        7,
+        ("a@x.example",),
+        ("<7.issue3@example.org>",),
+        "5.1.1",
+        "<a@x.example>: 550 5.1.1 unknown",
+        keyed=True,
+        key=KEY,
     )
 
 
@@ -535,3 +549,14 @@ def test_only_the_first_2000_characters_of_a_header_are_read():
     within = 2000 - len(address) - 1  # the address ends at character 2,000
     assert classify(report_to(within)).subscriber == 3
     assert classify(report_to(within + 1)).subscriber == 7  # cut: the returned link names the subscriber instead
+
+
+def test_a_returned_unsubscribe_link_names_its_subscription_by_id_and_key_a_verp_address_by_id_alone():
+    """A bounce found through the returned copy's link must match the subscription's key in the store (a
+    token kept from a deleted subscriber names nobody); a VERP bounce token has no key to match."""
+    head = "From: MAILER-DAEMON@mx.example.net\r\nSubject: failure notice\r\n"
+    body = "\r\n<a@x.example>: 550 5.1.1 gone\r\n\r\n--- Below this line is a copy of the message.\r\n\r\n"
+    by_link = classify((head + "To: bounces@example.org\r\n" + body).encode() + original(9, key="ab" * 9))
+    assert (by_link.subscriber, by_link.keyed, by_link.key) == (9, True, "ab" * 9)
+    by_verp = classify((head + f"To: {verp(5)}\r\n" + body).encode() + original(9, key="ab" * 9))
+    assert (by_verp.subscriber, by_verp.keyed, by_verp.key) == (5, False, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -385,3 +386,17 @@ def test_a_recipient_still_deferred_after_retry_for_hours_fails(tmp_path, smtp_s
     assert 4 <= len(moments) <= 6  # 5, 5, 10, 20 minutes (jittered), then the deadline
     status, reply = ledger(path)[person][0], result.summary.failures[0][2]
     assert status == "failed" and "451 4.7.1 try later (given up after 1 h)" == reply
+
+
+def test_a_dry_run_counts_and_shows_no_reader_who_is_pausing(project, smtp_server):
+    """A real send skips a pausing reader (the ledger says so); the dry run's counts and first names agree."""
+    people = add_people(project, 4)
+    with Store(load(project).store_url) as store:
+        ada = store.subscribers.find(people[1])
+        store.subscribers.pause(ada.id, ada.key, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7), NOW)
+    result = CliRunner().invoke(cli, ["send", "--dry-run", "--config", str(project)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:3] == [
+        "  3 active subscriber(s) would get it; 0 unsubscribed or bounced would not; 1 pausing would not",
+        "  first: person0@example.com, person2@example.com, person3@example.com",
+    ]

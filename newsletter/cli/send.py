@@ -76,6 +76,7 @@ def _dry_run_summary(result) -> None:
     click.echo(f"Issue {result.issue} (dry run, nothing sent): {result.subject}")
     click.echo(
         f"  {result.recipients} active subscriber(s) would get it; {result.inactive} unsubscribed or bounced would not"
+        + (f"; {result.paused} pausing would not" if result.paused else "")
     )
     more = result.recipients - len(result.first)
     click.echo("  first: " + (", ".join(result.first) or "nobody") + (f" and {more} more" if more > 0 else ""))

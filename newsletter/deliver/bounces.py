@@ -74,9 +74,12 @@ class Reader:
             return self._unsubscribe_mail(message)
         if report is None:
             return Report("")
-        if subscriber is None:
-            subscriber = next((n[0] for n in map(self.unsubscribe_tokens.read, report.tokens) if n is not None), None)
-        return Report(report.kind, subscriber, report.addresses, report.message_ids, report.code, report.detail)
+        evidence = report.addresses, report.message_ids, report.code, report.detail
+        if subscriber is not None:  # VERP: bounce tokens carry no key
+            return Report(report.kind, subscriber, *evidence)
+        # the returned copy's unsubscribe link names a subscription by its id and key, as a link does
+        named = next((n for n in map(self.unsubscribe_tokens.read, report.tokens) if n is not None), None)
+        return Report(report.kind, named and named[0], *evidence, keyed=named is not None, key=named and named[1])
 
     def _verp(self, message: Message) -> int | None:
         if "{token}" not in self.bounce_address:

@@ -50,6 +50,7 @@ class SendResult:
     first: tuple[str, ...] = ()
     sample_path: Path | None = None
     inactive: int = 0
+    paused: int = 0  # active readers pausing their subscription: skipped, as a real send would
 
 
 def send(
@@ -96,7 +97,7 @@ def send(
     if test_address:
         return _send_test(config, letters, result, test_address, sleep)
     if dry_run:
-        return _dry_run(config, store, letters, result, force)
+        return _dry_run(config, store, letters, result, force, now)
     store.ledger.freeze(number, now, force=force)
     total = sum(store.ledger.summary(number).counts[s] for s in ("pending", "sending"))
     ticks = itertools.count(1)
@@ -176,7 +177,7 @@ def _send_test(config: Config, letters, result: SendResult, address: str, sleep)
     return replace(result, recipients=1, test_reply=str(reply))
 
 
-def _dry_run(config: Config, store, letters, result: SendResult, force: bool) -> SendResult:
+def _dry_run(config: Config, store, letters, result: SendResult, force: bool, now: dt.datetime) -> SendResult:
     """`--dry-run`: what a send would refuse, how many it would reach, the first few, and the first
     one's whole message written to OUTPUT/issue-NNNN.dry-run.eml (too long for a terminal)."""
     from ..files import write_file
@@ -185,16 +186,18 @@ def _dry_run(config: Config, store, letters, result: SendResult, force: bool) ->
     if store.issues.get(result.issue).status == IssueStatus.SENT and not force:
         raise DeliverError(f"issue {result.issue} was sent already; --force sends it again")
     with contextlib.closing(store.subscribers.all("active")) as people:  # ends the query after a few rows
-        first = list(itertools.islice(people, DRY_RUN_SHOWN))
+        reached = (p for p in people if not (p.paused_until and p.paused_until > now))
+        first = list(itertools.islice(reached, DRY_RUN_SHOWN))
     who = first[0] if first else Subscriber(0, "subscriber@example.invalid")
     # A placeholder, not the first subscriber's working token: a dry run's output gets pasted around.
     sample, _ = letters.make(Addressee(who.id, who.email, who.name, round=1), token=DRY_RUN_TOKEN)
     path = write_file(config.output.dir / f"issue-{result.issue:04d}.dry-run.eml", sample)
-    active = store.subscribers.count()
+    paused = store.subscribers.paused(now)
     inactive = sum(store.subscribers.count(s) for s in ("unsubscribed", "bounced"))
     return replace(
         result,
-        recipients=active,
+        recipients=store.subscribers.count() - paused,
+        paused=paused,
         sample=sample,
         first=tuple(p.email for p in first),
         sample_path=path,

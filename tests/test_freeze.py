@@ -4,6 +4,7 @@ messages that pass `check` and unsubscribe in one click."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import re
@@ -219,6 +220,31 @@ def test_the_general_unsubscribe_page_mails_a_link_and_answers_alike_for_anyone(
             == 200
         )
         assert [s.status for s in store.subscribers.all()] == ["unsubscribed"]
+
+
+def test_the_general_unsubscribe_page_cannot_mail_bomb_an_address_or_be_flooded(shipped, smtp_server):
+    """Per address, posts beyond [subscribe] per_address get the usual answer and no mail; per client,
+    posts beyond per_client are a 429. The clock is moved, not waited for."""
+    project = shipped
+    for who in ("ada@example.org", "bob@example.org"):
+        run(project, "subscribers", "add", who)
+    config = load(project / "config.toml")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    limit = config.subscribe.per_address
+    arrived = threading.Event()
+    smtp_server.on_message = lambda count: count == limit + 1 and arrived.set()
+    now = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)]
+    with Store(config.store_url) as store, Site(create_app(config, store, clock=lambda: now[0])) as site:
+        answers = [site.request("POST", "/unsubscribe", b"email=ada%40example.org", form) for _ in range(limit + 3)]
+        assert {a[0] for a in answers} == {200} and len({a[2] for a in answers}) == 1
+        assert site.request("POST", "/unsubscribe", b"email=bob%40example.org", form)[0] == 200
+        assert arrived.wait(10)
+        assert sorted(r.recipient for r in smtp_server.received) == ["ada@example.org"] * limit + ["bob@example.org"]
+        for _ in range(config.subscribe.per_client - limit - 4):
+            site.request("POST", "/unsubscribe", b"email=nobody%40example.org", form)
+        assert site.request("POST", "/unsubscribe", b"email=nobody%40example.org", form)[0] == 429
+        now[0] += dt.timedelta(hours=1, seconds=1)
+        assert site.request("POST", "/unsubscribe", b"email=nobody%40example.org", form)[0] == 200
 
 
 @pytest.mark.parametrize("command", ["serve", "preview"])

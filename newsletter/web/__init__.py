@@ -59,12 +59,11 @@ def create_app(config: Config, store: Store, *, clock=None) -> Starlette:
             return page("unsubscribe.html", action=request.url.path)
         # RFC 8058's body comes from a mail client; the confirm page's button posts `confirmed=page`.
         how = "one-click" if b"List-Unsubscribe=One-Click" in await request.body() else "web page"
-        now = dt.datetime.now(dt.timezone.utc)
-        await run_in_threadpool(unsubscribe_link, config, store, named, how, now=now)
+        await run_in_threadpool(unsubscribe_link, config, store, named, how, now=clock())
         return page("unsubscribed.html")
 
     routes = [
-        request_link_route(config, store, page),
+        request_link_route(config, store, page, clock),
         tip_route(
             config,
             store,
